@@ -1,0 +1,147 @@
+"""Checks across files: references that point at nothing, duplicates, text that won't render."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Iterable
+from pathlib import Path
+
+from bot.knowledge.located_yaml import Located
+from bot.knowledge.models import (
+    LANGS,
+    REQUIRED_MESSAGES,
+    Entry,
+    LangText,
+    Source,
+    Topic,
+)
+from bot.knowledge.problems import Problem, display_path
+from bot.knowledge.telegram_html import html_problems
+from bot.textfold import fold
+
+MIN_QUESTIONS = 12
+PROSE_FIELDS = ("title", "claim", "short", "explanation")
+SAFETY_FIELDS = frozenset({"numbers", "crisis_numbers", "emergency"})
+
+
+def cross_check(
+    root: Path,
+    entries: list[tuple[Entry, Path, Located]],
+    sources: list[tuple[Source, int]],
+    topics: list[tuple[Topic, int]],
+    singles: dict[str, Located | None],
+    messages: dict[str, LangText] | None,
+) -> list[Problem]:
+    problems: list[Problem] = []
+
+    def add(path: Path, line: int, message: str) -> None:
+        problems.append(Problem(display_path(path, root), line, message))
+
+    problems += _duplicate_ids(root / "sources.yaml", root, sources, "source")
+    problems += _duplicate_ids(root / "topics.yaml", root, topics, "topic")
+    source_ids = {s.id for s, _ in sources}
+    topic_ids = {t.id for t, _ in topics}
+    entry_ids = {e.id for e, _, _ in entries}
+
+    seen_ids: dict[str, Path] = {}
+    seen_questions: dict[tuple[str, str], str] = {}
+    for entry, path, located in entries:
+        if entry.id != path.stem:
+            add(path, located.line(("id",)),
+                f"the id '{entry.id}' must be the same as the file name '{path.stem}'")
+        if entry.id in seen_ids:
+            add(path, located.line(("id",)),
+                f"the id '{entry.id}' is already used by {display_path(seen_ids[entry.id], root)}")
+        seen_ids[entry.id] = path
+        if entry.topic not in topic_ids:
+            add(path, located.line(("topic",)),
+                f"the topic '{entry.topic}' is not in topics.yaml (known: {sorted(topic_ids)})")
+        for i, source in enumerate(entry.sources):
+            if source not in source_ids:
+                add(path, located.line(("sources", i)),
+                    f"the source '{source}' is not in sources.yaml")
+        for i, related in enumerate(entry.related):
+            if related == entry.id:
+                add(path, located.line(("related", i)), "an entry cannot be related to itself")
+            elif related not in entry_ids:
+                add(path, located.line(("related", i)),
+                    f"the related entry '{related}' does not exist (no entries/{related}.yaml)")
+        for lang in LANGS:
+            text = entry.text(lang)
+            if len(text.questions) < MIN_QUESTIONS:
+                add(path, located.line((lang, "questions")),
+                    f"'{lang}.questions' has {len(text.questions)} example questions; "
+                    f"write at least {MIN_QUESTIONS}, the way patients would ask")
+            for i, question in enumerate(text.questions):
+                key = (lang, fold(question))
+                line = located.line((lang, "questions", i))
+                owner = seen_questions.get(key)
+                if owner is not None:
+                    where = "earlier in this entry" if owner == entry.id else f"in '{owner}'"
+                    add(path, line, f"the question {question!r} is already listed {where}; "
+                        "each example question may belong to one entry only")
+                seen_questions[key] = entry.id
+            fields = [((lang, name), getattr(text, name)) for name in PROSE_FIELDS]
+            fields += [((lang, "tips", i), tip) for i, tip in enumerate(text.tips)]
+            for loc, value in fields:
+                for message in html_problems(value):
+                    add(path, located.line(loc), f"'{'.'.join(map(str, loc))}': {message}")
+
+    message_fields = [(("messages", key, lang), value.get(lang))
+                      for key, value in (messages or {}).items() for lang in LANGS]
+    problems += _text_problems(root, "messages.yaml", singles.get("messages"), message_fields)
+    if messages is not None:
+        for key in sorted(REQUIRED_MESSAGES - messages.keys()):
+            add(root / "messages.yaml", 1, f"the message '{key}' is missing; the bot needs it")
+    problems += _safety_problems(root, singles.get("safety"))
+    smalltalk = singles.get("smalltalk")
+    if smalltalk is not None and isinstance(smalltalk.data.get("intents"), list):
+        reply_fields = [(("intents", i, "reply", lang), intent.get("reply", {}).get(lang))
+                        for i, intent in enumerate(smalltalk.data["intents"])
+                        if isinstance(intent, dict) for lang in LANGS]
+        problems += _text_problems(root, "smalltalk.yaml", smalltalk, reply_fields)
+    return problems
+
+
+def _duplicate_ids(path: Path, root: Path, items: Iterable[tuple[Source | Topic, int]],
+                   what: str) -> list[Problem]:
+    seen: set[str] = set()
+    problems = []
+    for item, line in items:
+        if item.id in seen:
+            problems.append(Problem(display_path(path, root), line,
+                                    f"the {what} id '{item.id}' is used twice"))
+        seen.add(item.id)
+    return problems
+
+
+def _text_problems(root: Path, name: str, located: Located | None,
+                   fields: Iterable[tuple[tuple[str | int, ...], object]]) -> list[Problem]:
+    if located is None:
+        return []
+    problems = []
+    for loc, value in fields:
+        if not isinstance(value, str):
+            continue
+        for message in html_problems(value):
+            problems.append(Problem(display_path(root / name, root), located.line(loc),
+                                    f"'{'.'.join(map(str, loc))}': {message}"))
+    return problems
+
+
+def _safety_problems(root: Path, located: Located | None) -> list[Problem]:
+    if located is None or not isinstance(located.data.get("replies"), dict):
+        return []
+    fields = [(("replies", kind, lang), text.get(lang))
+              for kind, text in located.data["replies"].items() if isinstance(text, dict)
+              for lang in LANGS]
+    problems = _text_problems(root, "safety.yaml", located, fields)
+    for loc, value in fields:
+        if not isinstance(value, str):
+            continue
+        names = {name for _, name, _, _ in string.Formatter().parse(value) if name}
+        for unknown in sorted(names - SAFETY_FIELDS):
+            problems.append(Problem(display_path(root / "safety.yaml", root), located.line(loc),
+                                    f"'{{{unknown}}}' is not a known placeholder; use "
+                                    f"{', '.join('{' + n + '}' for n in sorted(SAFETY_FIELDS))}"))
+    return problems

@@ -1,0 +1,181 @@
+"""Read the knowledge folder into a checked `KnowledgeBase`, or report every problem in it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from bot.knowledge.checks import cross_check
+from bot.knowledge.located_yaml import DuplicateKeyError, Located, YamlSyntaxError, load_located
+from bot.knowledge.models import (
+    Entry,
+    KnowledgeBase,
+    LangText,
+    Safety,
+    Smalltalk,
+    Source,
+    Synonyms,
+    Topic,
+)
+from bot.knowledge.problems import KnowledgeError, Problem, display_path
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class _Reader:
+    """Collects problems while reading files, so `check` can show all of them at once."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.problems: list[Problem] = []
+
+    def problem(self, path: Path, line: int, message: str) -> None:
+        self.problems.append(Problem(display_path(path, self.root), line, message))
+
+    def read(self, path: Path) -> Located | None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            self.problem(path, 1, "this file is missing")
+            return None
+        except (OSError, UnicodeDecodeError) as exc:
+            self.problem(path, 1, f"this file cannot be read ({exc.__class__.__name__})")
+            return None
+        try:
+            located = load_located(text)
+        except (YamlSyntaxError, DuplicateKeyError) as exc:
+            self.problem(path, exc.line, str(exc))
+            return None
+        if not isinstance(located.data, dict):
+            self.problem(path, 1, "the file must contain fields ('name: value'), not a list or text")
+            return None
+        return located
+
+    def model(self, model: type[M], data: Any, located: Located, path: Path,
+              prefix: tuple[str | int, ...] = ()) -> M | None:
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            for err in exc.errors():
+                loc = (*prefix, *err["loc"])
+                self.problem(path, located.line(loc), _explain(err, loc, model))
+            return None
+
+    def listed(self, model: type[M], path: Path, key: str) -> list[tuple[M, int]]:
+        """Read a file holding `key: [items]`; each valid item with its line."""
+        located = self.read(path)
+        if located is None:
+            return []
+        items = located.data.get(key)
+        if not isinstance(items, list):
+            self.problem(path, 1, f"the file needs a list called '{key}:'")
+            return []
+        result = []
+        for i, item in enumerate(items):
+            parsed = self.model(model, item, located, path, (key, i))
+            if parsed is not None:
+                result.append((parsed, located.line((key, i))))
+        return result
+
+
+def _dotted(loc: tuple[str | int, ...]) -> str:
+    parts = [f"[{p + 1}]" if isinstance(p, int) else f".{p}" for p in loc]
+    return "".join(parts).lstrip(".") or "the file"
+
+
+def _explain(err: ErrorDetails, loc: tuple[str | int, ...], model: type[BaseModel]) -> str:
+    """Turn a pydantic error into a sentence an editor can act on."""
+    where = _dotted(loc)
+    kind = err["type"]
+    ctx: dict[str, Any] = dict(err.get("ctx") or {})
+    value = err.get("input")
+    if kind == "missing":
+        name = str(loc[-1])
+        if name in ("nl", "en"):
+            return f"the language '{name}' is missing: every text is needed in nl and en"
+        return f"the field '{where}' is missing"
+    if kind == "extra_forbidden":
+        return f"unknown field '{where}': is it a typo? Check the spelling against other files"
+    if kind == "string_too_long":
+        length = len(value) if isinstance(value, str) else "?"
+        return f"'{where}' is too long: {length} characters, at most {ctx.get('max_length')}"
+    if kind in ("string_too_short", "too_short"):
+        return f"'{where}' is too short or empty: at least {ctx.get('min_length')} needed"
+    if kind == "string_pattern_mismatch":
+        if str(loc[-1]) in ("id", "topic"):
+            return (f"'{where}' must be lower-case words joined by hyphens, like "
+                    f"'worn-out-joint' (found {value!r})")
+        return f"'{where}' does not look right (found {value!r})"
+    if kind == "literal_error":
+        return f"'{where}' must be one of {ctx.get('expected')} (found {value!r})"
+    if kind.startswith("date"):
+        return f"'{where}' must be a date written as YYYY-MM-DD, like 2026-11-26"
+    if kind in ("list_type", "dict_type", "model_type"):
+        shape = {"list_type": "a list", "dict_type": "a set of fields",
+                 "model_type": "a set of fields"}[kind]
+        return f"'{where}' must be {shape}"
+    if kind == "string_type":
+        return f"'{where}' must be text"
+    message = str(err["msg"]).removeprefix("Value error, ")
+    return f"'{where}': {message}"
+
+
+def load_knowledge(root: Path) -> KnowledgeBase:
+    """Load and check the knowledge folder; raises KnowledgeError listing every problem."""
+    reader = _Reader(root)
+    if not root.is_dir():
+        raise KnowledgeError([Problem(str(root), 1, "the knowledge folder does not exist")])
+
+    entries: list[tuple[Entry, Path, Located]] = []
+    entry_files = sorted((root / "entries").glob("*.yaml"))
+    if not entry_files:
+        reader.problem(root / "entries", 1, "there are no entries (*.yaml) in this folder")
+    for path in entry_files:
+        located = reader.read(path)
+        if located is None:
+            continue
+        entry = reader.model(Entry, located.data, located, path)
+        if entry is not None:
+            entries.append((entry, path, located))
+
+    sources = reader.listed(Source, root / "sources.yaml", "sources")
+    topics = reader.listed(Topic, root / "topics.yaml", "topics")
+    singles = {name: reader.read(root / f"{name}.yaml")
+               for name in ("synonyms", "safety", "smalltalk", "messages")}
+
+    def single(name: str, model: type[M]) -> M | None:
+        located = singles[name]
+        if located is None:
+            return None
+        return reader.model(model, located.data, located, root / f"{name}.yaml")
+
+    synonyms = single("synonyms", Synonyms)
+    safety = single("safety", Safety)
+    smalltalk = single("smalltalk", Smalltalk)
+    messages: dict[str, LangText] | None = None
+    if singles["messages"] is not None:
+        holder = reader.model(_Messages, singles["messages"].data, singles["messages"],
+                              root / "messages.yaml")
+        messages = holder.messages if holder else None
+
+    reader.problems += cross_check(root, entries, sources, topics, singles, messages)
+    if reader.problems or None in (synonyms, safety, smalltalk, messages):
+        raise KnowledgeError(reader.problems)
+    assert synonyms and safety and smalltalk and messages is not None
+    return KnowledgeBase(
+        entries={entry.id: entry for entry, _, _ in entries},
+        sources={source.id: source for source, _ in sources},
+        topics={topic.id: topic for topic, _ in topics},
+        synonyms=synonyms,
+        safety=safety,
+        smalltalk=smalltalk,
+        messages=messages,
+    )
+
+
+class _Messages(BaseModel):
+    model_config = {"extra": "forbid"}
+    messages: dict[str, LangText]

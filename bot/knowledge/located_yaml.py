@@ -1,0 +1,85 @@
+"""YAML loading that remembers on which line every value stands.
+
+Editors fix content by line number, so every later check must be able to say where a value
+came from. `load_located` returns plain Python data plus a map from key paths to lines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass
+class Located:
+    """Parsed YAML data and the 1-based line of every key path in it."""
+
+    data: Any
+    lines: dict[Loc, int] = field(default_factory=dict)
+
+    def line(self, loc: Loc) -> int:
+        """The line of `loc`, or of its nearest parent that has one."""
+        while loc:
+            if loc in self.lines:
+                return self.lines[loc]
+            loc = loc[:-1]
+        return self.lines.get((), 1)
+
+
+class YamlSyntaxError(ValueError):
+    """Broken YAML, with the line where the parser gave up."""
+
+    def __init__(self, line: int, message: str) -> None:
+        self.line = line
+        super().__init__(message)
+
+
+class DuplicateKeyError(ValueError):
+    def __init__(self, line: int, key: str) -> None:
+        self.line = line
+        super().__init__(f"the field '{key}' appears twice; keep one")
+
+
+def load_located(text: str) -> Located:
+    """Parse one YAML document, keeping line numbers; raises YamlSyntaxError."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        problem = exc.problem or "the YAML cannot be read"
+        raise YamlSyntaxError(line, f"YAML syntax error: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise YamlSyntaxError(1, f"YAML syntax error: {exc}") from None
+    located = Located(data=None)
+    if node is None:
+        return located
+    located.data = _Converter(located.lines).convert(node, ())
+    return located
+
+
+class _Converter:
+    def __init__(self, lines: dict[Loc, int]) -> None:
+        self.lines = lines
+        # Scalars are built by PyYAML's own safe constructor, so dates and numbers read as usual.
+        self.constructor = yaml.SafeLoader("")
+
+    def convert(self, node: yaml.Node, loc: Loc) -> Any:
+        self.lines[loc] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            result: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                key = self.constructor.construct_object(key_node)
+                if key in result:
+                    raise DuplicateKeyError(key_node.start_mark.line + 1, str(key))
+                child = (*loc, str(key))
+                result[key] = self.convert(value_node, child)
+                self.lines[child] = key_node.start_mark.line + 1
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            return [self.convert(item, (*loc, i)) for i, item in enumerate(node.value)]
+        return self.constructor.construct_object(node)
