@@ -178,6 +178,6 @@ REQUIRED_MESSAGES: frozenset[str] = frozenset(
         "verdict-myth", "verdict-fact", "verdict-nuance", "source-line", "button-more",
         "button-sources", "button-topics", "button-none", "tips-heading", "sources-heading",
         "related-heading", "suggest-intro", "fallback", "topics-intro", "empty-question",
-        "disclaimer",
+        "disclaimer", "emergency-label", "feedback-thanks",
     }
 )

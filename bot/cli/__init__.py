@@ -1,0 +1,40 @@
+"""The command line: `python -m bot <command>` (also installed as `mythbot`)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from bot import __version__
+from bot.cli import ask, chat, check, evaluate, export
+from bot.cli.context import CliError
+
+COMMANDS = (ask, check, export, evaluate, chat)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mythbot", description="mythbot: answers to myths about osteoarthritis.")
+    parser.add_argument("--version", action="version", version=f"mythbot {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for command in COMMANDS:
+        command.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.run(args)
+    except CliError as exc:
+        print(f"mythbot: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # `mythbot ask ... | head` closes the pipe early; that is not an error.
+        sys.stderr.close()
+        return 0
+    return code

@@ -1,0 +1,70 @@
+"""Loading what a command needs, with errors that fit on one line."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.config import Config, ConfigError, config_path, load_config
+from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
+from bot.matching import Matcher, Thresholds
+from bot.rendering import Renderer
+
+EXIT_CONTENT = 1
+EXIT_USAGE = 2
+
+
+class CliError(Exception):
+    """Ends a command with one clear line on stderr and an exit code."""
+
+    def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
+        self.code = code
+        super().__init__(message)
+
+
+def add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", help="configuration file (default: config.yaml, "
+                        "else $MYTHBOT_CONFIG, else config.example.yaml)")
+    parser.add_argument("--knowledge", help="knowledge folder (default: from the configuration)")
+
+
+def config_from(args: argparse.Namespace) -> Config:
+    try:
+        return load_config(config_path(args.config))
+    except ConfigError as exc:
+        raise CliError(str(exc)) from None
+
+
+def knowledge_from(args: argparse.Namespace, config: Config) -> KnowledgeBase:
+    """The knowledge base; KnowledgeError (with every problem) propagates to the caller."""
+    root = Path(args.knowledge) if args.knowledge else config.knowledge_dir
+    return load_knowledge(root)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    config: Config
+    kb: KnowledgeBase
+    matcher: Matcher
+    renderer: Renderer
+
+
+def build(config: Config, kb: KnowledgeBase) -> Loaded:
+    thresholds = Thresholds(answer=config.matching.answer_threshold,
+                            margin=config.matching.answer_margin,
+                            suggest=config.matching.suggest_threshold)
+    matcher = Matcher(kb, thresholds, default_lang=config.default_language)
+    return Loaded(config, kb, matcher, Renderer(kb, config.emergency))
+
+
+def load_all(args: argparse.Namespace) -> Loaded:
+    config = config_from(args)
+    try:
+        kb = knowledge_from(args, config)
+    except KnowledgeError as exc:
+        count = len(exc.problems)
+        first = exc.problems[0] if exc.problems else "unknown problem"
+        raise CliError(f"the knowledge base has {count} problem(s), first: {first} "
+                       f"(run `python -m bot check` for all)", EXIT_CONTENT) from None
+    return build(config, kb)

@@ -1,0 +1,155 @@
+"""Configuration: read once at start-up from YAML, validated, then passed to whoever needs it.
+
+The bot token is deliberately not a config key: it comes from TELEGRAM_BOT_TOKEN or from a
+file named by `telegram.token_file`, so that config files can be shared without leaking it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+
+CONFIG_ENV = "MYTHBOT_CONFIG"
+TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
+DEFAULT_CONFIG = Path("config.yaml")
+EXAMPLE_CONFIG = Path("config.example.yaml")
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message names the key and the file."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Matching(_Section):
+    answer_threshold: float = Field(ge=0, le=1)
+    answer_margin: float = Field(ge=0, le=1)
+    suggest_threshold: float = Field(ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Matching:
+        if self.suggest_threshold > self.answer_threshold:
+            raise ValueError("suggest_threshold must not be above answer_threshold")
+        return self
+
+
+class Localized(_Section):
+    nl: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def get(self, lang: str) -> str:
+        return self.en if lang == "en" else self.nl
+
+
+class Country(_Section):
+    """Numbers shown in the red-flag reply, per country the patients may live in."""
+
+    name: Localized
+    emergency: str = Field(min_length=1)
+    doctor_on_call: Localized
+    crisis_line: Localized
+
+
+class Clinic(_Section):
+    slug: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    name: str = Field(min_length=1)
+    welcome: Localized
+    phone: str | None = None
+    url: str | None = None
+
+
+class RateLimit(_Section):
+    messages: int = Field(ge=1)
+    per_seconds: float = Field(gt=0)
+
+
+class Storage(_Section):
+    url: str = Field(min_length=1)
+    retention_days: int = Field(ge=1)
+
+
+class Telegram(_Section):
+    base_url: str = Field(min_length=1)
+    bot_username: str = Field(min_length=1)
+    token_file: Path | None = None
+
+
+class Config(_Section):
+    default_language: Literal["nl", "en"]
+    knowledge_dir: Path
+    matching: Matching
+    emergency: list[Country] = Field(min_length=1)
+    clinics: list[Clinic] = Field(default_factory=list)
+    rate_limit: RateLimit
+    admins: list[int] = Field(default_factory=list)
+    storage: Storage
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+    telegram: Telegram
+
+    def clinic(self, slug: str) -> Clinic | None:
+        return next((c for c in self.clinics if c.slug == slug), None)
+
+
+def config_path(explicit: str | None) -> Path:
+    """--config wins, then MYTHBOT_CONFIG, then ./config.yaml, then the shipped example."""
+    if explicit:
+        return Path(explicit)
+    if os.environ.get(CONFIG_ENV):
+        return Path(os.environ[CONFIG_ENV])
+    return DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else EXAMPLE_CONFIG
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate `path`; relative paths inside it are taken from the file's folder."""
+    try:
+        data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: the configuration file does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.__class__.__name__})") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{path}{line}: YAML syntax error") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the configuration must be a set of 'key: value' lines")
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = ".".join(str(part) for part in err["loc"])
+        if err["type"] == "missing":
+            reason = "is missing"
+        elif err["type"] == "extra_forbidden":
+            reason = "is not a known key (a typo?)"
+        else:
+            reason = f"is wrong: {str(err['msg']).removeprefix('Value error, ')}"
+        more = len(exc.errors()) - 1
+        extra = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+        raise ConfigError(f"{path}: the key '{key}' {reason}{extra}") from None
+    base = path.parent
+    updates: dict[str, Any] = {"knowledge_dir": base / config.knowledge_dir}
+    if config.telegram.token_file is not None:
+        updates["telegram"] = config.telegram.model_copy(
+            update={"token_file": base / config.telegram.token_file}
+        )
+    return config.model_copy(update=updates)
+
+
+def read_token(config: Config) -> SecretStr | None:
+    """The bot token from the environment, else from the token file; None when there is none."""
+    token = os.environ.get(TOKEN_ENV, "").strip()
+    if not token and config.telegram.token_file is not None:
+        try:
+            token = config.telegram.token_file.read_text(encoding="utf-8").strip()
+        except OSError:
+            raise ConfigError(
+                f"telegram.token_file: cannot read {config.telegram.token_file}"
+            ) from None
+    return SecretStr(token) if token else None

@@ -1,0 +1,138 @@
+"""Measure the matcher on a TSV of questions whose right answer is known."""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.matching import Decision, Matcher
+
+OFF_TOPIC = "none"
+RED_FLAG = "red-flag"
+HEADER = ["expected", "lang", "question"]
+
+
+@dataclass(frozen=True)
+class Case:
+    expected: frozenset[str]
+    lang: str
+    question: str
+    line: int
+
+    @property
+    def kind(self) -> str:
+        if OFF_TOPIC in self.expected:
+            return OFF_TOPIC
+        if RED_FLAG in self.expected:
+            return RED_FLAG
+        return "entry"
+
+
+class EvalFileError(ValueError):
+    pass
+
+
+def read_cases(path: Path) -> list[Case]:
+    """Rows of `expected<TAB>lang<TAB>question`; `expected` may be `a|b`, `none` or `red-flag`."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise EvalFileError(f"{path}: cannot be read ({exc.__class__.__name__})") from None
+    rows = list(csv.reader(text.splitlines(), delimiter="\t", quoting=csv.QUOTE_NONE))
+    cases = []
+    for number, row in enumerate(rows, 1):
+        if not row or row == HEADER or row[0].startswith("#"):
+            continue
+        if len(row) != 3 or row[1] not in ("nl", "en") or not row[2].strip():
+            raise EvalFileError(f"{path}:{number}: expected 'expected<TAB>nl|en<TAB>question'")
+        cases.append(Case(frozenset(row[0].split("|")), row[1], row[2], number))
+    return cases
+
+
+@dataclass
+class LangScore:
+    total: int = 0
+    top1: int = 0
+    top3: int = 0
+
+    def rate(self, hits: int) -> float:
+        return hits / self.total if self.total else 1.0
+
+
+@dataclass
+class Report:
+    per_lang: dict[str, LangScore] = field(default_factory=dict)
+    off_topic: int = 0
+    abstained: int = 0
+    red_flags: int = 0
+    red_flags_caught: int = 0
+    not_red: int = 0
+    false_red: int = 0
+    kinds: Counter[str] = field(default_factory=Counter)
+    confusions: list[tuple[Case, Decision]] = field(default_factory=list)
+
+    @property
+    def abstention(self) -> float:
+        return self.abstained / self.off_topic if self.off_topic else 1.0
+
+    @property
+    def red_flag_recall(self) -> float:
+        return self.red_flags_caught / self.red_flags if self.red_flags else 1.0
+
+    @property
+    def false_red_flag_rate(self) -> float:
+        return self.false_red / self.not_red if self.not_red else 0.0
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "languages": {
+                lang: {"questions": s.total, "top1": round(s.rate(s.top1), 4),
+                       "top3": round(s.rate(s.top3), 4)}
+                for lang, s in sorted(self.per_lang.items())
+            },
+            "off_topic": {"questions": self.off_topic, "abstention": round(self.abstention, 4)},
+            "red_flag": {"questions": self.red_flags, "recall": round(self.red_flag_recall, 4),
+                         "false_rate": round(self.false_red_flag_rate, 4)},
+            "kinds": dict(self.kinds),
+            "confusions": [
+                {"line": c.line, "question": c.question, "expected": sorted(c.expected),
+                 "kind": d.kind, "got": d.entry_id, "candidates": d.candidate_ids}
+                for c, d in self.confusions
+            ],
+        }
+
+
+def evaluate(matcher: Matcher, cases: Iterable[Case], lang: str | None = None) -> Report:
+    """Run every case; `lang` forces the language instead of the case's own (None: detect)."""
+    report = Report()
+    for case in cases:
+        decision = matcher.match(case.question, lang)
+        report.kinds[decision.kind] += 1
+        if case.kind == RED_FLAG:
+            report.red_flags += 1
+            caught = decision.kind == "red_flag"
+            report.red_flags_caught += caught
+            if not caught:
+                report.confusions.append((case, decision))
+            continue
+        report.not_red += 1
+        report.false_red += decision.kind == "red_flag"
+        if case.kind == OFF_TOPIC:
+            report.off_topic += 1
+            abstained = decision.kind in ("fallback", "smalltalk")
+            report.abstained += abstained
+            if not abstained:
+                report.confusions.append((case, decision))
+            continue
+        score = report.per_lang.setdefault(case.lang, LangScore())
+        score.total += 1
+        right = decision.kind == "answer" and decision.entry_id in case.expected
+        score.top1 += right
+        score.top3 += decision.kind != "red_flag" and bool(
+            case.expected & set(decision.candidate_ids))
+        if not right:
+            report.confusions.append((case, decision))
+    return report

@@ -1,0 +1,83 @@
+"""The matcher: a question in, a `Decision` out. Pure, deterministic, no Telegram."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.knowledge.models import LANGS, EntryText, KnowledgeBase
+from bot.matching.analyzer import Analyzer, stopwords
+from bot.matching.decision import MAX_CANDIDATES, Candidate, Decision
+from bot.matching.index import LanguageIndex
+from bot.matching.language import detect_language
+from bot.matching.normalize import normalize
+from bot.matching.safety import SafetyCheck
+from bot.matching.smalltalk import SmalltalkCheck
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """When to answer, suggest or fall back; defaults were chosen on the evaluation set."""
+
+    answer: float = 0.5
+    margin: float = 0.06
+    suggest: float = 0.3
+
+
+class Matcher:
+    """Everything needed to match questions against one knowledge base, built once."""
+
+    def __init__(self, kb: KnowledgeBase, thresholds: Thresholds | None = None,
+                 default_lang: str = "nl") -> None:
+        self.kb = kb
+        self.thresholds = thresholds or Thresholds()
+        self.default_lang = default_lang
+        self._safety = SafetyCheck(kb.safety)
+        self._smalltalk = SmalltalkCheck(kb.smalltalk)
+        self._indexes: dict[str, LanguageIndex] = {}
+        for lang in LANGS:
+            texts = [t for e in kb.entries.values() for t in _entry_texts(e.text(lang))]
+            analyzer = Analyzer(lang, kb.synonyms.get(lang), texts)
+            self._indexes[lang] = LanguageIndex(analyzer, kb.entries.values())
+        self._vocabularies = {lang: i.analyzer.vocabulary for lang, i in self._indexes.items()}
+        self._stopwords = {lang: stopwords(lang) for lang in LANGS}
+
+    def detect_language(self, question: str) -> str:
+        return detect_language(normalize(question).split(), self._vocabularies,
+                               self._stopwords, self.default_lang)
+
+    def match(self, question: str, lang: str | None = None) -> Decision:
+        """Decide how to reply to `question`; `lang` (nl/en) overrides language detection."""
+        text = normalize(question)
+        tokens = text.split()
+        lang = lang if lang in LANGS else detect_language(
+            tokens, self._vocabularies, self._stopwords, self.default_lang)
+        assert lang is not None
+        if not tokens:
+            return Decision(kind="fallback", lang=lang, score=0.0, empty=True)
+        rule = self._safety.check(tokens)
+        if rule is not None:
+            return Decision(kind="red_flag", lang=lang, score=1.0, rule=rule.id)
+        intent = self._smalltalk.intent(text)
+        if intent is not None:
+            return Decision(kind="smalltalk", lang=lang, score=1.0, rule=intent)
+        return self._decide(lang, self.rank(question, lang))
+
+    def rank(self, question: str, lang: str) -> list[tuple[str, float]]:
+        """Every entry that shares a term with the question, with its score, best first."""
+        index = self._indexes[lang]
+        return index.scores(index.analyzer.terms(question, repair=True))
+
+    def _decide(self, lang: str, ranked: list[tuple[str, float]]) -> Decision:
+        candidates = tuple(Candidate(e, s) for e, s in ranked[:MAX_CANDIDATES])
+        best = candidates[0].score if candidates else 0.0
+        runner_up = candidates[1].score if len(candidates) > 1 else 0.0
+        t = self.thresholds
+        if best >= t.answer and best - runner_up >= t.margin:
+            return Decision("answer", lang, best, candidates[0].entry_id, candidates)
+        if best >= t.suggest:
+            return Decision("suggest", lang, best, None, candidates)
+        return Decision("fallback", lang, best, None, candidates)
+
+
+def _entry_texts(text: EntryText) -> list[str]:
+    return [*text.questions, text.claim, text.title, *text.keywords]

@@ -1,0 +1,167 @@
+"""Turn decisions and button presses into replies. Pure: no Telegram, no storage.
+
+Prose from the knowledge base is Telegram HTML that `check` has verified, so it is used as it
+is; everything else (bibliographic data, user text, config values) is escaped here.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from bot.config import Country
+from bot.knowledge.models import Entry, KnowledgeBase, Source
+from bot.knowledge.telegram_html import strip_tags
+from bot.matching.decision import Decision
+from bot.rendering.actions import Action
+from bot.rendering.reply import Button, Reply
+
+MAX_RELATED = 3
+MAX_AUTHORS = 3
+
+
+class Renderer:
+    def __init__(self, kb: KnowledgeBase, emergency: list[Country]) -> None:
+        self.kb = kb
+        self.emergency = emergency
+
+    # Decisions -----------------------------------------------------------------------------
+
+    def decision(self, decision: Decision, previous_kind: str | None = None) -> Reply:
+        """The reply to a matched question; `previous_kind` prevents a second "did you mean"."""
+        lang = decision.lang
+        if decision.kind == "red_flag":
+            return self.red_flag(decision.rule or "", lang)
+        if decision.kind == "smalltalk":
+            intent = next(i for i in self.kb.smalltalk.intents if i.id == decision.rule)
+            return Reply(intent.reply.get(lang), self._topic_rows(lang))
+        if decision.kind == "answer" and decision.entry_id:
+            return self.answer(self.kb.entries[decision.entry_id], lang)
+        if decision.empty:
+            return Reply(self.kb.message("empty-question", lang), self._topic_rows(lang))
+        if decision.kind == "suggest" and previous_kind != "suggest":
+            rows = [(self._entry_button(c.entry_id, lang),) for c in decision.candidates]
+            rows.append((Button(self.kb.message("button-none", lang), Action("none").encode()),))
+            return Reply(self.kb.message("suggest-intro", lang), tuple(rows))
+        return self.fallback(lang)
+
+    def fallback(self, lang: str) -> Reply:
+        """An honest "I don't know", with the topics to find the way from there."""
+        return Reply(self.kb.message("fallback", lang), self._topic_rows(lang))
+
+    def red_flag(self, rule_id: str, lang: str) -> Reply:
+        rule = next((r for r in self.kb.safety.rules if r.id == rule_id), None)
+        kind = rule.reply if rule else "urgent"
+        numbers = "\n".join(
+            f"• {escape(c.name.get(lang))}: {escape(c.doctor_on_call.get(lang))}, "
+            f"{self.kb.message('emergency-label', lang)} <b>{escape(c.emergency)}</b>"
+            for c in self.emergency)
+        crisis = "\n".join(f"• {escape(c.name.get(lang))}: {escape(c.crisis_line.get(lang))}"
+                           for c in self.emergency)
+        text = self.kb.safety.replies[kind].get(lang).format(
+            numbers=numbers, crisis_numbers=crisis, emergency=escape(self.emergency[0].emergency))
+        return Reply(text)
+
+    def navigate(self, action: Action, lang: str) -> Reply | None:
+        """The reply to a navigation button; None when it points at nothing (stale or forged)."""
+        if action.kind == "topics":
+            return self.topics(lang)
+        if action.kind == "topic":
+            return self.topic(action.arg, lang)
+        entry = self.kb.entries.get(action.arg)
+        if entry is None:
+            return None
+        if action.kind == "answer":
+            return self.answer(entry, lang)
+        if action.kind == "more":
+            return self.more(entry, lang)
+        if action.kind == "sources":
+            return self.sources(entry, lang)
+        return None
+
+    # Entries -------------------------------------------------------------------------------
+
+    def answer(self, entry: Entry, lang: str) -> Reply:
+        """Verdict, title, the short answer and its sources; buttons to read on."""
+        text = entry.text(lang)
+        body = (f"{self.kb.message('verdict-' + entry.verdict, lang)} · <b>{text.title}</b>\n\n"
+                f"{text.short}\n\n<i>{self.source_line(entry, lang)}</i>")
+        rows: list[tuple[Button, ...]] = [(
+            Button(self.kb.message("button-more", lang), Action("more", entry.id).encode()),
+            Button(self.kb.message("button-sources", lang), Action("sources", entry.id).encode()),
+        )]
+        rows += self._related_rows(entry, lang)
+        rows.append((Button("👍", Action("up", entry.id).encode()),
+                     Button("👎", Action("down", entry.id).encode())))
+        return Reply(body, tuple(rows))
+
+    def more(self, entry: Entry, lang: str) -> Reply:
+        """The explanation and tips."""
+        text = entry.text(lang)
+        tips = "\n".join(f"• {tip}" for tip in text.tips)
+        body = (f"<b>{text.title}</b>\n\n{text.explanation}\n\n"
+                f"<b>{self.kb.message('tips-heading', lang)}</b>\n{tips}")
+        rows = [(Button(self.kb.message("button-sources", lang),
+                        Action("sources", entry.id).encode()),), *self._related_rows(entry, lang)]
+        return Reply(body, tuple(rows))
+
+    def sources(self, entry: Entry, lang: str) -> Reply:
+        """The entry's numbered references with their links."""
+        items = [self.kb.sources[s] for s in entry.sources]
+        return Reply(self._source_list(items, lang), tuple(self._related_rows(entry, lang)))
+
+    def all_sources(self, lang: str) -> Reply:
+        return Reply(self._source_list(list(self.kb.sources.values()), lang))
+
+    def source_line(self, entry: Entry, lang: str) -> str:
+        """ "Bron: OARSI-richtlijn 2019 · nagekeken 2026-11" """
+        labels = ", ".join(escape(self.kb.sources[s].label) for s in entry.sources)
+        return self.kb.message("source-line", lang, sources=labels,
+                               reviewed=entry.reviewed.strftime("%Y-%m"))
+
+    # Topics --------------------------------------------------------------------------------
+
+    def topics(self, lang: str) -> Reply:
+        return Reply(self.kb.message("topics-intro", lang), self._topic_rows(lang))
+
+    def topic(self, topic_id: str, lang: str) -> Reply | None:
+        topic = self.kb.topics.get(topic_id)
+        if topic is None:
+            return None
+        rows = tuple((self._entry_button(e.id, lang),)
+                     for e in self.kb.entries.values() if e.topic == topic_id)
+        return Reply(f"<b>{escape(topic.label(lang))}</b>", rows)
+
+    # Pieces --------------------------------------------------------------------------------
+
+    def _entry_button(self, entry_id: str, lang: str) -> Button:
+        title = strip_tags(self.kb.entries[entry_id].text(lang).title)
+        return Button(title, Action("answer", entry_id).encode())
+
+    def _related_rows(self, entry: Entry, lang: str) -> list[tuple[Button, ...]]:
+        return [(self._entry_button(r, lang),) for r in entry.related[:MAX_RELATED]]
+
+    def _topic_rows(self, lang: str) -> tuple[tuple[Button, ...], ...]:
+        return tuple((Button(t.label(lang), Action("topic", t.id).encode()),)
+                     for t in self.kb.topics.values())
+
+    def _source_list(self, sources: list[Source], lang: str) -> str:
+        lines = [f"<b>{self.kb.message('sources-heading', lang)}</b>"]
+        lines += [f"{n}. {citation(s)}" for n, s in enumerate(sources, 1)]
+        return "\n\n".join(lines)
+
+
+def citation(source: Source) -> str:
+    """One reference in Telegram HTML: authors (year). Title. Journal volume(issue):pages. link"""
+    authors = [a.strip() for a in source.authors.split(",")]
+    shown = ", ".join(authors[:MAX_AUTHORS]) + (", et al." if len(authors) > MAX_AUTHORS else "")
+    year = f" ({source.year})" if source.year else ""
+    where = source.journal or source.publisher or ""
+    if source.volume:
+        where += f" {source.volume}"
+    if source.issue:
+        where += f"({source.issue})"
+    if source.pages:
+        where += f":{source.pages}"
+    label = f"doi:{source.doi}" if source.doi else source.link
+    return (f"{escape(shown.removesuffix('.'))}{year}. {escape(source.title)}. "
+            f"<i>{escape(where.strip())}</i>. <a href=\"{escape(source.link)}\">{escape(label)}</a>")

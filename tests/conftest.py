@@ -1,0 +1,64 @@
+"""Shared fixtures: the real knowledge base, a matcher over it, and a scratch copy to break."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.config import Config, load_config
+from bot.knowledge import KnowledgeBase, load_knowledge
+from bot.matching import Matcher, Thresholds
+from bot.rendering import Renderer
+
+ROOT = Path(__file__).resolve().parent.parent
+KNOWLEDGE = ROOT / "knowledge"
+EXAMPLE_CONFIG = ROOT / "config.example.yaml"
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests may talk to 127.0.0.1 only; anything else is a bug in the test."""
+    real_connect = socket.socket.connect
+
+    def guarded(self: socket.socket, address: object) -> object:
+        host = address[0] if isinstance(address, tuple) else str(address)
+        if isinstance(host, str) and not (host.startswith("127.") or host in ("::1", "localhost")
+                                          or self.family == socket.AF_UNIX):
+            raise RuntimeError(f"test tried to reach the network: {address!r}")
+        return real_connect(self, address)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture(scope="session")
+def config() -> Config:
+    return load_config(EXAMPLE_CONFIG)
+
+
+@pytest.fixture(scope="session")
+def kb() -> KnowledgeBase:
+    return load_knowledge(KNOWLEDGE)
+
+
+@pytest.fixture(scope="session")
+def matcher(kb: KnowledgeBase, config: Config) -> Matcher:
+    m = config.matching
+    return Matcher(kb, Thresholds(m.answer_threshold, m.answer_margin, m.suggest_threshold),
+                   default_lang=config.default_language)
+
+
+@pytest.fixture(scope="session")
+def renderer(kb: KnowledgeBase, config: Config) -> Renderer:
+    return Renderer(kb, config.emergency)
+
+
+@pytest.fixture
+def knowledge_copy(tmp_path: Path) -> Iterator[Path]:
+    """A scratch copy of the knowledge folder that a test may break."""
+    target = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, target)
+    yield target

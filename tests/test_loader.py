@@ -1,0 +1,171 @@
+"""The loader and validator: every kind of content error, located at the right file and line."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.knowledge import KnowledgeError, load_knowledge
+from bot.knowledge.telegram_html import html_problems
+
+ENTRY = "knowledge/entries/worn-out-joint.yaml"
+
+
+def problems_of(root: Path) -> list[str]:
+    with pytest.raises(KnowledgeError) as info:
+        load_knowledge(root)
+    return [str(p) for p in info.value.problems]
+
+
+def edit(path: Path, old: str, new: str, count: int = 1) -> int:
+    """Replace `old` once and return the 1-based line where the change starts."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    line = text[: text.index(old)].count("\n") + 1
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+    return line
+
+
+def line_of(path: Path, pattern: str) -> int:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if re.search(pattern, line):
+            return number
+    raise AssertionError(f"{pattern!r} not found in {path}")
+
+
+def test_real_knowledge_base_is_clean(knowledge_copy: Path) -> None:
+    kb = load_knowledge(knowledge_copy)
+    assert len(kb.entries) >= 21
+    assert all(entry.sources for entry in kb.entries.values())
+
+
+def test_yaml_syntax_error_is_located(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "entries/worn-out-joint.yaml"
+    line = edit(path, "verdict: myth", "verdict: [myth")
+    found = problems_of(knowledge_copy)
+    assert len(found) == 1
+    assert found[0].startswith(f"{ENTRY}:")
+    assert "YAML syntax error" in found[0]
+    reported = int(found[0].split(":")[1])
+    assert line <= reported <= line + 2
+
+
+def test_missing_field(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "entries/worn-out-joint.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(re.sub(r"(?m)^verdict: .*\n", "", text), encoding="utf-8")
+    assert f"{ENTRY}:1: the field 'verdict' is missing" in problems_of(knowledge_copy)
+
+
+def test_unknown_field_is_called_a_typo(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "entries/worn-out-joint.yaml"
+    line = edit(path, "  title:", "  titel:")
+    found = problems_of(knowledge_copy)
+    assert any(p.startswith(f"{ENTRY}:{line}: unknown field 'nl.titel'") and "typo" in p
+               for p in found), found
+
+
+def test_missing_language(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "entries/worn-out-joint.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text[: text.index("\nen:\n") + 1], encoding="utf-8")
+    assert any("the language 'en' is missing" in p for p in problems_of(knowledge_copy))
+
+
+def test_short_too_long(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "entries/worn-out-joint.yaml"
+    line = line_of(path, r"^  short:")
+    text = path.read_text(encoding="utf-8")
+    start = text.index("\n  short:") + 1
+    end = text.index("\n  explanation:")
+    path.write_text(text[:start] + f"  short: {'woord ' * 80}" + text[end:], encoding="utf-8")
+    found = problems_of(knowledge_copy)
+    assert any(p.startswith(f"{ENTRY}:{line}: 'nl.short' is too long") and "at most 350" in p
+               for p in found), found
+
+
+def test_unknown_source_and_related(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "entries/worn-out-joint.yaml"
+    sources_line = edit(path, "sources: [", "sources: [made-up-2099, ")
+    related_line = edit(path, "related: [", "related: [no-such-entry, ")
+    found = problems_of(knowledge_copy)
+    assert (f"{ENTRY}:{sources_line}: the source 'made-up-2099' is not in sources.yaml"
+            in found)
+    assert any(p.startswith(f"{ENTRY}:{related_line}: the related entry 'no-such-entry'")
+               for p in found), found
+
+
+def test_duplicate_question_across_entries(knowledge_copy: Path) -> None:
+    donor = knowledge_copy / "entries/symptoms.yaml"
+    question = load_knowledge(knowledge_copy).entries["symptoms"].nl.questions[0]
+    path = knowledge_copy / "entries/worn-out-joint.yaml"
+    line = edit(path, "  questions:\n", f"  questions:\n    - {question.upper()}!\n") + 1
+    found = problems_of(knowledge_copy)
+    # Whichever file is read second gets the message, and it names the other entry.
+    assert any(("'symptoms'" in p and p.startswith(f"{ENTRY}:{line}:"))
+               or ("'worn-out-joint'" in p and p.startswith("knowledge/entries/symptoms.yaml:"))
+               for p in found), found
+    assert donor.exists()
+
+
+def test_duplicate_id(knowledge_copy: Path) -> None:
+    original = knowledge_copy / "entries/worn-out-joint.yaml"
+    copy = knowledge_copy / "entries/worn-out-joint-copy.yaml"
+    copy.write_text(original.read_text(encoding="utf-8"), encoding="utf-8")
+    found = problems_of(knowledge_copy)
+    assert any(p.startswith("knowledge/entries/worn-out-joint-copy.yaml:1:")
+               and "must be the same as the file name" in p for p in found), found
+
+
+def test_bad_html_is_reported(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "entries/worn-out-joint.yaml"
+    line = line_of(path, r"^  title:")
+    edit(path, '  title: "', '  title: "<blink>Tom & Jerry</blink> ')
+    found = problems_of(knowledge_copy)
+    assert any(p.startswith(f"{ENTRY}:{line}: 'nl.title'") and "<blink>" in p for p in found)
+    assert any(p.startswith(f"{ENTRY}:{line}: 'nl.title'") and "&amp;" in p for p in found)
+
+
+def test_every_problem_is_reported_not_just_the_first(knowledge_copy: Path) -> None:
+    edit(knowledge_copy / "entries/worn-out-joint.yaml", "verdict: myth", "verdict: legend")
+    edit(knowledge_copy / "entries/symptoms.yaml", "topic: ", "topic: nowhere-")
+    (knowledge_copy / "smalltalk.yaml").write_text("intents: [\n", encoding="utf-8")
+    found = problems_of(knowledge_copy)
+    assert any("worn-out-joint.yaml" in p and "'verdict' must be one of" in p for p in found)
+    assert any("symptoms.yaml" in p and "is not in topics.yaml" in p for p in found)
+    assert any(p.startswith("knowledge/smalltalk.yaml:") for p in found)
+
+
+def test_missing_file_and_missing_folder(knowledge_copy: Path, tmp_path: Path) -> None:
+    (knowledge_copy / "sources.yaml").unlink()
+    found = problems_of(knowledge_copy)
+    assert "knowledge/sources.yaml:1: this file is missing" in found
+    assert problems_of(tmp_path / "nowhere") == [
+        f"{tmp_path / 'nowhere'}:1: the knowledge folder does not exist"]
+
+
+def test_safety_placeholder_typo(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "safety.yaml"
+    line = edit(path, "{emergency}", "{emergncy}")
+    assert any(p.startswith(f"knowledge/safety.yaml:{line}:") and "{emergncy}" in p
+               for p in problems_of(knowledge_copy))
+
+
+@pytest.mark.parametrize(
+    ("text", "fine"),
+    [
+        ("<b>vet</b> en <i>schuin</i>", True),
+        ('<a href="https://example.org">link</a>', True),
+        ("Bedson &amp; Croft", True),
+        ("Bedson & Croft", False),
+        ("<b>open", False),
+        ("</i>", False),
+        ("<div>x</div>", False),
+        ("3 < 5", False),
+        ("<a>no href</a>", False),
+    ],
+)
+def test_telegram_html_check(text: str, fine: bool) -> None:
+    assert (html_problems(text) == []) is fine
