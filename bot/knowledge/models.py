@@ -179,5 +179,16 @@ REQUIRED_MESSAGES: frozenset[str] = frozenset(
         "button-sources", "button-topics", "button-none", "tips-heading", "sources-heading",
         "related-heading", "suggest-intro", "fallback", "topics-intro", "empty-question",
         "disclaimer", "emergency-label", "feedback-thanks",
+        # the Telegram front end (bot/telegram)
+        "start-intro", "start-unknown-link", "clinic-phone", "clinic-website", "help",
+        "unknown-command", "language-choose", "language-name", "language-set", "privacy",
+        "privacy-kept", "privacy-nothing", "forget-confirm", "button-forget-yes",
+        "button-forget-no", "forget-done", "forget-nothing", "forget-cancelled",
+        "storage-failed", "about", "media-unsupported", "rate-limited", "error",
+        "button-stale", "feedback-ask", "button-skip", "comment-thanks", "comment-skipped",
+        "admin-only", "stats", "unanswered-heading", "unanswered-none", "reload-done",
+        "reload-failed", "command-start", "command-help", "command-topics", "command-language",
+        "command-sources", "command-privacy", "command-forget", "command-about",
+        "bot-description", "bot-short-description",
     }
 )

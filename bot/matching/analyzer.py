@@ -64,17 +64,26 @@ class Analyzer:
             return text
         return self._phrase_re.sub(lambda m: self._phrases[m.group(1)], text)
 
-    def tokens(self, text: str) -> list[str]:
-        """Normalised words with multi-word synonyms already replaced."""
-        return self._phrased(normalize(text)).split()
-
-    def terms(self, text: str, repair: bool = False) -> list[str]:
-        """Stemmed content terms; with `repair`, unknown words are first mended or split."""
-        words = self.tokens(text)
+    def words(self, text: str, repair: bool = False) -> list[str]:
+        """Normalised words, multi-word synonyms replaced; with `repair`, unknown words are
+        mended (typos) or split (compounds)."""
+        words = self._phrased(normalize(text)).split()
         if repair:
             words = [part for word in words for part in self._mend(word)]
-        stems = (self._stem(w) for w in words if w not in self.stop)
+        return words
+
+    def content(self, words: Iterable[str]) -> list[str]:
+        """The words that are not function words."""
+        return [w for w in words if w not in self.stop]
+
+    def stems(self, words: Iterable[str]) -> list[str]:
+        """Stems, with single-word synonyms mapped to their canonical stem."""
+        stems = (self._stem(w) for w in words)
         return [self._stem_synonyms.get(s, s) for s in stems]
+
+    def terms(self, text: str, repair: bool = False) -> list[str]:
+        """The stemmed content terms of `text`: what BM25 counts."""
+        return self.stems(self.content(self.words(text, repair)))
 
     def _mend(self, word: str) -> list[str]:
         """A word the knowledge base doesn't use: a typo of a known word, or a compound of two."""

@@ -1,16 +1,22 @@
-"""Scoring questions against entries: BM25 over stems, combined with fuzzy string similarity.
+"""Scoring questions against entries, per language.
 
-The two signals fail differently: BM25 rewards the rare, telling words of an entry
-("injectie", "gewicht") but is blind to word order and to words it has never seen; the fuzzy
-score compares the whole question with each example question and forgives spelling. Which mix
-works best was measured on tests/data/eval_dev.tsv (see `FUZZY_WEIGHT`).
+Four signals, because each fails in its own way (weights measured on tests/data/eval_dev.tsv
+with `benchmarks/tune.py`-style searches; see README "How matching works"):
+
+- `bm25`: BM25 over stems, divided by its ceiling so a question fully covered scores 1. Rewards
+  the rare, telling words of an entry ("injectie", "gewicht"); also prunes: only entries that
+  share a stem with the question are scored further, which keeps large knowledge bases fast.
+- `grams`: cosine of character 3–5-gram TF-IDF vectors between the question and all of an
+  entry's phrasings together. Forgives typos, inflection and Dutch compounds ("kniepijn").
+- `fuzzy_set`, `fuzzy_ratio`: rapidfuzz's token-set and plain ratios against the closest example
+  question, on stems with function words kept, so "wat is artrose" still looks like itself.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -21,8 +27,25 @@ from bot.matching.analyzer import Analyzer
 K1 = 1.2
 B = 0.5
 KEYWORD_WEIGHT = 2  # keywords are the editor's own summary of an entry: count them double
-FUZZY_WEIGHT = 0.5
-MAX_FUZZY_CANDIDATES = 40  # fuzzy scores only for the best BM25 entries: keeps large bases fast
+GRAM_SIZES = (3, 4, 5)
+WEIGHTS = {"bm25": 0.25, "grams": 1.0, "fuzzy_set": 1.0, "fuzzy_ratio": 1.0}
+MAX_CANDIDATES = 40  # entries scored in full: the best by BM25
+
+
+def char_grams(words: Iterable[str]) -> Counter[str]:
+    """Character n-grams of each word, with a space marking where the word starts and ends."""
+    grams: Counter[str] = Counter()
+    for word in words:
+        padded = f" {word} "
+        for n in GRAM_SIZES:
+            grams.update(padded[i:i + n] for i in range(len(padded) - n + 1))
+    return grams
+
+
+def _unit(counts: Mapping[str, float], idf: Mapping[str, float]) -> dict[str, float]:
+    weighted = {g: (1 + math.log(c)) * idf.get(g, 0.0) for g, c in counts.items() if c > 0}
+    norm = math.sqrt(sum(v * v for v in weighted.values())) or 1.0
+    return {g: v / norm for g, v in weighted.items()}
 
 
 @dataclass(frozen=True)
@@ -30,7 +53,8 @@ class _Doc:
     entry_id: str
     tf: Counter[str]
     length: int
-    questions: tuple[str, ...]
+    phrasings: tuple[str, ...]  # stems with function words, one string per example question
+    grams: dict[str, float]  # unit TF-IDF vector of the entry's character n-grams
 
 
 class LanguageIndex:
@@ -40,49 +64,73 @@ class LanguageIndex:
         self.analyzer = analyzer
         self._docs: list[_Doc] = []
         self._postings: dict[str, list[int]] = defaultdict(list)
+        gram_counts: list[Counter[str]] = []
+        gram_df: Counter[str] = Counter()
+        phrase_count = 0
         for entry in entries:
             text = entry.text(analyzer.lang)
-            terms: list[str] = []
-            for phrase in (*text.questions, text.claim, text.title):
-                terms += analyzer.terms(phrase)
-            for keyword in text.keywords:
-                terms += analyzer.terms(keyword) * KEYWORD_WEIGHT
-            questions = tuple(" ".join(analyzer.terms(q)) for q in (*text.questions, text.claim))
-            doc = _Doc(entry.id, Counter(terms), len(terms), questions)
+            phrases = [*text.questions, text.claim, text.title]
+            terms = [t for p in phrases for t in analyzer.terms(p)]
+            terms += [t for k in text.keywords for t in analyzer.terms(k)] * KEYWORD_WEIGHT
+            entry_grams: Counter[str] = Counter()
+            for phrase in (*phrases, *text.keywords):
+                grams = char_grams(analyzer.content(analyzer.words(phrase)))
+                entry_grams.update(grams)
+                gram_df.update(grams.keys())
+                phrase_count += 1
+            gram_counts.append(entry_grams)
+            phrasings = tuple(" ".join(analyzer.stems(analyzer.words(p))) for p in phrases)
+            doc = _Doc(entry.id, Counter(terms), len(terms), phrasings, {})
             for term in doc.tf:
                 self._postings[term].append(len(self._docs))
             self._docs.append(doc)
+        self._gram_idf = {g: math.log(phrase_count / (1 + df)) + 1 for g, df in gram_df.items()}
+        for i, counts in enumerate(gram_counts):
+            self._docs[i].grams.update(_unit(counts, self._gram_idf))
         n = len(self._docs)
         self._avg_length = sum(d.length for d in self._docs) / max(n, 1)
-        self._idf = {t: self._idf_of(len(p), n) for t, p in self._postings.items()}
-        self._unknown_idf = self._idf_of(0, n)
+        self._idf = {t: self._bm25_idf(len(p), n) for t, p in self._postings.items()}
+        self._unknown_idf = self._bm25_idf(0, n)
 
     @staticmethod
-    def _idf_of(df: int, n: int) -> float:
+    def _bm25_idf(df: int, n: int) -> float:
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
-    def scores(self, terms: Sequence[str]) -> list[tuple[str, float]]:
-        """(entry id, score in 0-1) for every entry sharing a term with the question, best first."""
-        unique = list(dict.fromkeys(terms))
-        if not unique:
+    def signals(self, question: str) -> list[tuple[str, dict[str, float]]]:
+        """Each signal (0–1) for the entries worth scoring, in BM25 order."""
+        analyzer = self.analyzer
+        words = analyzer.words(question, repair=True)
+        content = analyzer.content(words)
+        terms = list(dict.fromkeys(analyzer.stems(content)))
+        if not terms:
             return []
-        weights = {t: self._idf.get(t, self._unknown_idf) for t in unique}
+        weights = {t: self._idf.get(t, self._unknown_idf) for t in terms}
         total = sum(weights.values())
         bm25: dict[int, float] = defaultdict(float)
-        for term in unique:
+        for term in terms:
             for i in self._postings.get(term, ()):
                 doc = self._docs[i]
                 tf = doc.tf[term]
-                norm = K1 * (1 - B + B * doc.length / self._avg_length)
                 # BM25's term weight divided by its ceiling (K1 + 1), so a full match scores 1.
-                bm25[i] += weights[term] * tf / (tf + norm)
-        ranked = sorted(bm25.items(), key=lambda item: item[1], reverse=True)
-        query = " ".join(terms)
+                bm25[i] += weights[term] * tf / (tf + K1 * (1 - B + B * doc.length / self._avg_length))
+        ranked = sorted(bm25.items(), key=lambda item: item[1], reverse=True)[:MAX_CANDIDATES]
+        query_grams = _unit(char_grams(content), self._gram_idf)
+        phrasing = " ".join(analyzer.stems(words))
         results = []
-        for i, value in ranked[:MAX_FUZZY_CANDIDATES]:
+        for i, value in ranked:
             doc = self._docs[i]
-            similar = max(fuzz.token_sort_ratio(query, q) for q in doc.questions) / 100
-            combined = (1 - FUZZY_WEIGHT) * value / total + FUZZY_WEIGHT * similar
-            results.append((doc.entry_id, combined))
-        results.sort(key=lambda item: (-item[1], item[0]))
+            results.append((doc.entry_id, {
+                "bm25": value / total,
+                "grams": sum(w * doc.grams.get(g, 0.0) for g, w in query_grams.items()),
+                "fuzzy_set": max(fuzz.token_set_ratio(phrasing, p) for p in doc.phrasings) / 100,
+                "fuzzy_ratio": max(fuzz.ratio(phrasing, p) for p in doc.phrasings) / 100,
+            }))
         return results
+
+    def scores(self, question: str) -> list[tuple[str, float]]:
+        """(entry id, combined score in 0–1), best first; only entries sharing a stem."""
+        total = sum(WEIGHTS.values())
+        combined = [(entry_id, sum(WEIGHTS[k] * v for k, v in signals.items()) / total)
+                    for entry_id, signals in self.signals(question)]
+        combined.sort(key=lambda item: (-item[1], item[0]))
+        return combined

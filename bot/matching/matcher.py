@@ -18,9 +18,9 @@ from bot.matching.smalltalk import SmalltalkCheck
 class Thresholds:
     """When to answer, suggest or fall back; defaults were chosen on the evaluation set."""
 
-    answer: float = 0.5
-    margin: float = 0.06
-    suggest: float = 0.3
+    answer: float = 0.44
+    margin: float = 0.0
+    suggest: float = 0.44
 
 
 class Matcher:
@@ -64,8 +64,7 @@ class Matcher:
 
     def rank(self, question: str, lang: str) -> list[tuple[str, float]]:
         """Every entry that shares a term with the question, with its score, best first."""
-        index = self._indexes[lang]
-        return index.scores(index.analyzer.terms(question, repair=True))
+        return self._indexes[lang].scores(question)
 
     def _decide(self, lang: str, ranked: list[tuple[str, float]]) -> Decision:
         candidates = tuple(Candidate(e, s) for e, s in ranked[:MAX_CANDIDATES])

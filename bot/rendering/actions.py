@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-ActionKind = Literal["answer", "more", "sources", "topics", "topic", "none", "up", "down", "lang"]
+ActionKind = Literal["answer", "more", "sources", "topics", "topic", "none", "up", "down", "lang",
+                     "skip", "forget", "keep"]
 
 _PREFIX: dict[ActionKind, str] = {
     "answer": "a",
@@ -21,6 +22,9 @@ _PREFIX: dict[ActionKind, str] = {
     "up": "up",
     "down": "dn",
     "lang": "l",
+    "skip": "sk",  # no comment after 👎
+    "forget": "fg",  # /forget confirmed
+    "keep": "kp",  # /forget cancelled
 }
 _KIND = {prefix: kind for kind, prefix in _PREFIX.items()}
 _NEEDS_ARG = frozenset({"answer", "more", "sources", "topic", "up", "down", "lang"})

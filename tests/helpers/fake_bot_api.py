@@ -45,6 +45,7 @@ __all__ = [
     "FakeBotApi",
     "RecordedCall",
     "UploadedFile",
+    "iter_entity_texts",
     "utf16_len",
 ]
 
@@ -129,6 +130,21 @@ _EDITED_MESSAGE_TYPES = frozenset(
     {"edited_message", "edited_channel_post", "edited_business_message"}
 )
 
+_BUTTON_ACTIONS = frozenset(
+    {
+        "callback_data",
+        "url",
+        "switch_inline_query",
+        "switch_inline_query_current_chat",
+        "switch_inline_query_chosen_chat",
+        "login_url",
+        "web_app",
+        "copy_text",
+        "callback_game",
+        "pay",
+    }
+)
+
 _STANDARD_DESCRIPTIONS = {
     400: "Bad Request",
     401: "Unauthorized",
@@ -154,9 +170,7 @@ def utf16_len(text: str) -> int:
 class ApiError(Exception):
     """An error answer of the Bot API; raise it from a method handler."""
 
-    def __init__(
-        self, status: int, description: str, parameters: JSONDict | None = None
-    ) -> None:
+    def __init__(self, status: int, description: str, parameters: JSONDict | None = None) -> None:
         super().__init__(description)
         self.status = status
         self.description = description
@@ -186,8 +200,10 @@ class UploadedFile:
 class RecordedCall:
     """One request the fake received.
 
-    `status` is ``None`` while the request is in progress, the HTTP status once answered, and
-    ``0`` when the connection was reset instead of answered.
+    `status` is ``None`` while the request is in progress, then the HTTP status of the answer
+    (200: the call took effect), or ``0`` when the connection was reset before the call was
+    handled. `delivered` is False when the answer never reached the client: the connection
+    was reset after handling, or the client had already given up (timeout, cancelled poll).
     """
 
     method: str
@@ -195,9 +211,11 @@ class RecordedCall:
     status: int | None = None
     result: Any = None
     description: str | None = None
+    delivered: bool = False
 
     @property
     def ok(self) -> bool:
+        """The call was handled successfully (whether or not the client got the answer)."""
         return self.status == 200
 
     def __str__(self) -> str:
@@ -209,6 +227,8 @@ class RecordedCall:
             outcome = "ok"
         else:
             outcome = f"{self.status} {self.description}"
+        if self.status and not self.delivered:
+            outcome += " (answer not delivered)"
         return f"{self.method}({_short(self.params)}) -> {outcome}"
 
 
@@ -403,10 +423,10 @@ class FakeBotApi:
         return [(call.method, call.params) for call in self.log]
 
     def calls(self, method: str, *, ok: bool | None = None) -> list[JSONDict]:
-        """The params of every call to `method` (case-insensitive), in order.
+        """The params of every call to `method` (case-insensitive), in order of arrival.
 
-        With ``ok=True`` only calls that were answered successfully, with ``ok=False`` only
-        those that failed or were reset.
+        With ``ok=True`` only calls that took effect (see `RecordedCall.ok`), with
+        ``ok=False`` only those that failed or were reset before being handled.
         """
         return [call.params for call in self._calls(method, ok)]
 
@@ -420,7 +440,11 @@ class FakeBotApi:
         ]
 
     def sent_messages(self, chat_id: int | str | None = None) -> list[JSONDict]:
-        """The params of every sendMessage that succeeded, optionally for one chat."""
+        """The params of every sendMessage that took effect, optionally for one chat.
+
+        A message whose answer was lost (reset after handling, client timed out) counts: the
+        user did get it.
+        """
         return [
             params
             for params in self.calls("sendMessage", ok=True)
@@ -428,7 +452,7 @@ class FakeBotApi:
         ]
 
     def sent_texts(self, chat_id: int | str | None = None) -> list[str]:
-        """The ``text`` param of every sendMessage that succeeded, as sent (markup included)."""
+        """The ``text`` param of every sendMessage that took effect, as sent (markup kept)."""
         return [str(params.get("text")) for params in self.sent_messages(chat_id)]
 
     async def wait_for(
@@ -436,8 +460,8 @@ class FakeBotApi:
     ) -> list[JSONDict]:
         """Wait until at least `count` calls to `method` were recorded; return their params.
 
-        Calls are counted when they arrive; pass ``ok=True`` to count only calls that were
-        answered successfully. Raises `TimeoutError` listing what was received instead.
+        Calls are counted when they arrive; pass ``ok=True`` to count only calls that took
+        effect. Raises `TimeoutError` listing what was received instead.
         """
         try:
             async with asyncio.timeout(timeout):
@@ -457,8 +481,10 @@ class FakeBotApi:
             f"timed out after {timeout}s waiting for {count}{kind} call(s) to {method}; "
             f"got {len(found)}.",
             "Requests received: "
-            + (", ".join(f"{name} x{n}" for name, n in Counter(c.method for c in self.log).items())
-               or "none"),
+            + (
+                ", ".join(f"{name} x{n}" for name, n in Counter(c.method for c in self.log).items())
+                or "none"
+            ),
         ]
         interesting = [c for c in self.log if c.method.lower() != "getupdates"][-15:]
         lines += [f"  {call}" for call in interesting]
@@ -542,9 +568,7 @@ class FakeBotApi:
             raise LookupError(f"the bot has sent no message{where}")
         return found[-1]
 
-    def add_file(
-        self, file_id: str, content: bytes, *, file_path: str | None = None
-    ) -> JSONDict:
+    def add_file(self, file_id: str, content: bytes, *, file_path: str | None = None) -> JSONDict:
         """Make `file_id` known to getFile and downloadable from `base_file_url`."""
         path = file_path or f"documents/{file_id}"
         self._files[file_id] = (path, content)
@@ -651,7 +675,7 @@ class FakeBotApi:
                 raise ApiError(401, "Unauthorized")
             return await self._answer(request, call)
         except ApiError as error:
-            return self._finish(call, error.status, error.payload(), error.description)
+            return self._finish(request, call, error.status, error.payload(), error.description)
 
     async def _answer(self, request: web.Request, call: RecordedCall) -> web.StreamResponse:
         fault = self._take_fault(call.method)
@@ -668,7 +692,7 @@ class FakeBotApi:
 
         handler = self._custom.get(call.method.lower()) or self._methods.get(call.method.lower())
         if call.method.lower() == "getupdates" and call.method.lower() not in self._custom:
-            result = await self._get_updates(call.params)
+            result = await self._get_updates(request, call.params)
         elif handler is None:
             raise ApiError(404, "Not Found: method not found")
         else:
@@ -676,23 +700,31 @@ class FakeBotApi:
             if asyncio.iscoroutine(result):
                 result = await result
 
-        if fault is not None and fault.kind == "reset":
-            call.result = result
-            return self._reset(request, call)
         call.result = result
-        return self._finish(call, 200, {"ok": True, "result": result})
+        if fault is not None and fault.kind == "reset":
+            call.status = 200
+            return self._reset(request, call)
+        return self._finish(request, call, 200, {"ok": True, "result": result})
 
     def _finish(
-        self, call: RecordedCall, status: int, body: JSONDict, description: str | None = None
+        self,
+        request: web.Request,
+        call: RecordedCall,
+        status: int,
+        body: JSONDict,
+        description: str | None = None,
     ) -> web.Response:
         call.status = status
         call.description = description
+        call.delivered = not _client_gone(request)
         self._notify()
         return web.json_response(body, status=status, dumps=_dumps)
 
     def _reset(self, request: web.Request, call: RecordedCall) -> web.Response:
-        call.status = 0
-        call.description = "connection reset"
+        if call.status is None:
+            call.status = 0
+            call.description = "connection reset"
+        call.delivered = False
         self._notify()
         if request.transport is not None:
             request.transport.abort()
@@ -709,7 +741,7 @@ class FakeBotApi:
 
     # ------------------------------------------------------------------ getUpdates
 
-    async def _get_updates(self, params: JSONDict) -> list[JSONDict]:
+    async def _get_updates(self, request: web.Request, params: JSONDict) -> list[JSONDict]:
         poll = self._poll
         if poll.webhook_url:
             raise ApiError(
@@ -732,6 +764,8 @@ class FakeBotApi:
         deadline = loop.time() + timeout
         while True:
             if poll.generation != generation:
+                if _client_gone(request):  # e.g. PTB cancelled this poll on stop: no conflict
+                    return []
                 raise ApiError(409, _STANDARD_DESCRIPTIONS[409])
             batch = self._deliverable(limit)
             remaining = deadline - loop.time()
@@ -901,16 +935,16 @@ class FakeBotApi:
     def _reply_to(self, chat_id: int, params: JSONDict) -> JSONDict | None:
         reply = params.get("reply_parameters")
         if isinstance(reply, dict):
-            message_id = reply.get("message_id")
+            message_id = _int_param(reply, "message_id", 0)
             allow_missing = bool(reply.get("allow_sending_without_reply"))
             if reply.get("chat_id") is not None:
                 chat_id = int(self._chat({"chat_id": reply["chat_id"]})["id"])
         elif params.get("reply_to_message_id") is not None:
-            message_id = params["reply_to_message_id"]
+            message_id = _int_param(params, "reply_to_message_id", 0)
             allow_missing = bool(params.get("allow_sending_without_reply"))
         else:
             return None
-        stored = self._messages.get((chat_id, int(message_id)))
+        stored = self._messages.get((chat_id, message_id))
         if stored is None:
             if allow_missing:
                 return None
@@ -1052,8 +1086,10 @@ async def _read_params(request: web.Request) -> JSONDict:
         body = await request.json()
         if isinstance(body, dict):
             params.update(
-                {key: _decode(key, value) if isinstance(value, str) else value
-                 for key, value in body.items()}
+                {
+                    key: _decode(key, value) if isinstance(value, str) else value
+                    for key, value in body.items()
+                }
             )
         return params
     form: MultiDictProxy[Any] = await request.post()
@@ -1073,6 +1109,11 @@ def _decode(key: str, value: str) -> Any:
         return json.loads(value)
     except ValueError:
         return value
+
+
+def _client_gone(request: web.Request) -> bool:
+    transport = request.transport
+    return transport is None or transport.is_closing()
 
 
 def _dumps(value: Any) -> str:
@@ -1117,19 +1158,20 @@ def _inline_markup(markup: Any) -> JSONDict | None:
         return None
     rows = markup["inline_keyboard"]
     if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-        raise _bad_request("field \"inline_keyboard\" of the InlineKeyboardMarkup must be an Array of Arrays")
+        raise _bad_request(
+            'field "inline_keyboard" of the InlineKeyboardMarkup must be an Array of Arrays'
+        )
     for row in rows:
         for button in row:
-            if not str(button.get("text") or "").strip():
-                raise _bad_request("text buttons are unallowed in the inline keyboard")
+            if not isinstance(button, dict) or not str(button.get("text") or "").strip():
+                raise _bad_request("inline keyboard button text is empty")
             data = button.get("callback_data")
             if data is not None and not 1 <= len(str(data).encode()) <= MAX_CALLBACK_DATA_BYTES:
                 raise _bad_request("BUTTON_DATA_INVALID")
-            actions = {"callback_data", "url", "switch_inline_query", "login_url", "web_app",
-                       "switch_inline_query_current_chat", "switch_inline_query_chosen_chat",
-                       "copy_text", "callback_game", "pay"}
-            if not actions & button.keys():
+            if not _BUTTON_ACTIONS & button.keys():
                 raise _bad_request("text buttons are unallowed in the inline keyboard")
+    if not any(rows):
+        return None  # an empty inline keyboard is how a bot removes one
     return copy.deepcopy(markup)
 
 
@@ -1201,32 +1243,34 @@ class _TelegramHtml(HTMLParser):
         if kind is None:
             raise _HtmlError(f'Unsupported start tag "{tag}" at byte offset {self.byte_offset()}')
         attributes = {name: value or "" for name, value in attrs}
-        entity: JSONDict | None = {"type": kind, "offset": self.length}
+        entity: JSONDict = {"type": kind, "offset": self.length}
         if tag == "span" and attributes.get("class") != "tg-spoiler":
             raise _HtmlError(
                 f'Tag "span" must have class "tg-spoiler" at byte offset {self.byte_offset()}'
             )
         if tag == "a":
-            entity = {**entity, "url": attributes.get("href", "")}
+            entity["url"] = attributes.get("href", "")
         if tag == "tg-emoji":
-            entity = {**entity, "custom_emoji_id": attributes.get("emoji-id", "")}
+            entity["custom_emoji_id"] = attributes.get("emoji-id", "")
         if tag == "blockquote" and "expandable" in attributes:
-            entity = {**entity, "type": "expandable_blockquote"}
+            entity["type"] = "expandable_blockquote"
         if tag == "code" and self.stack and self.stack[-1][0] == "pre":
             language = attributes.get("class", "")
             pre_entity = self.stack[-1][1]
             if language.startswith("language-") and pre_entity is not None:
                 pre_entity["language"] = language.removeprefix("language-")
-                entity = None  # <pre><code class="language-x"> is one pre entity
+                # <pre><code class="language-x"> is a single pre entity
+                self.stack.append((tag, None))
+                return
         self.stack.append((tag, entity))
 
     def handle_endtag(self, tag: str) -> None:
         if not self.stack:
-            raise _HtmlError(f'Unexpected end tag at byte offset {self.byte_offset()}')
+            raise _HtmlError(f"Unexpected end tag at byte offset {self.byte_offset()}")
         open_tag, entity = self.stack.pop()
         if open_tag != tag:
             raise _HtmlError(
-                f'Unmatched end tag at byte offset {self.byte_offset()}, '
+                f"Unmatched end tag at byte offset {self.byte_offset()}, "
                 f'expected "</{open_tag}>", found "</{tag}>"'
             )
         if entity is not None and self.length > entity["offset"]:
@@ -1236,15 +1280,15 @@ class _TelegramHtml(HTMLParser):
     def handle_data(self, data: str) -> None:
         if "<" in data:
             raise _HtmlError(
-                f"Unexpected character \"<\" at byte offset {self.byte_offset()}; "
-                "escape it as &lt;"
+                f'Unexpected character "<" at byte offset {self.byte_offset()}; escape it as &lt;'
             )
         self.emit(data)
 
     def handle_entityref(self, name: str) -> None:
         if name not in _HTML_NAMED_ENTITIES:
-            raise _HtmlError(f'Unsupported HTML entity "&{name};" at byte offset '
-                             f"{self.byte_offset()}")
+            raise _HtmlError(
+                f'Unsupported HTML entity "&{name};" at byte offset {self.byte_offset()}'
+            )
         self.emit(_HTML_NAMED_ENTITIES[name])
 
     def handle_charref(self, name: str) -> None:

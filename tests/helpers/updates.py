@@ -10,7 +10,8 @@ Like Telegram, text builders add entities the server would detect: ``bot_command
 Example::
 
     api.push_update(updates.command("start", "myth_42"))
-    api.push_update(updates.text_message("Is artrose slijtage?", user=updates.user(language_code="en")))
+    bram = updates.user(1002, "Bram", language_code="en")
+    api.push_update(updates.text_message("Is arthritis wear and tear?", user=bram))
     reply = api.last_bot_message(updates.DEFAULT_USER_ID)
     api.push_update(updates.callback_query("myth:42", message=reply))
 """
@@ -323,8 +324,12 @@ def voice(
     chat: Mapping[str, Any] | None = None,
 ) -> JSONDict:
     """A voice note message (OGG/Opus)."""
-    content = {**_file("voice"), "duration": duration, "mime_type": "audio/ogg",
-               "file_size": duration * 4000}
+    content = {
+        **_file("voice"),
+        "duration": duration,
+        "mime_type": "audio/ogg",
+        "file_size": duration * 4000,
+    }
     return make_update("message", make_message(from_user=user, chat=chat, voice=content))
 
 
@@ -337,8 +342,12 @@ def document(
     chat: Mapping[str, Any] | None = None,
 ) -> JSONDict:
     """A document (file) message."""
-    content = {**_file("document"), "file_name": file_name, "mime_type": mime_type,
-               "file_size": 12_345}
+    content = {
+        **_file("document"),
+        "file_name": file_name,
+        "mime_type": mime_type,
+        "file_size": 12_345,
+    }
     return make_update(
         "message", make_message(from_user=user, chat=chat, document=content, caption=caption)
     )
@@ -375,9 +384,12 @@ def callback_query(
     chat = msg["chat"]
     if user is None:
         if chat.get("type") == "private":
-            presser: JSONDict = {"id": chat["id"], "is_bot": False,
-                                 "first_name": chat.get("first_name", "Anna"),
-                                 "language_code": "nl"}
+            presser: JSONDict = {
+                "id": chat["id"],
+                "is_bot": False,
+                "first_name": chat.get("first_name", "Anna"),
+                "language_code": "nl",
+            }
         else:
             presser = _default_user()
     else:
@@ -406,10 +418,16 @@ def my_chat_member(
     `bot` is the bot's User (default: id 123456, matching the fake's default token).
     """
     who = dict(user) if user is not None else _default_user()
-    the_bot = dict(bot) if bot is not None else {
-        "id": 123456, "is_bot": True, "first_name": "Mythbot (test)",
-        "username": "mythbot_test_bot",
-    }
+    the_bot = (
+        dict(bot)
+        if bot is not None
+        else {
+            "id": 123456,
+            "is_bot": True,
+            "first_name": "Mythbot (test)",
+            "username": "mythbot_test_bot",
+        }
+    )
 
     def member(status: str) -> JSONDict:
         result: JSONDict = {"user": the_bot, "status": status}

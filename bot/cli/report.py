@@ -1,0 +1,99 @@
+"""`report`: what people asked, what the bot answered, what it could not (HTML or CSV)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Any
+
+from bot.cli.context import CliError, Loaded, add_common, load_all
+from bot.config import Config
+from bot.matching import Matcher
+from bot.reporting import Nearest, build_report, render_html, report_tables, write_tables
+from bot.storage import ReportRows, StorageConfigError, StorageError, open_storage
+from bot.storage.engine import parse_url
+
+DEFAULT_DAYS = 90
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser(
+        "report", help="write a report of questions, answers and feedback (HTML or CSV)")
+    parser.add_argument("--since", metavar="DATE",
+                        help=f"first day, YYYY-MM-DD (default: {DEFAULT_DAYS} days ago)")
+    parser.add_argument("--clinic", metavar="SLUG",
+                        help="only this clinic's patients; numbers from fewer than 5 people "
+                        "are then shown as <5")
+    parser.add_argument("--format", choices=["html", "csv"], default="html",
+                        help="html: one self-contained page (default); csv: the tables, "
+                        "as a folder of .csv files, or a .zip if OUT ends in .zip")
+    parser.add_argument("--out", required=True, metavar="OUT", help="the file (or folder)")
+    add_common(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    loaded = load_all(args)
+    config = loaded.config
+    today = dt.datetime.now(dt.UTC).date()
+    since = _since(args.since, today)
+    scope = "all clinics"
+    if args.clinic is not None:
+        clinic = config.clinic(args.clinic)
+        if clinic is None:
+            known = ", ".join(sorted(c.slug for c in config.clinics)) or "none"
+            raise CliError(f"unknown clinic {args.clinic!r}; known clinics: {known}")
+        scope = clinic.name
+    rows = asyncio.run(_fetch(config, since, args.clinic))
+    report = build_report(rows, since=since, until=max(today, since), scope=scope,
+                          clinic=args.clinic, nearest=_nearest(loaded.matcher),
+                          titles=_titles(loaded), phrasing_score=config.matching.suggest_threshold)
+    out = Path(args.out)
+    try:
+        if args.format == "csv":
+            write_tables(report_tables(report), out)
+        else:
+            out.write_text(render_html(report, dt.datetime.now(dt.UTC)), encoding="utf-8")
+    except OSError as exc:
+        raise CliError(f"cannot write {out} ({exc.strerror or exc.__class__.__name__})") from None
+    print(f"report ({scope}, {since} to {max(today, since)}: {report.total.value} questions) "
+          f"written to {out}")
+    return 0
+
+
+def _since(raw: str | None, today: dt.date) -> dt.date:
+    if raw is None:
+        return today - dt.timedelta(days=DEFAULT_DAYS - 1)
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise CliError(f"--since {raw!r} is not a date; write it as YYYY-MM-DD") from None
+
+
+async def _fetch(config: Config, since: dt.date, clinic: str | None) -> ReportRows:
+    try:
+        target = parse_url(config.storage.url)
+        if target.sqlite_file is not None and not target.sqlite_file.exists():
+            raise CliError(f"there is no database at {target.sqlite_file} yet (has the bot run "
+                           "here? storage.url is relative to the working directory)")
+        # Reports only count people, so they need no secret to recognise them.
+        storage = await open_storage(config, os.environ, identify_users=False)
+        async with storage:
+            start = dt.datetime.combine(since, dt.time(), tzinfo=dt.UTC)
+            return await storage.report_rows(since=start, clinic=clinic)
+    except (StorageError, StorageConfigError) as exc:
+        raise CliError(str(exc)) from None
+
+
+def _nearest(matcher: Matcher) -> Nearest:
+    def nearest(question: str, lang: str) -> tuple[str, float] | None:
+        ranked = matcher.rank(question, lang)
+        return ranked[0] if ranked else None
+    return nearest
+
+
+def _titles(loaded: Loaded) -> dict[str, str]:
+    return {entry_id: entry.en.title for entry_id, entry in loaded.kb.entries.items()}

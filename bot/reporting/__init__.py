@@ -1,0 +1,21 @@
+"""Reports for clinics and editors: numbers (pure), then HTML or CSV."""
+
+from bot.reporting.cluster import Asked, Group, group_questions
+from bot.reporting.model import MIN_USERS, Cell, Nearest, Report, advice_for, build_report
+from bot.reporting.page import render_html
+from bot.reporting.tables import report_tables, write_tables
+
+__all__ = [
+    "MIN_USERS",
+    "Asked",
+    "Cell",
+    "Group",
+    "Nearest",
+    "Report",
+    "advice_for",
+    "build_report",
+    "group_questions",
+    "render_html",
+    "report_tables",
+    "write_tables",
+]

@@ -1,0 +1,179 @@
+"""From stored rows to the numbers of a report. Pure: no database, no files, no HTML.
+
+Per-clinic reports are shared with clinics, so every count that rests on fewer than
+`MIN_USERS` people is suppressed (shown as "<5"); so are the texts of question groups asked
+by fewer people, which in a small practice could point to one patient.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+from bot.matching import KINDS
+from bot.reporting.cluster import Asked, Group, group_questions
+from bot.storage import ReportRows
+from bot.storage.privacy import TEXT_KINDS
+
+MIN_USERS = 5
+SUPPRESSED = f"<{MIN_USERS}"
+
+# (entry id, score) of the entry nearest to a question in a language, or None.
+Nearest = Callable[[str, str], tuple[str, float] | None]
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A count and how many distinct people it rests on."""
+
+    value: int
+    users: int
+
+    def hidden(self, min_users: int | None) -> bool:
+        return min_users is not None and 0 < self.users < min_users
+
+    def show(self, min_users: int | None) -> str:
+        return f"<{min_users}" if self.hidden(min_users) else str(self.value)
+
+
+@dataclass(frozen=True)
+class Day:
+    date: dt.date
+    conversations: Cell  # people who asked something that day
+    questions: Cell
+
+
+@dataclass(frozen=True)
+class KindRow:
+    kind: str
+    questions: Cell
+    share: float  # of all questions, 0-1
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    entry_id: str
+    title: str
+    asked: Cell  # answered with this entry
+    helpful: Cell
+    not_helpful: Cell
+
+
+@dataclass(frozen=True)
+class QuestionGroup:
+    group: Group
+    nearest: tuple[str, float] | None
+    advice: str
+
+
+@dataclass(frozen=True)
+class Comment:
+    """A "what was missing?" note after 👎."""
+
+    entry_id: str
+    at: dt.datetime
+    text: str
+
+
+@dataclass(frozen=True)
+class Report:
+    scope: str  # "all clinics" or the clinic's name
+    clinic: str | None
+    since: dt.date
+    until: dt.date
+    min_users: int | None  # None: nothing suppressed
+    total: Cell
+    people: Cell
+    helpful: Cell
+    not_helpful: Cell
+    days: tuple[Day, ...]
+    kinds: tuple[KindRow, ...]
+    entries: tuple[EntryRow, ...]
+    groups: tuple[QuestionGroup, ...]
+    hidden_groups: int  # groups not shown because too few people asked them
+    comments: tuple[Comment, ...]
+    rows: ReportRows  # the rows of the period, for the CSV export of the full report
+
+
+def _cell(users: Iterable[str]) -> Cell:
+    listed = list(users)
+    return Cell(len(listed), len(set(listed)))
+
+
+def advice_for(nearest: tuple[str, float] | None, phrasing_score: float) -> str:
+    """What an editor should probably do with a group of unanswered questions."""
+    if nearest is None:
+        return "new entry: no existing entry shares its words"
+    entry_id, score = nearest
+    if score >= phrasing_score:
+        return f"add these phrasings to '{entry_id}'"
+    return f"probably a new entry (nearest: '{entry_id}')"
+
+
+def build_report(rows: ReportRows, *, since: dt.date, until: dt.date, scope: str,
+                 clinic: str | None, nearest: Nearest, titles: Mapping[str, str],
+                 phrasing_score: float) -> Report:
+    """All numbers of a report over the days `since`..`until` (inclusive, UTC)."""
+    min_users = MIN_USERS if clinic is not None else None
+    events = [e for e in rows.events if since <= e.at.date() <= until]
+    ratings = [f for f in rows.feedback if since <= f.at.date() <= until]
+
+    per_day: dict[dt.date, list[str]] = defaultdict(list)
+    for event in events:
+        per_day[event.at.date()].append(event.user)
+    days = []
+    date = since
+    while date <= until:
+        users = per_day.get(date, [])
+        days.append(Day(date, Cell(len(set(users)), len(set(users))), _cell(users)))
+        date += dt.timedelta(days=1)
+
+    total = _cell(e.user for e in events)
+    by_kind: dict[str, list[str]] = defaultdict(list)
+    for event in events:
+        by_kind[event.kind].append(event.user)
+    kinds = tuple(KindRow(kind, _cell(by_kind.get(kind, [])),
+                          len(by_kind.get(kind, [])) / total.value if total.value else 0.0)
+                  for kind in KINDS)
+
+    asked: dict[str, list[str]] = defaultdict(list)
+    for event in events:
+        if event.kind == "answer" and event.entry_id:
+            asked[event.entry_id].append(event.user)
+    votes: dict[tuple[str, bool], list[str]] = defaultdict(list)
+    for rating in ratings:
+        votes[(rating.entry_id, rating.helpful)].append(rating.user)
+    rated = {entry for entry, _ in votes}
+    ranked = sorted(set(asked) | rated, key=lambda e: (-len(asked.get(e, [])), e))
+    entries = tuple(
+        EntryRow(e, titles.get(e, e), _cell(asked.get(e, [])), _cell(votes.get((e, True), [])),
+                 _cell(votes.get((e, False), [])))
+        for e in ranked)
+
+    texts = [Asked(e.question, e.language, e.user) for e in events
+             if e.kind in TEXT_KINDS and e.question]
+    shown: list[QuestionGroup] = []
+    hidden = 0
+    for group in group_questions(texts):
+        if min_users is not None and group.users < min_users:
+            hidden += 1
+            continue
+        near = nearest(group.representative, group.lang)
+        shown.append(QuestionGroup(group, near, advice_for(near, phrasing_score)))
+
+    noted = [r for r in ratings if r.comment and not r.helpful]
+    if min_users is not None:
+        # A comment is one person's words: in a clinic's report only for entries on which
+        # enough people commented.
+        commenters: dict[str, set[str]] = defaultdict(set)
+        for rating in noted:
+            commenters[rating.entry_id].add(rating.user)
+        noted = [r for r in noted if len(commenters[r.entry_id]) >= min_users]
+    comments = tuple(Comment(r.entry_id, r.at, r.comment) for r in noted if r.comment)
+    people = len({e.user for e in events})
+    return Report(scope, clinic, since, until, min_users, total, Cell(people, people),
+                  _cell(r.user for r in ratings if r.helpful),
+                  _cell(r.user for r in ratings if not r.helpful), tuple(days), kinds, entries,
+                  tuple(shown), hidden, comments, ReportRows(tuple(events), tuple(ratings)))

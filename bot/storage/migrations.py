@@ -1,0 +1,115 @@
+"""Schema migrations: an ordered list of steps and a one-row `schema_version` table.
+
+Each step runs in its own transaction and bumps the version with it, so a crash between steps
+leaves a database that the next start-up continues from. Steps are frozen history: never edit
+one that has shipped; add a new one (and update `schema.py` to the result).
+
+Alembic would add a tool, a folder and an `env.py` for what is, here, a list of a few
+statements; we can move to it if the schema ever needs branching or downgrades.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    select,
+    text,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from bot.storage.schema import schema_version
+
+
+class MigrationError(Exception):
+    """The database cannot be brought to this program's schema (e.g. it is newer)."""
+
+
+@dataclass(frozen=True)
+class Step:
+    version: int
+    what: str
+    apply: Callable[[AsyncConnection], Awaitable[None]]
+
+
+def _v1_tables() -> MetaData:
+    """The first schema, spelt out here (not imported) so later edits to schema.py
+    cannot change what v1 was."""
+    meta = MetaData()
+    Table("users", meta,
+          Column("key", String(64), primary_key=True),
+          Column("language", String(8), nullable=True),
+          Column("first_seen", DateTime(timezone=True), nullable=False),
+          Column("last_seen", DateTime(timezone=True), nullable=False))
+    Table("events", meta,
+          Column("id", Integer, primary_key=True, autoincrement=True),
+          Column("user_key", String(64), ForeignKey("users.key"), nullable=False, index=True),
+          Column("kind", String(16), nullable=False),
+          Column("entry_id", String(100), nullable=True),
+          Column("score", Float, nullable=False),
+          Column("language", String(8), nullable=False),
+          Column("at", DateTime(timezone=True), nullable=False, index=True),
+          Column("question", Text, nullable=True))
+    Table("feedback", meta,
+          Column("id", Integer, primary_key=True, autoincrement=True),
+          Column("event_id", Integer, ForeignKey("events.id"), nullable=True, index=True),
+          Column("user_key", String(64), ForeignKey("users.key"), nullable=False, index=True),
+          Column("entry_id", String(100), nullable=False),
+          Column("helpful", Boolean, nullable=False),
+          Column("comment", Text, nullable=True),
+          Column("at", DateTime(timezone=True), nullable=False))
+    return meta
+
+
+async def _v1(conn: AsyncConnection) -> None:
+    await conn.run_sync(_v1_tables().create_all)
+
+
+async def _v2(conn: AsyncConnection) -> None:
+    # Plain SQL that SQLite and PostgreSQL both accept; nullable columns need no default.
+    await conn.execute(text("ALTER TABLE users ADD COLUMN clinic VARCHAR(64)"))
+    await conn.execute(text("ALTER TABLE events ADD COLUMN clinic VARCHAR(64)"))
+    await conn.execute(text("CREATE INDEX ix_events_clinic_at ON events (clinic, at)"))
+
+
+STEPS: tuple[Step, ...] = (
+    Step(1, "users, events and feedback", _v1),
+    Step(2, "clinic of each user and event (QR codes / deep links)", _v2),
+)
+LATEST = STEPS[-1].version
+
+
+async def current_version(conn: AsyncConnection) -> int:
+    """0 for an empty database."""
+    await conn.run_sync(lambda sync: schema_version.create(sync, checkfirst=True))
+    found = (await conn.execute(select(schema_version.c.version))).scalar_one_or_none()
+    return found or 0
+
+
+async def migrate(engine: AsyncEngine, target: int = LATEST) -> int:
+    """Apply every step above the database's version up to `target`; the version reached."""
+    async with engine.begin() as conn:
+        version = await current_version(conn)
+        if version == 0:
+            await conn.execute(schema_version.insert().values(version=0))
+    if version > LATEST:
+        raise MigrationError(f"the database has schema version {version}, newer than this "
+                             f"program knows ({LATEST}): upgrade mythbot")
+    for step in STEPS:
+        if version < step.version <= target:
+            async with engine.begin() as conn:
+                await step.apply(conn)
+                await conn.execute(schema_version.update().values(version=step.version))
+            version = step.version
+    return version

@@ -1,0 +1,101 @@
+"""The tables as they are at the newest schema version, for queries (SQLAlchemy Core).
+
+Migrations (`migrations.py`) create and change the real tables; this module only describes
+the result. A test compares the two, so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+
+KEY_LENGTH = 64  # hex HMAC-SHA256
+SLUG_LENGTH = 64  # Telegram's limit for a deep-link payload
+ENTRY_LENGTH = 100
+LANG_LENGTH = 8
+KIND_LENGTH = 16
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """Aware UTC datetimes in and out, on every database.
+
+    SQLite has no time zones and hands back naive values; PostgreSQL converts to the session's
+    zone. Storing naive UTC on SQLite keeps its text values sortable, so `<` works in SQL.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None,
+                           dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: pass an aware UTC datetime")
+        utc = value.astimezone(dt.UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: dt.datetime | None,
+                             dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+metadata = MetaData()
+
+schema_version = Table(
+    "schema_version", metadata,
+    Column("version", Integer, nullable=False),
+)
+
+users = Table(
+    "users", metadata,
+    Column("key", String(KEY_LENGTH), primary_key=True),
+    Column("language", String(LANG_LENGTH), nullable=True),
+    Column("first_seen", UtcDateTime, nullable=False),
+    Column("last_seen", UtcDateTime, nullable=False),
+    Column("clinic", String(SLUG_LENGTH), nullable=True),  # since v2
+)
+
+events = Table(
+    "events", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_key", String(KEY_LENGTH), ForeignKey("users.key"), nullable=False, index=True),
+    Column("kind", String(KIND_LENGTH), nullable=False),
+    Column("entry_id", String(ENTRY_LENGTH), nullable=True),
+    Column("score", Float, nullable=False),
+    Column("language", String(LANG_LENGTH), nullable=False),
+    Column("at", UtcDateTime, nullable=False, index=True),
+    Column("question", Text, nullable=True),
+    Column("clinic", String(SLUG_LENGTH), nullable=True),  # since v2
+    Index("ix_events_clinic_at", "clinic", "at"),  # since v2: per-clinic reports
+)
+
+feedback = Table(
+    "feedback", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", Integer, ForeignKey("events.id"), nullable=True, index=True),
+    Column("user_key", String(KEY_LENGTH), ForeignKey("users.key"), nullable=False, index=True),
+    Column("entry_id", String(ENTRY_LENGTH), nullable=False),
+    Column("helpful", Boolean, nullable=False),
+    Column("comment", Text, nullable=True),
+    Column("at", UtcDateTime, nullable=False),
+)

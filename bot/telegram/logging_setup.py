@@ -1,0 +1,64 @@
+"""Logging for the running bot, with the token kept out of every line.
+
+The token is part of every Bot API URL (`…/bot<TOKEN>/sendMessage`). httpx logs each URL at
+INFO and tracebacks of network errors may quote it, so besides quieting those loggers a
+filter rewrites every record that passes a handler before it is formatted.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+
+REDACTED = "bot[REDACTED]"
+_TOKEN_IN_URL = re.compile(r"bot\d+:[A-Za-z0-9_-]+")
+_QUIET = ("httpx", "httpcore")  # they log request URLs, i.e. the token
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+class RedactingFilter(logging.Filter):
+    """Replaces `bot<digits>:<secret>` and the literal secrets in a record's text."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__()
+        self._secrets = [s for s in secrets if s]
+
+    def redact(self, text: str) -> str:
+        text = _TOKEN_IN_URL.sub(REDACTED, text)
+        for secret in self._secrets:
+            text = text.replace(secret, "[REDACTED]")
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = self.redact(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        if record.exc_info and not record.exc_text:
+            # Formatters reuse `exc_text` when it is set, so the traceback is redacted too.
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
+        return True
+
+
+def configure_logging(level: str, secrets: Iterable[str] = ()) -> None:
+    """Log to stderr at `level`; PTB's own loggers at INFO or above, httpx at WARNING.
+
+    The redacting filter goes on every handler of the root logger (ours, or those a test or
+    a service manager put there first): only a handler's filters see records from all loggers.
+    """
+    logging.basicConfig(format=FORMAT)  # does nothing when the root logger has handlers
+    root = logging.getLogger()
+    root.setLevel(level)
+    redacting = RedactingFilter(secrets)
+    for handler in root.handlers:
+        handler.addFilter(redacting)
+    for name in _QUIET:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    # PTB's DEBUG output is a firehose of request parameters (message texts included).
+    numeric = logging.getLevelNamesMapping()[level]
+    logging.getLogger("telegram").setLevel(max(numeric, logging.INFO))
