@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 from collections.abc import Iterator
@@ -13,6 +14,10 @@ from bot.config import Config, load_config
 from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.matching import Matcher, Thresholds
 from bot.rendering import Renderer
+
+# PTB reads duration fields through a deprecation shim unless told to use timedelta; with
+# warnings as errors that shim would fail every 429 (RetryAfter) and every voice message.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"

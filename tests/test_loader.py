@@ -148,8 +148,11 @@ def test_missing_file_and_missing_folder(knowledge_copy: Path, tmp_path: Path) -
 
 def test_safety_placeholder_typo(knowledge_copy: Path) -> None:
     path = knowledge_copy / "safety.yaml"
-    line = edit(path, "{emergency}", "{emergncy}")
-    assert any(p.startswith(f"knowledge/safety.yaml:{line}:") and "{emergncy}" in p
+    edited = edit(path, "<b>{emergency}</b>", "<b>{emergncy}</b>")
+    # A block of text is located at its key, the `nl: |-` line just above the edit.
+    lines = path.read_text(encoding="utf-8").splitlines()
+    key = max(n for n in range(1, edited) if lines[n - 1].strip() == "nl: |-")
+    assert any(p.startswith(f"knowledge/safety.yaml:{key}:") and "{emergncy}" in p
                for p in problems_of(knowledge_copy))
 
 

@@ -7,13 +7,14 @@ import sys
 from collections.abc import Sequence
 
 from bot import __version__
-from bot.cli import ask, chat, check, evaluate, export, qr, report
+from bot.cli import ask, chat, check, evaluate, export, qr, report, run
 from bot.cli.context import CliError
 
 COMMANDS = (
     ask, check, export, evaluate, chat,
     qr,
     report,
+    run,
 )
 
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
-from bot.cli.context import EXIT_CONTENT, add_common, config_from, knowledge_from
+from bot.cli.context import EXIT_CONTENT, add_common, config_from, knowledge_from, print_problems
 from bot.knowledge import KnowledgeError
 
 
@@ -21,10 +20,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         kb = knowledge_from(args, config)
     except KnowledgeError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        count = len(exc.problems)
-        print(f"{count} problem{'s' if count != 1 else ''} found", file=sys.stderr)
+        print_problems(exc)
         return EXIT_CONTENT
     print(f"knowledge base OK: {len(kb.entries)} entries, {len(kb.sources)} sources, "
           f"{len(kb.safety.rules)} red-flag rules")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +41,14 @@ def knowledge_from(args: argparse.Namespace, config: Config) -> KnowledgeBase:
     """The knowledge base; KnowledgeError (with every problem) propagates to the caller."""
     root = Path(args.knowledge) if args.knowledge else config.knowledge_dir
     return load_knowledge(root)
+
+
+def print_problems(exc: KnowledgeError) -> None:
+    """Every problem as `path:line: message` on stderr, then how many there are."""
+    for problem in exc.problems:
+        print(problem, file=sys.stderr)
+    count = len(exc.problems)
+    print(f"{count} problem{'s' if count != 1 else ''} found", file=sys.stderr)
 
 
 @dataclass(frozen=True)

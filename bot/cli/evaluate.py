@@ -49,7 +49,8 @@ def format_report(report: Report) -> str:
         f"({report.red_flags_caught}/{report.red_flags})",
         f"false red-flag rate:     {report.false_red_flag_rate:.1%} "
         f"({report.false_red}/{report.not_red})",
-        f"decisions:               {', '.join(f'{k} {n}' for k, n in sorted(report.kinds.items()))}",
+        "decisions:               "
+        + ", ".join(f"{kind} {count}" for kind, count in sorted(report.kinds.items())),
     ]
     if report.confusions:
         lines += ["", f"confusions ({len(report.confusions)}, "

@@ -12,7 +12,14 @@ from typing import Any
 from bot.cli.context import CliError, Loaded, add_common, load_all
 from bot.config import Config
 from bot.matching import Matcher
-from bot.reporting import Nearest, build_report, render_html, report_tables, write_tables
+from bot.reporting import (
+    Nearest,
+    build_report,
+    knowledge_weights,
+    render_html,
+    report_tables,
+    write_tables,
+)
 from bot.storage import ReportRows, StorageConfigError, StorageError, open_storage
 from bot.storage.engine import parse_url
 
@@ -50,7 +57,8 @@ def run(args: argparse.Namespace) -> int:
     rows = asyncio.run(_fetch(config, since, args.clinic))
     report = build_report(rows, since=since, until=max(today, since), scope=scope,
                           clinic=args.clinic, nearest=_nearest(loaded.matcher),
-                          titles=_titles(loaded), phrasing_score=config.matching.suggest_threshold)
+                          titles=_titles(loaded), phrasing_score=config.matching.suggest_threshold,
+                          weights=knowledge_weights(loaded.kb))
     out = Path(args.out)
     try:
         if args.format == "csv":

@@ -31,6 +31,7 @@ def cross_check(
     topics: list[tuple[Topic, int]],
     singles: dict[str, Located | None],
     messages: dict[str, LangText] | None,
+    entry_files: list[Path],
 ) -> list[Problem]:
     problems: list[Problem] = []
 
@@ -41,7 +42,9 @@ def cross_check(
     problems += _duplicate_ids(root / "topics.yaml", root, topics, "topic")
     source_ids = {s.id for s, _ in sources}
     topic_ids = {t.id for t, _ in topics}
-    entry_ids = {e.id for e, _, _ in entries}
+    # Every entry file counts as an entry, even a broken one: one typo should give one error,
+    # not one more in every entry that relates to it.
+    entry_ids = {e.id for e, _, _ in entries} | {path.stem for path in entry_files}
 
     seen_ids: dict[str, Path] = {}
     seen_questions: dict[tuple[str, str], str] = {}
@@ -81,18 +84,20 @@ def cross_check(
                     add(path, line, f"the question {question!r} is already listed {where}; "
                         "each example question may belong to one entry only")
                 seen_questions[key] = entry.id
-            fields = [((lang, name), getattr(text, name)) for name in PROSE_FIELDS]
+            fields: list[tuple[tuple[str | int, ...], str]] = [
+                ((lang, name), getattr(text, name)) for name in PROSE_FIELDS]
             fields += [((lang, "tips", i), tip) for i, tip in enumerate(text.tips)]
             for loc, value in fields:
                 for message in html_problems(value):
                     add(path, located.line(loc), f"'{'.'.join(map(str, loc))}': {message}")
 
-    message_fields = [(("messages", key, lang), value.get(lang))
-                      for key, value in (messages or {}).items() for lang in LANGS]
+    message_fields: list[tuple[tuple[str | int, ...], object]] = [
+        (("messages", key, lang), value.get(lang))
+        for key, value in (messages or {}).items() for lang in LANGS]
     problems += _text_problems(root, "messages.yaml", singles.get("messages"), message_fields)
     if messages is not None:
-        for key in sorted(REQUIRED_MESSAGES - messages.keys()):
-            add(root / "messages.yaml", 1, f"the message '{key}' is missing; the bot needs it")
+        for missing in sorted(REQUIRED_MESSAGES - messages.keys()):
+            add(root / "messages.yaml", 1, f"the message '{missing}' is missing; the bot needs it")
     problems += _safety_problems(root, singles.get("safety"))
     smalltalk = singles.get("smalltalk")
     if smalltalk is not None and isinstance(smalltalk.data.get("intents"), list):

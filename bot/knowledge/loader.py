@@ -50,7 +50,8 @@ class _Reader:
             self.problem(path, exc.line, str(exc))
             return None
         if not isinstance(located.data, dict):
-            self.problem(path, 1, "the file must contain fields ('name: value'), not a list or text")
+            self.problem(path, 1,
+                         "the file must contain fields ('name: value'), not a list or text")
             return None
         return located
 
@@ -161,7 +162,8 @@ def load_knowledge(root: Path) -> KnowledgeBase:
                               root / "messages.yaml")
         messages = holder.messages if holder else None
 
-    reader.problems += cross_check(root, entries, sources, topics, singles, messages)
+    reader.problems += cross_check(root, entries, sources, topics, singles, messages,
+                                   entry_files)
     if reader.problems or None in (synonyms, safety, smalltalk, messages):
         raise KnowledgeError(reader.problems)
     assert synonyms and safety and smalltalk and messages is not None

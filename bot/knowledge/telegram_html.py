@@ -1,4 +1,4 @@
-"""Does a text render under Telegram's HTML parse mode? Telegram rejects the whole message if not."""
+"""Does a text render in Telegram's HTML parse mode? If not, Telegram refuses the whole message."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 import snowballstemmer
@@ -19,7 +19,7 @@ MIN_COMPOUND_PART = 3
 REPAIR_CACHE_SIZE = 20_000
 
 
-@lru_cache(maxsize=None)
+@cache
 def stopwords(lang: str) -> frozenset[str]:
     """The function words of `lang`, from the package's data folder."""
     text = resources.files("bot.matching").joinpath(f"data/stopwords_{lang}.txt").read_text("utf-8")

@@ -112,7 +112,8 @@ class LanguageIndex:
                 doc = self._docs[i]
                 tf = doc.tf[term]
                 # BM25's term weight divided by its ceiling (K1 + 1), so a full match scores 1.
-                bm25[i] += weights[term] * tf / (tf + K1 * (1 - B + B * doc.length / self._avg_length))
+                saturation = K1 * (1 - B + B * doc.length / self._avg_length)
+                bm25[i] += weights[term] * tf / (tf + saturation)
         ranked = sorted(bm25.items(), key=lambda item: item[1], reverse=True)[:MAX_CANDIDATES]
         query_grams = _unit(char_grams(content), self._gram_idf)
         phrasing = " ".join(analyzer.stems(words))

@@ -13,6 +13,7 @@ from bot.matching.normalize import normalize
 EXACT_UP_TO = 4  # words this short must match exactly: "val" is not "valt", "hart" not "hartelijk"
 INSIDE_FROM = 6  # words this long also match inside a compound: "operatie" in "knieoperatie"
 TYPO_FROM = 5  # words this long also match with one typo: "koors", "gezwolen"
+MAX_GAP = 1  # words of a term may be one word apart: "zie het [echt] niet meer zitten"
 
 Term = tuple[str, ...]
 
@@ -29,12 +30,16 @@ def word_matches(pattern: str, token: str) -> bool:
 
 
 def _term_at(term: Term, tokens: Sequence[str], start: int) -> bool:
-    return start + len(term) <= len(tokens) and all(
-        word_matches(word, tokens[start + i]) for i, word in enumerate(term))
+    if not word_matches(term[0], tokens[start]):
+        return False
+    if len(term) == 1:
+        return True
+    following = range(start + 1, min(start + 2 + MAX_GAP, len(tokens)))
+    return any(_term_at(term[1:], tokens, i) for i in following)
 
 
 def contains(term: Term, tokens: Sequence[str]) -> bool:
-    return any(_term_at(term, tokens, i) for i in range(len(tokens) - len(term) + 1))
+    return any(_term_at(term, tokens, i) for i in range(len(tokens)))
 
 
 @dataclass(frozen=True)

@@ -163,5 +163,6 @@ def citation(source: Source) -> str:
     if source.pages:
         where += f":{source.pages}"
     label = f"doi:{source.doi}" if source.doi else source.link
+    link = f'<a href="{escape(source.link)}">{escape(label)}</a>'
     return (f"{escape(shown.removesuffix('.'))}{year}. {escape(source.title)}. "
-            f"<i>{escape(where.strip())}</i>. <a href=\"{escape(source.link)}\">{escape(label)}</a>")
+            f"<i>{escape(where.strip())}</i>. {link}")

@@ -1,6 +1,13 @@
 """Reports for clinics and editors: numbers (pure), then HTML or CSV."""
 
-from bot.reporting.cluster import Asked, Group, group_questions
+from bot.reporting.cluster import (
+    Asked,
+    Group,
+    Weights,
+    group_questions,
+    idf_weights,
+    knowledge_weights,
+)
 from bot.reporting.model import MIN_USERS, Cell, Nearest, Report, advice_for, build_report
 from bot.reporting.page import render_html
 from bot.reporting.tables import report_tables, write_tables
@@ -12,9 +19,12 @@ __all__ = [
     "Group",
     "Nearest",
     "Report",
+    "Weights",
     "advice_for",
     "build_report",
     "group_questions",
+    "idf_weights",
+    "knowledge_weights",
     "render_html",
     "report_tables",
     "write_tables",

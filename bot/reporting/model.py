@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from bot.matching import KINDS
-from bot.reporting.cluster import Asked, Group, group_questions
+from bot.reporting.cluster import Asked, Group, Weights, group_questions
 from bot.storage import ReportRows
 from bot.storage.privacy import TEXT_KINDS
 
@@ -64,7 +64,8 @@ class EntryRow:
 @dataclass(frozen=True)
 class QuestionGroup:
     group: Group
-    nearest: tuple[str, float] | None
+    nearest: tuple[str, float] | None  # (entry id, score)
+    nearest_title: str | None
     advice: str
 
 
@@ -103,18 +104,24 @@ def _cell(users: Iterable[str]) -> Cell:
 
 
 def advice_for(nearest: tuple[str, float] | None, phrasing_score: float) -> str:
-    """What an editor should probably do with a group of unanswered questions."""
+    """What an editor should probably do with a group of unanswered questions.
+
+    These questions were not answered, so even the nearest entry scored low; from
+    `phrasing_score` up (the bot offered it as a suggestion) it may be the same question in
+    other words, which only a person can tell.
+    """
     if nearest is None:
-        return "new entry: no existing entry shares its words"
+        return "no entry shares its words: write a new entry"
     entry_id, score = nearest
     if score >= phrasing_score:
-        return f"add these phrasings to '{entry_id}'"
-    return f"probably a new entry (nearest: '{entry_id}')"
+        return (f"if it asks what '{entry_id}' answers, add these wordings to it as example "
+                "questions; otherwise write a new entry")
+    return "far from every entry: probably a new entry"
 
 
 def build_report(rows: ReportRows, *, since: dt.date, until: dt.date, scope: str,
                  clinic: str | None, nearest: Nearest, titles: Mapping[str, str],
-                 phrasing_score: float) -> Report:
+                 phrasing_score: float, weights: Mapping[str, Weights] | None = None) -> Report:
     """All numbers of a report over the days `since`..`until` (inclusive, UTC)."""
     min_users = MIN_USERS if clinic is not None else None
     events = [e for e in rows.events if since <= e.at.date() <= until]
@@ -156,12 +163,13 @@ def build_report(rows: ReportRows, *, since: dt.date, until: dt.date, scope: str
              if e.kind in TEXT_KINDS and e.question]
     shown: list[QuestionGroup] = []
     hidden = 0
-    for group in group_questions(texts):
+    for group in group_questions(texts, weights):
         if min_users is not None and group.users < min_users:
             hidden += 1
             continue
         near = nearest(group.representative, group.lang)
-        shown.append(QuestionGroup(group, near, advice_for(near, phrasing_score)))
+        title = titles.get(near[0], near[0]) if near else None
+        shown.append(QuestionGroup(group, near, title, advice_for(near, phrasing_score)))
 
     noted = [r for r in ratings if r.comment and not r.helpful]
     if min_users is not None:

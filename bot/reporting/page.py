@@ -92,7 +92,8 @@ def _summary(report: Report) -> str:
         ("questions", _show(report.total, report)),
         ("people", _show(report.people, report)),
         ("answered", share),
-        ("👍 / 👎", f"{_show(report.helpful, report)} / {_show(report.not_helpful, report)}"),
+        ("helpful / not helpful", f"{_show(report.helpful, report)} / "
+                                  f"{_show(report.not_helpful, report)}"),
     ]
     body = "".join(f'<div class="tile"><b>{value}</b>{escape(label)}</div>'
                    for label, value in tiles)
@@ -207,8 +208,9 @@ def _entries(report: Report) -> str:
              if charted else "")
     rows = "".join(_entry_row(e, report) for e in report.entries)
     return ("<section><h2>Most asked entries, and how useful people found them</h2>"
-            f"{chart}<table><tr><th>entry</th><th class=n>answered</th><th class=n>👍</th>"
-            f"<th class=n>👎</th><th class=n>👍 share</th></tr>{rows}</table></section>")
+            f"{chart}<table><tr><th>entry</th><th class=n>answered</th><th class=n>helpful</th>"
+            f"<th class=n>not helpful</th><th class=n>helpful share</th></tr>{rows}</table>"
+            "</section>")
 
 
 def _entry_row(entry: EntryRow, report: Report) -> str:
@@ -240,7 +242,9 @@ def _group(item: QuestionGroup, number: int) -> str:
     group = item.group
     nearest = "none"
     if item.nearest is not None:
-        nearest = f"{escape(item.nearest[0])} (score {item.nearest[1]:.2f})"
+        entry_id, score = item.nearest
+        nearest = (f"{escape(item.nearest_title or entry_id)} <span class=note>"
+                   f"({escape(entry_id)}, score {score:.2f})</span>")
     wordings = "".join(f"<li>{escape(text)}" + (f" <span class=note>×{count}</span>"
                                                   if count > 1 else "") + "</li>"
                        for text, count in group.texts)
@@ -249,7 +253,7 @@ def _group(item: QuestionGroup, number: int) -> str:
     return (f'<div class="group"><b>{number}.</b> <q>{escape(group.representative)}</q> '
             f'<span class="note">[{escape(group.lang)}] asked {group.size}× by '
             f"{group.users} {'person' if group.users == 1 else 'people'}</span><br>"
-            f'nearest entry: {nearest} → <span class="advice">{escape(item.advice)}</span>'
+            f'nearest entry: {nearest}<br><span class="advice">→ {escape(item.advice)}</span>'
             f"{more}</div>")
 
 
@@ -258,7 +262,8 @@ def _comments(report: Report) -> str:
         return ""
     rows = "".join(f"<tr><td>{escape(c.entry_id)}</td><td>{c.at.date().isoformat()}</td>"
                    f"<td>{escape(c.text)}</td></tr>" for c in report.comments)
-    return ("<section><h2>“What was missing?” after 👎</h2><table><tr><th>entry</th>"
+    return ("<section><h2>“What was missing?” (after “not helpful”)</h2><table><tr>"
+            "<th>entry</th>"
             f"<th>day</th><th>comment</th></tr>{rows}</table></section>")
 
 

@@ -35,7 +35,8 @@ def split_message(text: str, limit: int = MAX_MESSAGE) -> list[str]:
         return [text] if text else []
     atoms = _ATOM.findall(text)
     parts: list[str] = []
-    start, opened = 0, []
+    start = 0
+    opened: list[str] = []
     while start < len(atoms):
         end, opened_at_end = _cut(atoms, start, opened, limit)
         body = "".join(atoms[start:end]).rstrip()

@@ -1,14 +1,14 @@
 """What the bot remembers about a conversation between two messages, per user.
 
-Only small, short-lived things live here; what must survive a restart (chosen language,
-clinic) is in storage and loaded into this state on a user's first message. The interface is
+Only small, short-lived things live here; what must survive a restart (the chosen language;
+the clinic, which storage adds to events itself) is in storage, and the language is loaded
+into this state on a user's first message. The interface is
 async so that a shared store (database, Redis) can replace the in-memory one when several
 instances serve the bot behind webhooks.
 """
 
 from __future__ import annotations
 
-import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Protocol
@@ -23,7 +23,6 @@ class UserState:
 
     loaded: bool = False
     chosen_lang: str | None = None  # set with /language; wins over everything else
-    clinic: str | None = None  # from the deep link the user came with
     reply_lang: str | None = None  # the language of the last reply, for button presses
     last_kind: str | None = None  # the last decision's kind: no second "did you mean"
     answered: tuple[str, str] | None = None  # (entry id, question) of the last answer
@@ -66,6 +65,3 @@ class MemoryStates:
     async def drop(self, user_id: int) -> None:
         self._states.pop(user_id, None)
 
-
-def comment_deadline(now: float | None = None) -> float:
-    return (time.monotonic() if now is None else now) + COMMENT_WINDOW

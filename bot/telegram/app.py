@@ -1,0 +1,141 @@
+"""The one place that wires the Telegram bot: `build_application`.
+
+An update flows: PTB (long polling) → `PerUserOrder` (one update per user at a time) → the
+rate-limit gate (group -1) → the first matching handler below (group 0) → `Conversation`
+(matcher, renderer, state, storage) → `send` (split, keyboard) → the Bot API through
+`RetryingRateLimiter`. Errors anywhere end in `Handlers.error`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from telegram import LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    Defaults,
+    MessageHandler,
+    filters,
+)
+
+from bot.cli.context import Loaded
+from bot.config import Config
+from bot.storage import Storage, open_storage
+from bot.telegram.addressing import ADDRESSED
+from bot.telegram.conversation import Conversation, Library
+from bot.telegram.handlers import Handlers
+from bot.telegram.menus import MENU, describe_bot
+from bot.telegram.ordering import PerUserOrder
+from bot.telegram.rate_limit import RateLimit
+from bot.telegram.recorder import Recorder
+from bot.telegram.retrying import RetryingRateLimiter, RetryPolicy
+from bot.telegram.state import MemoryStates, StateStore
+
+log = logging.getLogger(__name__)
+
+App = Application[Any, Any, Any, Any, Any, Any]
+ADMIN_COMMANDS = ("stats", "unanswered", "reload")
+ALLOWED_UPDATES = (Update.MESSAGE, Update.CALLBACK_QUERY)
+PURGE_EVERY = 24 * 3600.0  # seconds between deletions of expired texts
+GATE = -1  # handler group of the rate limit, which runs before every other handler
+
+
+def build_application(config: Config, token: str, loaded: Loaded, *,
+                      reload: Callable[[], Loaded],
+                      states: StateStore | None = None,
+                      retry: RetryPolicy | None = None,
+                      environ: Mapping[str, str] = os.environ) -> App:
+    """The bot, ready for `run_polling`; `reload` re-reads the knowledge base for /reload.
+
+    Start-up work (storage, menus) is `application.post_init`, which `run_polling` calls;
+    code that drives the application itself calls it too, as `await app.post_init(app)`.
+    """
+    conversation = Conversation(config, Library(loaded, reload), states or MemoryStates(),
+                                Recorder())
+    lifecycle = _Lifecycle(conversation, environ)
+    application: App = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(config.telegram.base_url)
+        .defaults(Defaults(parse_mode=ParseMode.HTML,
+                           link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .rate_limiter(RetryingRateLimiter(retry or RetryPolicy()))
+        .concurrent_updates(PerUserOrder())
+        .post_init(lifecycle.start_up)
+        .post_shutdown(lifecycle.shut_down)
+        .build()
+    )
+    h = Handlers(conversation, RateLimit(config.rate_limit.messages,
+                                         config.rate_limit.per_seconds))
+    new = filters.UpdateType.MESSAGE  # edits of old messages get no second answer
+    admins = filters.User(user_id=config.admins)
+
+    # Group -1: the rate limit sees everything meant for the bot and may stop it there.
+    application.add_handler(MessageHandler(new & (ADDRESSED | filters.COMMAND), h.gate), GATE)
+    application.add_handler(CallbackQueryHandler(h.gate), GATE)
+
+    # Group 0: the first handler that matches wins, so the order below matters.
+    public = {"start": h.start, "help": h.help, "topics": h.topics, "language": h.language,
+              "sources": h.sources, "privacy": h.privacy, "forget": h.forget, "about": h.about}
+    for name in MENU:
+        application.add_handler(CommandHandler(name, public[name], filters=new))
+    admin = {"stats": h.stats, "unanswered": h.unanswered, "reload": h.reload}
+    for name in ADMIN_COMMANDS:
+        application.add_handler(CommandHandler(name, admin[name], filters=new & admins))
+    # Only reached by non-admins: the admin handlers above took the admins' commands.
+    application.add_handler(CommandHandler(ADMIN_COMMANDS, h.admin_only, filters=new))
+    application.add_handler(CallbackQueryHandler(h.press))
+    application.add_handler(MessageHandler(
+        new & ADDRESSED & filters.TEXT & ~filters.COMMAND, h.text))
+    application.add_handler(MessageHandler(new & ADDRESSED & filters.ATTACHMENT, h.media))
+    # In groups a command without @ may be meant for another bot: only private ones here.
+    application.add_handler(MessageHandler(
+        new & filters.ChatType.PRIVATE & filters.COMMAND, h.unknown_command))
+
+    application.add_error_handler(h.error)
+    return application
+
+
+class _Lifecycle:
+    """Start-up and shut-down work, run by PTB around polling."""
+
+    def __init__(self, conversation: Conversation, environ: Mapping[str, str]) -> None:
+        self.conversation = conversation
+        self.environ = environ
+        self._purging: asyncio.Task[None] | None = None
+
+    async def start_up(self, application: App) -> None:
+        """Open storage, delete expired texts (then daily), set menus and descriptions."""
+        conversation = self.conversation
+        storage = await open_storage(conversation.config, self.environ)
+        conversation.storage = storage
+        await storage.purge_expired()
+        self._purging = asyncio.create_task(_purge_daily(storage))
+        await describe_bot(application.bot, conversation.library.loaded.kb,
+                           conversation.config.default_language)
+        log.info("mythbot is running as @%s", application.bot.username)
+
+    async def shut_down(self, application: App) -> None:
+        """Finish pending storage writes, then close the database."""
+        if self._purging is not None:
+            self._purging.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._purging
+        await self.conversation.recorder.drain()
+        if self.conversation.storage is not None:
+            await self.conversation.storage.close()
+
+
+async def _purge_daily(storage: Storage) -> None:
+    while True:
+        await asyncio.sleep(PURGE_EVERY)
+        await storage.purge_expired()

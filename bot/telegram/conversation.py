@@ -1,0 +1,359 @@
+"""What the bot says and remembers, per person: the logic behind the thin Telegram handlers.
+
+Nothing here knows about PTB: handlers turn updates into `Person` and strings, and turn the
+returned `Reply` (and, for button presses, a short `note`) into Bot API calls. Decisions come
+from the matcher, texts from the renderer and messages.yaml; storage writes go through the
+`Recorder`, after the reply is computed, so they never delay or break it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from functools import partial
+from html import escape
+from typing import TypeVar
+
+from bot import __version__
+from bot.cli.context import Loaded
+from bot.config import Clinic, Config
+from bot.knowledge import LANGS, KnowledgeError
+from bot.matching import normalize
+from bot.rendering import Action, Button, Reply, parse
+from bot.storage import Stats, Storage, StorageError
+from bot.telegram.recorder import Recorder
+from bot.telegram.state import COMMENT_WINDOW, StateStore, UserState
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+PROFILE_WAIT = 1.0  # seconds a first message may wait for the stored language and clinic
+STATS_DAYS = 7
+UNANSWERED_SHOWN = 20
+NONE_SHOWN = "–"
+
+
+@dataclass(frozen=True)
+class Person:
+    """Who is talking: the Telegram user id and the language of their Telegram app."""
+
+    id: int
+    app_language: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of a button press: a short `note` on the button, a `reply` below, or both."""
+
+    reply: Reply | None = None
+    note: str | None = None
+
+
+class Library:
+    """The knowledge base in use; `/reload` swaps it whole, so a reply never mixes two."""
+
+    def __init__(self, loaded: Loaded, reload: Callable[[], Loaded]) -> None:
+        self.loaded = loaded
+        self._reload = reload
+
+    async def reload(self) -> Loaded:
+        """Read the knowledge base again (off the event loop); raises KnowledgeError."""
+        self.loaded = await asyncio.to_thread(self._reload)
+        return self.loaded
+
+
+class Conversation:
+    def __init__(self, config: Config, library: Library, states: StateStore,
+                 recorder: Recorder) -> None:
+        self.config = config
+        self.library = library
+        self.states = states
+        self.recorder = recorder
+        self.storage: Storage | None = None  # opened at start-up, in the bot's event loop
+
+    # Conversation ------------------------------------------------------------------------
+
+    async def start(self, person: Person, payload: str | None) -> Reply:
+        """The greeting: what the bot can and cannot do, the clinic's welcome, the topics."""
+        state = await self._state(person)
+        lang = self._lang(person, state)
+        loaded = self.library.loaded
+        parts = [loaded.kb.message("start-intro", lang)]
+        clinic = self.config.clinic(payload) if payload else None
+        if clinic is not None:
+            parts.append(self._clinic_lines(clinic, lang))
+        elif payload:
+            parts.append(loaded.kb.message("start-unknown-link", lang))
+        await self._save(person, replace(state, reply_lang=lang, last_kind=None))
+        slug = clinic.slug if clinic else None
+        self._record(person, lambda storage: storage.record_visit(person.id, clinic=slug))
+        return Reply("\n\n".join(parts), loaded.renderer.topics(lang).buttons)
+
+    async def text(self, person: Person, text: str) -> Reply:
+        """A typed message: the comment after 👎 if one is awaited, else a question."""
+        state = await self._state(person)
+        kb = self.library.loaded.kb
+        entry_id = state.awaits_comment(time.monotonic())
+        if entry_id is not None:
+            lang = self._lang(person, state)
+            await self._save(person, replace(state, comment_for=None))
+            self._record(person, lambda storage: storage.record_comment(person.id, entry_id, text))
+            return Reply(kb.message("comment-thanks", lang))
+        return await self._question(person, state, text)
+
+    async def press(self, person: Person, data: str | None) -> Outcome:
+        """A button press; stale or forged data gets a gentle note, never an error."""
+        action = parse(data)
+        state = await self._state(person)
+        lang = self._lang(person, state)
+        kb = self.library.loaded.kb
+        stale = Outcome(note=kb.message("button-stale", lang))
+        if action is None:
+            return stale
+        if action.kind in ("up", "down"):
+            return await self._rate(person, state, lang, action.arg, action.kind == "up")
+        if action.kind == "skip":
+            await self._save(person, replace(state, comment_for=None))
+            return Outcome(Reply(kb.message("comment-skipped", lang)))
+        if action.kind == "lang":
+            return await self._choose_language(person, state, action.arg) or stale
+        if action.kind == "forget":
+            return Outcome(await self._forget(person, lang))
+        if action.kind == "keep":
+            return Outcome(Reply(kb.message("forget-cancelled", lang)))
+        if action.kind == "none":
+            await self._save(person, replace(state, last_kind="fallback"))
+            return Outcome(self.library.loaded.renderer.fallback(lang))
+        reply = self.library.loaded.renderer.navigate(action, lang)
+        if reply is None:
+            return stale
+        if action.kind == "answer":
+            await self._save(person, replace(state, last_kind="answer", answered=None))
+        return Outcome(reply)
+
+    # Commands ----------------------------------------------------------------------------
+
+    async def help(self, person: Person) -> Reply:
+        return Reply(await self._message(person, "help"))
+
+    async def topics(self, person: Person) -> Reply:
+        return self.library.loaded.renderer.topics(await self.language(person))
+
+    async def sources(self, person: Person) -> Reply:
+        return self.library.loaded.renderer.all_sources(await self.language(person))
+
+    async def about(self, person: Person) -> Reply:
+        kb = self.library.loaded.kb
+        return Reply(kb.message("about", await self.language(person), version=__version__,
+                                entries=str(len(kb.entries)), sources=str(len(kb.sources))))
+
+    async def language_menu(self, person: Person) -> Reply:
+        kb = self.library.loaded.kb
+        buttons = tuple(Button(kb.message("language-name", lang), Action("lang", lang).encode())
+                        for lang in LANGS)
+        return Reply(kb.message("language-choose", await self.language(person)), (buttons,))
+
+    async def privacy(self, person: Person) -> Reply:
+        """The privacy notice, plus what is stored about this person right now."""
+        lang = await self.language(person)
+        kb = self.library.loaded.kb
+        text = kb.message("privacy", lang, days=str(self.config.storage.retention_days))
+        if self.storage is not None:
+            await self.recorder.flush(person.id)
+            try:
+                data = await self.storage.describe(person.id)
+            except StorageError:
+                return Reply(text)
+            kept = (kb.message("privacy-kept", lang, questions=str(len(data.events)),
+                               ratings=str(len(data.feedback)))
+                    if data is not None else kb.message("privacy-nothing", lang))
+            text += "\n\n" + kept
+        return Reply(text)
+
+    async def forget_menu(self, person: Person) -> Reply:
+        lang = await self.language(person)
+        kb = self.library.loaded.kb
+        return Reply(kb.message("forget-confirm", lang), (
+            (Button(kb.message("button-forget-yes", lang), Action("forget").encode()),),
+            (Button(kb.message("button-forget-no", lang), Action("keep").encode()),)))
+
+    async def unknown_command(self, person: Person) -> Reply:
+        return Reply(await self._message(person, "unknown-command"))
+
+    async def media(self, person: Person) -> Reply:
+        return Reply(await self._message(person, "media-unsupported"))
+
+    async def slow_down(self, person: Person) -> str:
+        return await self._message(person, "rate-limited")
+
+    async def error(self, person: Person) -> Reply:
+        return Reply(await self._message(person, "error"))
+
+    # Admin commands (the handlers check who may use them) --------------------------------
+
+    async def admin_only(self, person: Person) -> Reply:
+        return Reply(await self._message(person, "admin-only"))
+
+    async def stats(self, person: Person) -> Reply:
+        lang = await self.language(person)
+        kb = self.library.loaded.kb
+        try:
+            stats = await self._read_all(lambda storage: storage.stats(STATS_DAYS))
+        except StorageError:
+            return Reply(kb.message("storage-failed", lang))
+        return Reply(kb.message("stats", lang, **_stats_fields(stats)))
+
+    async def unanswered(self, person: Person) -> Reply:
+        lang = await self.language(person)
+        kb = self.library.loaded.kb
+        try:
+            found = await self._read_all(lambda storage: storage.unanswered(UNANSWERED_SHOWN))
+        except StorageError:
+            return Reply(kb.message("storage-failed", lang))
+        if not found:
+            return Reply(kb.message("unanswered-none", lang))
+        lines = [kb.message("unanswered-heading", lang, count=str(len(found)))]
+        for item in found:
+            where = f" · {escape(item.clinic)}" if item.clinic else ""
+            lines.append(f"<i>{item.at:%Y-%m-%d %H:%M} · {item.language} · {item.kind}{where}</i>"
+                         f"\n{escape(item.question)}")
+        return Reply("\n\n".join(lines))
+
+    async def reload(self, person: Person) -> Reply:
+        """Swap in the knowledge base as it is on disk now; on problems keep the old one."""
+        lang = await self.language(person)
+        old = self.library.loaded.kb
+        try:
+            kb = (await self.library.reload()).kb
+        except KnowledgeError as exc:
+            log.warning("reload refused: %d problem(s) in the knowledge base", len(exc.problems))
+            lines = [old.message("reload-failed", lang, count=str(len(exc.problems)))]
+            lines += [f"<code>{escape(str(problem))}</code>" for problem in exc.problems]
+            return Reply("\n".join(lines))
+        log.info("knowledge base reloaded: %d entries", len(kb.entries))
+        return Reply(kb.message("reload-done", lang, entries=str(len(kb.entries)),
+                                sources=str(len(kb.sources))))
+
+    # Language ----------------------------------------------------------------------------
+
+    async def language(self, person: Person) -> str:
+        """The language to talk to this person in right now."""
+        return self._lang(person, await self._state(person))
+
+    def _lang(self, person: Person, state: UserState) -> str:
+        # Chosen with /language, else that of the last reply (the language they type in),
+        # else that of their Telegram app, else the configured default.
+        app = (person.app_language or "").split("-")[0].lower()
+        return (state.chosen_lang or state.reply_lang
+                or (app if app in LANGS else self.config.default_language))
+
+    async def _choose_language(self, person: Person, state: UserState,
+                               lang: str) -> Outcome | None:
+        if lang not in LANGS:
+            return None
+        await self._save(person, replace(state, chosen_lang=lang, reply_lang=lang))
+        self._record(person, lambda storage: storage.record_visit(person.id, language=lang))
+        loaded = self.library.loaded
+        return Outcome(Reply(loaded.kb.message("language-set", lang),
+                             loaded.renderer.topics(lang).buttons))
+
+    # Pieces ------------------------------------------------------------------------------
+
+    async def _question(self, person: Person, state: UserState, text: str) -> Reply:
+        loaded = self.library.loaded
+        # A chosen language wins; otherwise the text tells. Text without words (emoji,
+        # punctuation) tells nothing, so it gets the language the person is addressed in.
+        lang = state.chosen_lang or (None if normalize(text) else self._lang(person, state))
+        decision = loaded.matcher.match(text, lang)
+        reply = loaded.renderer.decision(decision, state.last_kind)
+        answered = (decision.entry_id, text) if decision.entry_id else None
+        await self._save(person, replace(state, reply_lang=decision.lang,
+                                         last_kind=decision.kind, answered=answered))
+        self._record(person, lambda storage: storage.record_question(person.id, text, decision))
+        return reply
+
+    async def _rate(self, person: Person, state: UserState, lang: str, entry_id: str,
+                    helpful: bool) -> Outcome:
+        kb = self.library.loaded.kb
+        if entry_id not in kb.entries:
+            return Outcome(note=kb.message("button-stale", lang))
+        # The question goes with a 👎 so editors see what the answer missed (storage decides
+        # whether to keep it); only the question this very entry answered qualifies.
+        question = state.answered[1] if state.answered and state.answered[0] == entry_id else None
+        self._record(person, lambda storage: storage.record_feedback(
+            person.id, entry_id, helpful, question=question))
+        thanks = kb.message("feedback-thanks", lang)
+        if helpful:
+            return Outcome(Reply(thanks))
+        await self._save(person, replace(state, comment_for=entry_id,
+                                         comment_until=time.monotonic() + COMMENT_WINDOW))
+        skip = Button(kb.message("button-skip", lang), Action("skip").encode())
+        return Outcome(Reply(f"{thanks}\n\n{kb.message('feedback-ask', lang)}", ((skip,),)))
+
+    async def _forget(self, person: Person, lang: str) -> Reply:
+        kb = self.library.loaded.kb
+        if self.storage is None:
+            return Reply(kb.message("storage-failed", lang))
+        await self.recorder.flush(person.id)  # nothing recorded earlier may land afterwards
+        try:
+            deleted = await self.storage.forget(person.id)
+        except StorageError as exc:
+            log.warning("/forget failed: %s", exc)
+            return Reply(kb.message("storage-failed", lang))
+        await self.states.drop(person.id)
+        return Reply(kb.message("forget-done" if deleted else "forget-nothing", lang))
+
+    def _clinic_lines(self, clinic: Clinic, lang: str) -> str:
+        kb = self.library.loaded.kb
+        lines = [f"<b>{escape(clinic.welcome.get(lang))}</b>"]
+        if clinic.phone:
+            lines.append(kb.message("clinic-phone", lang, phone=escape(clinic.phone)))
+        if clinic.url:
+            lines.append(kb.message("clinic-website", lang, url=escape(clinic.url)))
+        return "\n".join(lines)
+
+    async def _message(self, person: Person, key: str) -> str:
+        return self.library.loaded.kb.message(key, await self.language(person))
+
+    async def _state(self, person: Person) -> UserState:
+        """The person's state; on first sight, with the language and clinic from storage."""
+        state = await self.states.get(person.id)
+        if state.loaded:
+            return state
+        profile = None
+        if self.storage is not None:
+            try:
+                async with asyncio.timeout(PROFILE_WAIT):
+                    profile = await self.storage.profile(person.id)
+            except TimeoutError:
+                log.warning("storage too slow to read a profile; going on without it")
+        state = replace(state, loaded=True,
+                        chosen_lang=profile.language if profile else state.chosen_lang)
+        await self._save(person, state)
+        return state
+
+    async def _save(self, person: Person, state: UserState) -> None:
+        await self.states.put(person.id, state)
+
+    def _record(self, person: Person, write: Callable[[Storage], Awaitable[object]]) -> None:
+        """Queue a storage write for this person; without storage, nothing is recorded."""
+        if self.storage is not None:
+            self.recorder.submit(person.id, partial(write, self.storage))
+
+    async def _read_all(self, read: Callable[[Storage], Awaitable[T]]) -> T:
+        """A read over every user, after the writes still pending; raises StorageError."""
+        if self.storage is None:
+            raise StorageError("storage is not open")
+        await self.recorder.drain()
+        return await read(self.storage)
+
+
+def _stats_fields(stats: Stats) -> dict[str, str]:
+    kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(stats.kinds.items()))
+    top = ", ".join(f"{escape(entry)} ({n})" for entry, n in stats.top_entries)
+    return {"days": str(stats.days), "questions": str(stats.questions),
+            "users": str(stats.users), "kinds": kinds or NONE_SHOWN, "top": top or NONE_SHOWN,
+            "helpful": str(stats.helpful), "not_helpful": str(stats.not_helpful)}

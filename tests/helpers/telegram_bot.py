@@ -1,0 +1,159 @@
+"""Run the real bot (`build_application`) against `FakeBotApi` and talk to it like a user.
+
+    async with FakeBotApi(token=TOKEN) as api, running_bot(api, config) as bot:
+        replies = await bot.say("Is artrose slijtage?")
+        more = await bot.press(replies[-1], "Lees meer")
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.cli.context import Loaded, build
+from bot.config import Config
+from bot.knowledge import load_knowledge
+from bot.telegram import ALLOWED_UPDATES, RetryPolicy, build_application
+from tests.helpers import updates
+from tests.helpers.fake_bot_api import FakeBotApi
+
+TOKEN = "123456:TEST-secret_token-VALUE"
+ADMIN_ID = 4242
+SECRET = {"MYTHBOT_SECRET": "0123456789abcdef0123456789abcdef"}
+FAST_RETRY = RetryPolicy(attempts=4, first_pause=0.01, max_pause=0.05, flood_retries=3)
+JSONDict = dict[str, Any]
+
+
+def bot_config(base: Config, api: FakeBotApi, tmp_path: Path, **changes: Any) -> Config:
+    """`base` pointed at the fake API and a scratch database, with one admin."""
+    return base.model_copy(update={
+        "telegram": base.telegram.model_copy(update={"base_url": api.base_url,
+                                                     "bot_username": api.username}),
+        "storage": base.storage.model_copy(
+            update={"url": f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}"}),
+        "admins": [ADMIN_ID],
+        **changes,
+    })
+
+
+@dataclass(frozen=True)
+class Sent:
+    """One message the bot sent: the sendMessage parameters and the Message Telegram made."""
+
+    params: JSONDict
+    message: JSONDict
+
+    @property
+    def text(self) -> str:
+        """The text as the bot sent it (HTML markup included)."""
+        return str(self.params["text"])
+
+    @property
+    def buttons(self) -> list[tuple[str, str]]:
+        """(label, callback_data) of every inline button, row by row."""
+        markup = self.params.get("reply_markup") or {}
+        return [(b["text"], b["callback_data"]) for row in markup.get("inline_keyboard", [])
+                for b in row]
+
+    def data(self, label: str) -> str:
+        """The callback_data of the button whose label contains `label`."""
+        found = [data for text, data in self.buttons if label in text]
+        assert found, f"no button {label!r} in {self.buttons}"
+        return found[0]
+
+
+@dataclass
+class Harness:
+    api: FakeBotApi
+    user: JSONDict
+
+    @property
+    def chat_id(self) -> int:
+        return int(self.user["id"])
+
+    def sent(self, chat_id: int | None = None) -> list[Sent]:
+        """Every message the bot sent to this user's chat (or to `chat_id`), in order."""
+        wanted = str(self.chat_id if chat_id is None else chat_id)
+        return [Sent(call.params, call.result) for call in self.api.log
+                if call.method == "sendMessage" and call.ok
+                and str(call.params.get("chat_id")) == wanted]
+
+    async def say(self, text: str, *, replies: int = 1, user: JSONDict | None = None,
+                  chat: JSONDict | None = None) -> list[Sent]:
+        """Send `text` as this user and return the `replies` messages the bot sent back."""
+        return await self.send(updates.text_message(text, user=user or self.user, chat=chat),
+                               replies=replies, chat_id=chat["id"] if chat else None)
+
+    async def send(self, update: JSONDict, *, replies: int = 1,
+                   chat_id: int | None = None) -> list[Sent]:
+        """Push any update; wait for `replies` new messages in the chat (0: just settle)."""
+        before = len(self.sent(chat_id))
+        self.api.push_update(update)
+        return await self._new(before, replies, chat_id)
+
+    async def press(self, under: Sent, label: str, *, replies: int = 1) -> list[Sent]:
+        """Press the button labelled `label` under a message the bot sent."""
+        return await self.press_data(under, under.data(label), replies=replies)
+
+    async def press_data(self, under: Sent, data: str, *, replies: int = 1) -> list[Sent]:
+        """Press a button carrying `data` (real or forged) under a message the bot sent."""
+        answered = len(self.api.calls("answerCallbackQuery"))
+        before = len(self.sent())
+        self.api.push_update(updates.callback_query(data, message=under.message,
+                                                    user=self.user))
+        await self.api.wait_for("answerCallbackQuery", answered + 1, ok=True)
+        return await self._new(before, replies, None)
+
+    def last_answer(self) -> JSONDict:
+        """The parameters of the latest answerCallbackQuery."""
+        return self.api.calls("answerCallbackQuery")[-1]
+
+    async def _new(self, before: int, count: int, chat_id: int | None) -> list[Sent]:
+        try:
+            async with asyncio.timeout(5):
+                while len(self.sent(chat_id)) < before + count:
+                    await asyncio.sleep(0.01)
+        except TimeoutError:
+            calls = [str(call) for call in self.api.log if call.method != "getUpdates"][-10:]
+            raise AssertionError(f"expected {count} new message(s); last calls: {calls}") from None
+        await settle()
+        return self.sent(chat_id)[before:]
+
+
+async def settle() -> None:
+    """Give the bot a moment to send anything more it was going to send."""
+    await asyncio.sleep(0.15)
+
+
+def knowledge_loader(root: Path, config: Config) -> Callable[[], Loaded]:
+    return lambda: build(config, load_knowledge(root))
+
+
+@asynccontextmanager
+async def running_bot(api: FakeBotApi, config: Config, *, knowledge: Path | None = None,
+                      user: JSONDict | None = None,
+                      environ: Mapping[str, str] = SECRET) -> AsyncIterator[Harness]:
+    """The bot built by `build_application`, started as `run_polling` would, then stopped."""
+    reload = knowledge_loader(knowledge or config.knowledge_dir, config)
+    app = build_application(config, api.token, reload(), reload=reload, retry=FAST_RETRY,
+                            environ=environ)
+    assert app.post_init is not None and app.post_shutdown is not None
+    assert app.updater is not None
+    await app.initialize()
+    try:
+        await app.post_init(app)
+        await app.updater.start_polling(poll_interval=0, timeout=1,
+                                        allowed_updates=ALLOWED_UPDATES)
+        await app.start()
+        try:
+            yield Harness(api, user or updates.user())
+        finally:
+            await app.updater.stop()
+            await app.stop()
+    finally:
+        await app.shutdown()
+        await app.post_shutdown(app)

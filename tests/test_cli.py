@@ -1,0 +1,148 @@
+"""The command-line contracts that outside tools depend on, run as a user would run them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+CONTRACT_KEYS = {"question", "lang", "kind", "id", "score", "candidates"}
+
+
+def mythbot(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, cwd=ROOT,
+                          capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_ask_json_from_stdin() -> None:
+    result = mythbot("ask", "--json", stdin="is mijn knie versleten\nhoe bak ik pannenkoeken\n\n")
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(lines) == 3
+    assert all(set(line) == CONTRACT_KEYS for line in lines)
+    assert lines[0]["question"] == "is mijn knie versleten"
+    assert lines[0]["kind"] == "answer" and lines[0]["id"] == "worn-out-joint"
+    assert lines[0]["lang"] == "nl"
+    assert lines[1]["kind"] == "fallback" and lines[1]["id"] is None
+    assert lines[2]["kind"] == "fallback"
+    for line in lines:
+        assert 0 <= line["score"] <= 1
+        assert len(line["candidates"]) <= 3
+
+
+def test_ask_json_red_flag_argument() -> None:
+    result = mythbot("ask", "--json", "ik heb koorts en mijn knie is heet en gezwollen")
+    line = json.loads(result.stdout)
+    assert line["kind"] == "red_flag"
+    assert line["id"] is None and line["candidates"] == []
+
+
+def test_ask_json_lang_option() -> None:
+    line = json.loads(mythbot("ask", "--json", "--lang", "en", "should I get surgery?").stdout)
+    assert line["lang"] == "en"
+    assert line["id"] == "surgery-inevitable"
+    assert line["candidates"][0] == "surgery-inevitable"
+
+
+def test_ask_without_json_prints_the_reply() -> None:
+    result = mythbot("ask", "is mijn knie versleten")
+    assert result.returncode == 0
+    assert "Fabel" in result.stdout
+    assert "<b>" not in result.stdout
+    assert "[1]" in result.stdout  # buttons are listed
+
+
+def test_red_flag_reply_names_the_configured_numbers() -> None:
+    result = mythbot("ask", "pijn op de borst")
+    assert "112" in result.stdout and "1733" in result.stdout
+
+
+def test_check_is_clean() -> None:
+    result = mythbot("check")
+    assert result.returncode == 0, result.stderr
+    assert "21 entries" in result.stdout
+
+
+def test_check_lists_every_problem_and_exits_1(knowledge_copy: Path) -> None:
+    entry = knowledge_copy / "entries" / "worn-out-joint.yaml"
+    entry.write_text(entry.read_text(encoding="utf-8").replace("verdict: myth", "verdikt: myth"),
+                     encoding="utf-8")
+    (knowledge_copy / "smalltalk.yaml").write_text("intents: [oops\n", encoding="utf-8")
+    result = mythbot("check", "--knowledge", str(knowledge_copy))
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert any(line.startswith("knowledge/entries/worn-out-joint.yaml:") and "verdikt" in line
+               for line in lines)
+    assert any(line.startswith("knowledge/smalltalk.yaml:") for line in lines)
+    assert "Traceback" not in result.stderr
+
+
+def test_export_json_has_every_entry_and_source() -> None:
+    result = mythbot("export", "--json")
+    document = json.loads(result.stdout)
+    ids = {entry["id"] for entry in document["entries"]}
+    assert "worn-out-joint" in ids and len(ids) >= 21
+    entry = next(e for e in document["entries"] if e["id"] == "worn-out-joint")
+    assert set(entry) >= {"topic", "verdict", "nl", "en", "sources", "related", "reviewed",
+                          "reviewed_by"}
+    assert set(entry["nl"]) == {"title", "claim", "questions", "keywords", "short",
+                                "explanation", "tips"}
+    sources = {source["id"] for source in document["sources"]}
+    assert all(set(e["sources"]) <= sources for e in document["entries"])
+
+
+def test_eval_prints_the_table_and_json(tmp_path: Path) -> None:
+    tsv = tmp_path / "mini.tsv"
+    tsv.write_text("expected\tlang\tquestion\nworn-out-joint\tnl\tis mijn knie versleten\n"
+                   "none\tnl\thoe bak ik pannenkoeken\nred-flag\tnl\tpijn op de borst\n",
+                   encoding="utf-8")
+    text = mythbot("eval", str(tsv)).stdout
+    assert "top-1" in text and "red-flag recall" in text
+    report = json.loads(mythbot("eval", str(tsv), "--json").stdout)
+    assert report["languages"]["nl"]["top1"] == 1.0
+    assert report["off_topic"]["abstention"] == 1.0
+    assert report["red_flag"]["recall"] == 1.0
+
+
+def test_chat_replies_and_presses_buttons() -> None:
+    result = mythbot("chat", stdin="is mijn knie versleten\n1\n/quit\n")
+    assert result.returncode == 0
+    assert "Fabel" in result.stdout
+    # Button 1 is "Lees meer": the explanation and the tips follow.
+    assert "Wat kan je zelf doen?" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("eval", "does-not-exist.tsv"), "cannot be read"),
+        (("check", "--config", "missing.yaml"), "does not exist"),
+        (("ask", "--knowledge", "/nonexistent", "hallo"), "knowledge folder does not exist"),
+    ],
+)
+def test_errors_are_one_clear_line(args: tuple[str, ...], message: str) -> None:
+    result = mythbot(*args)
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_unknown_language_is_refused() -> None:
+    result = mythbot("ask", "--lang", "fr", "bonjour")
+    assert result.returncode == 2
+    assert "invalid choice" in result.stderr
+
+
+def test_missing_config_key_names_the_key(tmp_path: Path) -> None:
+    config = (ROOT / "config.example.yaml").read_text(encoding="utf-8")
+    broken = tmp_path / "config.yaml"
+    broken.write_text(config.replace("default_language: nl\n", ""), encoding="utf-8")
+    result = mythbot("check", "--config", str(broken))
+    assert result.returncode == 2
+    assert "default_language" in result.stderr and "missing" in result.stderr

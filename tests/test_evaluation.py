@@ -1,0 +1,68 @@
+"""The development evaluation set: quality floors, raised as the matcher improves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.evaluation import Report, evaluate, read_cases
+from bot.knowledge import KnowledgeBase
+from bot.matching import Matcher, normalize
+
+DATA = Path(__file__).parent / "data"
+DEV = DATA / "eval_dev.tsv"
+# Written by someone who saw neither the entries nor the dev set, and never used for tuning:
+# it tells whether the dev-set figures generalise.
+HOLDOUT = DATA / "eval_holdout.tsv"
+
+# Floors: raise them when the matcher gets better, never lower them to make a change pass.
+TOP1_FLOOR = 0.85
+TOP3_FLOOR = 0.95
+ABSTENTION_FLOOR = 0.90
+FALSE_RED_FLAG_CEILING = 0.01
+
+
+@pytest.fixture(scope="module")
+def report(matcher: Matcher) -> Report:
+    return evaluate(matcher, read_cases(DEV))
+
+
+def test_the_set_is_big_and_covers_every_entry(kb: KnowledgeBase) -> None:
+    cases = read_cases(DEV)
+    assert sum(c.lang == "nl" for c in cases) >= 180
+    assert sum(c.lang == "en" for c in cases) >= 120
+    assert sum(c.kind == "none" for c in cases) >= 40
+    assert sum(c.kind == "red-flag" for c in cases) >= 25
+    covered = {e for c in cases for e in c.expected}
+    assert set(kb.entries) <= covered
+    assert covered - set(kb.entries) <= {"none", "red-flag"}
+
+
+def test_no_eval_question_is_an_example_question(kb: KnowledgeBase) -> None:
+    examples = {normalize(q) for e in kb.entries.values() for lang in ("nl", "en")
+                for q in e.text(lang).questions}
+    for path in (DEV, HOLDOUT):
+        copied = [c.question for c in read_cases(path) if normalize(c.question) in examples]
+        assert copied == [], path.name
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_accuracy_floors(report: Report, lang: str) -> None:
+    score = report.per_lang[lang]
+    assert score.rate(score.top1) >= TOP1_FLOOR
+    assert score.rate(score.top3) >= TOP3_FLOOR
+
+
+def test_off_topic_abstention(report: Report) -> None:
+    assert report.abstention >= ABSTENTION_FLOOR
+
+
+def test_every_red_flag_is_caught(report: Report) -> None:
+    missed = [case.question for case, d in report.confusions if case.kind == "red-flag"]
+    assert missed == []
+    assert report.red_flag_recall == 1.0
+
+
+def test_false_red_flags_are_rare(report: Report) -> None:
+    assert report.false_red_flag_rate <= FALSE_RED_FLAG_CEILING
