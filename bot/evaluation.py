@@ -54,9 +54,15 @@ def read_cases(path: Path) -> list[Case]:
 
 @dataclass
 class LangScore:
+    """Top-1: the bot answered or suggested, and its first entry is right. Top-3: a right entry
+    is among the (at most three) candidates. Wrong answers: answered outright, with the wrong
+    entry — the mistake a patient notices, which "suggest" exists to avoid."""
+
     total: int = 0
     top1: int = 0
     top3: int = 0
+    answered: int = 0
+    wrong_answers: int = 0
 
     def rate(self, hits: int) -> float:
         return hits / self.total if self.total else 1.0
@@ -90,7 +96,8 @@ class Report:
         return {
             "languages": {
                 lang: {"questions": s.total, "top1": round(s.rate(s.top1), 4),
-                       "top3": round(s.rate(s.top3), 4)}
+                       "top3": round(s.rate(s.top3), 4), "answered": round(s.rate(s.answered), 4),
+                       "wrong_answers": round(s.rate(s.wrong_answers), 4)}
                 for lang, s in sorted(self.per_lang.items())
             },
             "off_topic": {"questions": self.off_topic, "abstention": round(self.abstention, 4)},
@@ -129,10 +136,12 @@ def evaluate(matcher: Matcher, cases: Iterable[Case], lang: str | None = None) -
             continue
         score = report.per_lang.setdefault(case.lang, LangScore())
         score.total += 1
-        right = decision.kind == "answer" and decision.entry_id in case.expected
+        offered = decision.kind in ("answer", "suggest")
+        right = offered and decision.candidate_ids[0] in case.expected
         score.top1 += right
-        score.top3 += decision.kind != "red_flag" and bool(
-            case.expected & set(decision.candidate_ids))
+        score.top3 += offered and bool(case.expected & set(decision.candidate_ids))
+        score.answered += decision.kind == "answer"
+        score.wrong_answers += decision.kind == "answer" and not right
         if not right:
             report.confusions.append((case, decision))
     return report

@@ -12,7 +12,8 @@ import pytest
 
 from bot.config import Config, load_config
 from bot.knowledge import KnowledgeBase, load_knowledge
-from bot.matching import Matcher, Thresholds
+from bot.cli.context import Loaded, build
+from bot.matching import Matcher
 from bot.rendering import Renderer
 
 # PTB reads duration fields through a deprecation shim unless told to use timedelta; with
@@ -50,15 +51,19 @@ def kb() -> KnowledgeBase:
 
 
 @pytest.fixture(scope="session")
-def matcher(kb: KnowledgeBase, config: Config) -> Matcher:
-    m = config.matching
-    return Matcher(kb, Thresholds(m.answer_threshold, m.answer_margin, m.suggest_threshold),
-                   default_lang=config.default_language)
+def loaded(kb: KnowledgeBase, config: Config) -> Loaded:
+    """Matcher and renderer wired exactly as the commands and the bot wire them."""
+    return build(config, kb)
 
 
 @pytest.fixture(scope="session")
-def renderer(kb: KnowledgeBase, config: Config) -> Renderer:
-    return Renderer(kb, config.emergency)
+def matcher(loaded: Loaded) -> Matcher:
+    return loaded.matcher
+
+
+@pytest.fixture(scope="session")
+def renderer(loaded: Loaded) -> Renderer:
+    return loaded.renderer
 
 
 @pytest.fixture

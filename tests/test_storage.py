@@ -41,7 +41,7 @@ def answer(entry: str, lang: str = "nl") -> Decision:
 
 
 def kind(name: str, lang: str = "nl") -> Decision:
-    return Decision(name, lang, 0.2)  # type: ignore[arg-type]
+    return Decision(name, lang, 0.2)
 
 
 async def drop_all(engine: AsyncEngine) -> None:

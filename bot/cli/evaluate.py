@@ -38,10 +38,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def format_report(report: Report) -> str:
-    lines = [f"{'language':<10}{'questions':>10}{'top-1':>9}{'top-3':>9}"]
+    lines = [f"{'language':<10}{'questions':>10}{'top-1':>9}{'top-3':>9}{'answered':>10}"
+             f"{'wrong answers':>15}"]
     for lang, score in sorted(report.per_lang.items()):
         lines.append(f"{lang:<10}{score.total:>10}{score.rate(score.top1):>9.1%}"
-                     f"{score.rate(score.top3):>9.1%}")
+                     f"{score.rate(score.top3):>9.1%}{score.rate(score.answered):>10.1%}"
+                     f"{score.rate(score.wrong_answers):>15.1%}")
     lines += [
         "",
         f"abstention on off-topic: {report.abstention:.1%} ({report.abstained}/{report.off_topic})",

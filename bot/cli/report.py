@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from bot.cli.context import CliError, Loaded, add_common, load_all
+from bot.cli.context import CliError, Loaded, add_common, config_from, load_all
 from bot.config import Config
 from bot.matching import Matcher
 from bot.reporting import (
@@ -43,10 +43,9 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    loaded = load_all(args)
-    config = loaded.config
     today = dt.datetime.now(dt.UTC).date()
     since = _since(args.since, today)
+    config = config_from(args)  # usage errors first: the knowledge base takes a while
     scope = "all clinics"
     if args.clinic is not None:
         clinic = config.clinic(args.clinic)
@@ -54,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
             known = ", ".join(sorted(c.slug for c in config.clinics)) or "none"
             raise CliError(f"unknown clinic {args.clinic!r}; known clinics: {known}")
         scope = clinic.name
+    loaded = load_all(args)
     rows = asyncio.run(_fetch(config, since, args.clinic))
     report = build_report(rows, since=since, until=max(today, since), scope=scope,
                           clinic=args.clinic, nearest=_nearest(loaded.matcher),

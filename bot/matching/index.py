@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from bot.knowledge.models import Entry
 from bot.matching.analyzer import Analyzer
@@ -40,6 +40,12 @@ def char_grams(words: Iterable[str]) -> Counter[str]:
         for n in GRAM_SIZES:
             grams.update(padded[i:i + n] for i in range(len(padded) - n + 1))
     return grams
+
+
+def _closest(query: str, phrasings: tuple[str, ...], scorer: Callable[..., float]) -> float:
+    """Similarity (0–1) of the query to the most similar phrasing."""
+    found = process.extractOne(query, phrasings, scorer=scorer)
+    return 0.0 if found is None else float(found[1]) / 100
 
 
 def _unit(counts: Mapping[str, float], idf: Mapping[str, float]) -> dict[str, float]:
@@ -123,8 +129,8 @@ class LanguageIndex:
             results.append((doc.entry_id, {
                 "bm25": value / total,
                 "grams": sum(w * doc.grams.get(g, 0.0) for g, w in query_grams.items()),
-                "fuzzy_set": max(fuzz.token_set_ratio(phrasing, p) for p in doc.phrasings) / 100,
-                "fuzzy_ratio": max(fuzz.ratio(phrasing, p) for p in doc.phrasings) / 100,
+                "fuzzy_set": _closest(phrasing, doc.phrasings, fuzz.token_set_ratio),
+                "fuzzy_ratio": _closest(phrasing, doc.phrasings, fuzz.ratio),
             }))
         return results
 

@@ -16,20 +16,19 @@ from bot.matching.smalltalk import SmalltalkCheck
 
 @dataclass(frozen=True)
 class Thresholds:
-    """When to answer, suggest or fall back; defaults were chosen on the evaluation set."""
+    """When to answer, suggest or fall back (from the config's `matching` section)."""
 
-    answer: float = 0.44
-    margin: float = 0.0
-    suggest: float = 0.44
+    answer: float
+    margin: float
+    suggest: float
 
 
 class Matcher:
     """Everything needed to match questions against one knowledge base, built once."""
 
-    def __init__(self, kb: KnowledgeBase, thresholds: Thresholds | None = None,
-                 default_lang: str = "nl") -> None:
+    def __init__(self, kb: KnowledgeBase, thresholds: Thresholds, default_lang: str = "nl") -> None:
         self.kb = kb
-        self.thresholds = thresholds or Thresholds()
+        self.thresholds = thresholds
         self.default_lang = default_lang
         self._safety = SafetyCheck(kb.safety)
         self._smalltalk = SmalltalkCheck(kb.smalltalk)

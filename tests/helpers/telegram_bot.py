@@ -17,10 +17,12 @@ from typing import Any
 from bot.cli.context import Loaded, build
 from bot.config import Config
 from bot.knowledge import load_knowledge
+from bot.matching import Matcher
 from bot.telegram import ALLOWED_UPDATES, RetryPolicy, build_application
 from tests.helpers import updates
 from tests.helpers.fake_bot_api import FakeBotApi
 
+EVAL_SET = Path(__file__).resolve().parents[1] / "data" / "eval_dev.tsv"
 TOKEN = "123456:TEST-secret_token-VALUE"
 ADMIN_ID = 4242
 SECRET = {"MYTHBOT_SECRET": "0123456789abcdef0123456789abcdef"}
@@ -127,6 +129,18 @@ class Harness:
 async def settle() -> None:
     """Give the bot a moment to send anything more it was going to send."""
     await asyncio.sleep(0.15)
+
+
+def questions_of_kind(matcher: Matcher, kind: str, lang: str) -> list[str]:
+    """Questions of the evaluation set that `matcher` decides as `kind`: examples that
+    stay right while the knowledge base and the thresholds are tuned."""
+    found = []
+    for line in EVAL_SET.read_text(encoding="utf-8").splitlines()[1:]:
+        _, question_lang, question = line.split("\t", 2)
+        if question_lang == lang and matcher.match(question, lang).kind == kind:
+            found.append(question)
+    assert len(found) >= 2, f"the evaluation set has too few {kind} questions in {lang}"
+    return found
 
 
 def knowledge_loader(root: Path, config: Config) -> Callable[[], Loaded]:
