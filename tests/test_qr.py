@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -141,6 +142,6 @@ def test_long_clinic_names_still_fit(paper: str) -> None:
     texts = [s for s in poster.shapes if isinstance(s, Text)]
     for shape in texts:
         assert measure(shape.text, shape.size, shape.bold) <= width * 0.85
-    for above, below in zip(texts, texts[1:], strict=False):
+    for above, below in itertools.pairwise(texts):
         assert below.y - above.y >= below.size * 0.9  # no line drawn over another
     assert texts[-1].y < height

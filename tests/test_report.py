@@ -24,7 +24,6 @@ from bot.reporting import (
     group_questions,
     idf_weights,
     render_html,
-    report_tables,
 )
 from bot.reporting.tables import user_text
 from bot.storage import EventRow, FeedbackRow, ReportRows, Storage

@@ -1,7 +1,13 @@
 """Storage: round trips, migrations, pseudonymous keys, text retention, forget, outages.
 
-Every test runs on SQLite; the ones taking `store` also run on PostgreSQL when
-MYTHBOT_TEST_POSTGRES_URL names a database they may empty (postgresql+asyncpg://...).
+Every test runs on SQLite; those taking `engine` or `store` also run on PostgreSQL when
+MYTHBOT_TEST_POSTGRES_URL names a database they may empty. A throw-away server on Debian:
+
+    apt-get install -y postgresql && pg_ctlcluster 15 main start
+    su postgres -c "psql -c \"CREATE USER mythbot PASSWORD 'mythbot'\" \
+                         -c \"CREATE DATABASE mythbot_test OWNER mythbot\""
+    MYTHBOT_TEST_POSTGRES_URL=postgresql+asyncpg://mythbot:mythbot@127.0.0.1/mythbot_test \
+        .venv/bin/pytest tests/test_storage.py
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli.context import Loaded
 from bot.config import Config
 from bot.matching import Matcher
 from tests.helpers import updates
@@ -54,8 +55,8 @@ def bot_settings(config: Config, api: FakeBotApi, tmp_path: Path) -> Config:
 
 
 @pytest.fixture
-async def bot(api: FakeBotApi, bot_settings: Config) -> AsyncIterator[Harness]:
-    async with running_bot(api, bot_settings) as harness:
+async def bot(api: FakeBotApi, bot_settings: Config, loaded: Loaded) -> AsyncIterator[Harness]:
+    async with running_bot(api, bot_settings, loaded=loaded) as harness:
         yield harness
 
 
@@ -150,6 +151,13 @@ async def test_thumbs_down_asks_what_was_missing_and_keeps_the_comment(bot: Harn
     assert "2 vraag/vragen en 1 beoordeling(en)" in privacy.text
 
 
+async def test_a_red_flag_after_thumbs_down_is_not_taken_for_a_comment(bot: Harness) -> None:
+    (answer,) = await bot.say(ANSWERED)
+    await bot.press(answer, "👎")
+    (urgent,) = await bot.say(RED_FLAG)
+    assert urgent.text.startswith("⚠️")
+
+
 async def test_the_comment_can_be_skipped(bot: Harness) -> None:
     (answer,) = await bot.say(ANSWERED)
     (ask,) = await bot.press(answer, "👎")
@@ -176,7 +184,7 @@ async def test_none_of_these_gives_the_fallback_and_keeps_the_question(
     (suggest,) = await bot.say(unclear[0])
     (fallback,) = await bot.press(suggest, "Geen van deze")
     assert fallback.text.startswith(FALLBACK)
-    assert [data for _, data in fallback.buttons][0] == "tp:understanding"
+    assert fallback.buttons[0][1] == "tp:understanding"
     (listing,) = await bot.say("/unanswered", user=admin(), chat=updates.private_chat(admin()))
     assert unclear[0] in listing.text
 
@@ -228,11 +236,12 @@ async def test_language_command_switches_and_is_remembered(bot: Harness) -> None
     assert greeting.text.startswith("👋 Welcome")
 
 
-async def test_chosen_language_survives_a_restart(api: FakeBotApi, bot_settings: Config) -> None:
-    async with running_bot(api, bot_settings) as bot:
+async def test_chosen_language_survives_a_restart(api: FakeBotApi, bot_settings: Config,
+                                                  loaded: Loaded) -> None:
+    async with running_bot(api, bot_settings, loaded=loaded) as bot:
         (menu,) = await bot.say("/language")
         await bot.press(menu, "English")
-    async with running_bot(api, bot_settings) as bot:
+    async with running_bot(api, bot_settings, loaded=loaded) as bot:
         (greeting,) = await bot.send(updates.command("start"))
         assert greeting.text.startswith("👋 Welcome")
 
@@ -247,10 +256,27 @@ async def test_questions_are_answered_in_the_language_they_are_asked_in(bot: Har
 # What the bot cannot read ------------------------------------------------------------------
 
 
+def message_with(**content: object) -> dict[str, object]:
+    return updates.make_update("message", updates.make_message(**content))
+
+
+FILE = {"file_id": "f-1", "file_unique_id": "u-1"}
+POLL = {"id": "p-1", "question": "Welke knie?", "options": [{"text": "links", "voter_count": 0,
+                                                     "persistent_id": "o-1"}],
+        "total_voter_count": 0, "is_closed": False, "is_anonymous": True, "type": "regular",
+        "allows_multiple_answers": False, "allows_revoting": False,
+        "members_only": False}
+
+
 @pytest.mark.parametrize("update", [
     updates.sticker(), updates.photo(caption="mijn knie"), updates.voice(),
     updates.location(), updates.document(),
-], ids=["sticker", "photo", "voice", "location", "document"])
+    message_with(video={**FILE, "width": 640, "height": 480, "duration": 5}),
+    message_with(video_note={**FILE, "length": 240, "duration": 5}),
+    message_with(contact={"phone_number": "+32 9 000 00 00", "first_name": "Jan"}),
+    message_with(poll=POLL),
+], ids=["sticker", "photo", "voice", "location", "document", "video", "video-note",
+        "contact", "poll"])
 async def test_non_text_messages_get_a_polite_note(bot: Harness, update: dict[str, object]) -> None:
     (note,) = await bot.send(update)
     assert note.text == "Ik kan alleen tekst lezen. Typ je vraag gerust in een bericht."

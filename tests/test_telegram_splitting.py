@@ -19,6 +19,10 @@ def visible_words(text: str) -> list[str]:
     return strip_tags(text).split()
 
 
+def without_space(text: str) -> str:
+    return "".join(strip_tags(text).split())
+
+
 def test_short_text_is_one_part_unchanged() -> None:
     assert split_message("<b>Hallo</b> &amp; welkom") == ["<b>Hallo</b> &amp; welkom"]
 
@@ -98,4 +102,5 @@ def test_every_part_fits_is_valid_html_and_nothing_is_lost(text: str, limit: int
         assert units(part) <= limit
         assert html_problems(part) == []
         assert strip_tags(part).strip()
-    assert visible_words(" ".join(parts)) == visible_words(text)
+    # A hard cut may fall inside a word, so compare the characters, not the words.
+    assert without_space("".join(parts)) == without_space(text)

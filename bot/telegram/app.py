@@ -43,7 +43,6 @@ from bot.telegram.state import MemoryStates, StateStore
 log = logging.getLogger(__name__)
 
 App = Application[Any, Any, Any, Any, Any, Any]
-ADMIN_COMMANDS = ("stats", "unanswered", "reload")
 ALLOWED_UPDATES = (Update.MESSAGE, Update.CALLBACK_QUERY)
 PURGE_EVERY = 24 * 3600.0  # seconds between deletions of expired texts
 GATE = -1  # handler group of the rate limit, which runs before every other handler
@@ -89,10 +88,10 @@ def build_application(config: Config, token: str, loaded: Loaded, *,
     for name in MENU:
         application.add_handler(CommandHandler(name, public[name], filters=new))
     admin = {"stats": h.stats, "unanswered": h.unanswered, "reload": h.reload}
-    for name in ADMIN_COMMANDS:
-        application.add_handler(CommandHandler(name, admin[name], filters=new & admins))
+    for name, callback in admin.items():
+        application.add_handler(CommandHandler(name, callback, filters=new & admins))
     # Only reached by non-admins: the admin handlers above took the admins' commands.
-    application.add_handler(CommandHandler(ADMIN_COMMANDS, h.admin_only, filters=new))
+    application.add_handler(CommandHandler(list(admin), h.admin_only, filters=new))
     application.add_handler(CallbackQueryHandler(h.press))
     application.add_handler(MessageHandler(
         new & ADDRESSED & filters.TEXT & ~filters.COMMAND, h.text))

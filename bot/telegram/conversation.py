@@ -21,7 +21,7 @@ from bot import __version__
 from bot.cli.context import Loaded
 from bot.config import Clinic, Config
 from bot.knowledge import LANGS, KnowledgeError
-from bot.matching import normalize
+from bot.matching import Decision, normalize
 from bot.rendering import Action, Button, Reply, parse
 from bot.storage import Stats, Storage, StorageError
 from bot.telegram.recorder import Recorder
@@ -30,7 +30,7 @@ from bot.telegram.state import COMMENT_WINDOW, StateStore, UserState
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-PROFILE_WAIT = 1.0  # seconds a first message may wait for the stored language and clinic
+PROFILE_WAIT = 1.0  # seconds a first message may wait for the stored language
 STATS_DAYS = 7
 UNANSWERED_SHOWN = 20
 NONE_SHOWN = "–"
@@ -87,22 +87,24 @@ class Conversation:
             parts.append(self._clinic_lines(clinic, lang))
         elif payload:
             parts.append(loaded.kb.message("start-unknown-link", lang))
-        await self._save(person, replace(state, reply_lang=lang, last_kind=None))
+        await self.states.put(person.id, replace(state, reply_lang=lang, last_kind=None))
         slug = clinic.slug if clinic else None
         self._record(person, lambda storage: storage.record_visit(person.id, clinic=slug))
         return Reply("\n\n".join(parts), loaded.renderer.topics(lang).buttons)
 
     async def text(self, person: Person, text: str) -> Reply:
-        """A typed message: the comment after 👎 if one is awaited, else a question."""
+        """A typed message: the comment after 👎 if one is awaited, else a question.
+
+        A message that raises a red flag is always treated as a question, comment or not.
+        """
         state = await self._state(person)
-        kb = self.library.loaded.kb
+        decision = self._decide(person, state, text)
         entry_id = state.awaits_comment(time.monotonic())
-        if entry_id is not None:
-            lang = self._lang(person, state)
-            await self._save(person, replace(state, comment_for=None))
-            self._record(person, lambda storage: storage.record_comment(person.id, entry_id, text))
-            return Reply(kb.message("comment-thanks", lang))
-        return await self._question(person, state, text)
+        if entry_id is None or decision.kind == "red_flag":
+            return await self._answer(person, state, text, decision)
+        await self.states.put(person.id, replace(state, comment_for=None))
+        self._record(person, lambda storage: storage.record_comment(person.id, entry_id, text))
+        return Reply(self.library.loaded.kb.message("comment-thanks", self._lang(person, state)))
 
     async def press(self, person: Person, data: str | None) -> Outcome:
         """A button press; stale or forged data gets a gentle note, never an error."""
@@ -116,7 +118,7 @@ class Conversation:
         if action.kind in ("up", "down"):
             return await self._rate(person, state, lang, action.arg, action.kind == "up")
         if action.kind == "skip":
-            await self._save(person, replace(state, comment_for=None))
+            await self.states.put(person.id, replace(state, comment_for=None))
             return Outcome(Reply(kb.message("comment-skipped", lang)))
         if action.kind == "lang":
             return await self._choose_language(person, state, action.arg) or stale
@@ -125,13 +127,13 @@ class Conversation:
         if action.kind == "keep":
             return Outcome(Reply(kb.message("forget-cancelled", lang)))
         if action.kind == "none":
-            await self._save(person, replace(state, last_kind="fallback"))
+            await self.states.put(person.id, replace(state, last_kind="fallback"))
             return Outcome(self.library.loaded.renderer.fallback(lang))
         reply = self.library.loaded.renderer.navigate(action, lang)
         if reply is None:
             return stale
         if action.kind == "answer":
-            await self._save(person, replace(state, last_kind="answer", answered=None))
+            await self.states.put(person.id, replace(state, last_kind="answer", answered=None))
         return Outcome(reply)
 
     # Commands ----------------------------------------------------------------------------
@@ -254,7 +256,7 @@ class Conversation:
                                lang: str) -> Outcome | None:
         if lang not in LANGS:
             return None
-        await self._save(person, replace(state, chosen_lang=lang, reply_lang=lang))
+        await self.states.put(person.id, replace(state, chosen_lang=lang, reply_lang=lang))
         self._record(person, lambda storage: storage.record_visit(person.id, language=lang))
         loaded = self.library.loaded
         return Outcome(Reply(loaded.kb.message("language-set", lang),
@@ -262,16 +264,19 @@ class Conversation:
 
     # Pieces ------------------------------------------------------------------------------
 
-    async def _question(self, person: Person, state: UserState, text: str) -> Reply:
-        loaded = self.library.loaded
+    def _decide(self, person: Person, state: UserState, text: str) -> Decision:
         # A chosen language wins; otherwise the text tells. Text without words (emoji,
         # punctuation) tells nothing, so it gets the language the person is addressed in.
         lang = state.chosen_lang or (None if normalize(text) else self._lang(person, state))
-        decision = loaded.matcher.match(text, lang)
-        reply = loaded.renderer.decision(decision, state.last_kind)
+        return self.library.loaded.matcher.match(text, lang)
+
+    async def _answer(self, person: Person, state: UserState, text: str,
+                      decision: Decision) -> Reply:
+        reply = self.library.loaded.renderer.decision(decision, state.last_kind)
         answered = (decision.entry_id, text) if decision.entry_id else None
-        await self._save(person, replace(state, reply_lang=decision.lang,
-                                         last_kind=decision.kind, answered=answered))
+        await self.states.put(person.id, replace(
+            state, reply_lang=decision.lang, last_kind=decision.kind, answered=answered,
+            comment_for=None))
         self._record(person, lambda storage: storage.record_question(person.id, text, decision))
         return reply
 
@@ -288,7 +293,7 @@ class Conversation:
         thanks = kb.message("feedback-thanks", lang)
         if helpful:
             return Outcome(Reply(thanks))
-        await self._save(person, replace(state, comment_for=entry_id,
+        await self.states.put(person.id, replace(state, comment_for=entry_id,
                                          comment_until=time.monotonic() + COMMENT_WINDOW))
         skip = Button(kb.message("button-skip", lang), Action("skip").encode())
         return Outcome(Reply(f"{thanks}\n\n{kb.message('feedback-ask', lang)}", ((skip,),)))
@@ -319,7 +324,7 @@ class Conversation:
         return self.library.loaded.kb.message(key, await self.language(person))
 
     async def _state(self, person: Person) -> UserState:
-        """The person's state; on first sight, with the language and clinic from storage."""
+        """The person's state; on first sight, with the language chosen earlier (storage)."""
         state = await self.states.get(person.id)
         if state.loaded:
             return state
@@ -330,13 +335,9 @@ class Conversation:
                     profile = await self.storage.profile(person.id)
             except TimeoutError:
                 log.warning("storage too slow to read a profile; going on without it")
-        state = replace(state, loaded=True,
-                        chosen_lang=profile.language if profile else state.chosen_lang)
-        await self._save(person, state)
-        return state
-
-    async def _save(self, person: Person, state: UserState) -> None:
+        state = replace(state, loaded=True, chosen_lang=profile.language if profile else None)
         await self.states.put(person.id, state)
+        return state
 
     def _record(self, person: Person, write: Callable[[Storage], Awaitable[object]]) -> None:
         """Queue a storage write for this person; without storage, nothing is recorded."""

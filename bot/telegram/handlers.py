@@ -10,7 +10,7 @@ import logging
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.error import NetworkError, TelegramError
+from telegram.error import BadRequest, NetworkError, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.rendering import Reply
@@ -100,7 +100,11 @@ class Handlers:
         query = update.callback_query
         assert query is not None  # routed here by CallbackQueryHandler
         outcome = await self.chat.press(_person(update), query.data)
-        await query.answer(outcome.note)
+        try:
+            await query.answer(outcome.note)
+        except BadRequest as exc:
+            # Too old to answer (pressed while the bot was down): the reply still matters.
+            log.info("could not answer a button press (%s)", exc)
         if outcome.reply is not None and update.effective_chat is not None:
             await send(context.bot, update.effective_chat.id, outcome.reply)
 

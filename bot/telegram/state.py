@@ -1,10 +1,9 @@
 """What the bot remembers about a conversation between two messages, per user.
 
-Only small, short-lived things live here; what must survive a restart (the chosen language;
-the clinic, which storage adds to events itself) is in storage, and the language is loaded
-into this state on a user's first message. The interface is
-async so that a shared store (database, Redis) can replace the in-memory one when several
-instances serve the bot behind webhooks.
+Only small, short-lived things live here. What must survive a restart is in storage: the
+chosen language, loaded into this state on a user's first message, and the clinic, which
+storage adds to events itself. The interface is async so that a shared store (database,
+Redis) can replace the in-memory one when several instances serve the bot behind webhooks.
 """
 
 from __future__ import annotations

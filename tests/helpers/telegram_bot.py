@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -87,8 +87,10 @@ class Harness:
     async def say(self, text: str, *, replies: int = 1, user: JSONDict | None = None,
                   chat: JSONDict | None = None) -> list[Sent]:
         """Send `text` as this user and return the `replies` messages the bot sent back."""
-        return await self.send(updates.text_message(text, user=user or self.user, chat=chat),
-                               replies=replies, chat_id=chat["id"] if chat else None)
+        sender = user or self.user
+        chat = chat or updates.private_chat(sender)
+        return await self.send(updates.text_message(text, user=sender, chat=chat),
+                               replies=replies, chat_id=chat["id"])
 
     async def send(self, update: JSONDict, *, replies: int = 1,
                    chat_id: int | None = None) -> list[Sent]:
@@ -128,7 +130,7 @@ class Harness:
 
 async def settle() -> None:
     """Give the bot a moment to send anything more it was going to send."""
-    await asyncio.sleep(0.15)
+    await asyncio.sleep(0.05)
 
 
 def questions_of_kind(matcher: Matcher, kind: str, lang: str) -> list[str]:
@@ -148,26 +150,28 @@ def knowledge_loader(root: Path, config: Config) -> Callable[[], Loaded]:
 
 
 @asynccontextmanager
-async def running_bot(api: FakeBotApi, config: Config, *, knowledge: Path | None = None,
-                      user: JSONDict | None = None,
+async def running_bot(api: FakeBotApi, config: Config, *, loaded: Loaded | None = None,
+                      knowledge: Path | None = None, user: JSONDict | None = None,
                       environ: Mapping[str, str] = SECRET) -> AsyncIterator[Harness]:
-    """The bot built by `build_application`, started as `run_polling` would, then stopped."""
+    """The bot built by `build_application`, started as `run_polling` would, then stopped.
+
+    `loaded` saves tests the time of loading the knowledge base again; `knowledge` is the
+    folder that /reload reads (default: the configured one).
+    """
     reload = knowledge_loader(knowledge or config.knowledge_dir, config)
-    app = build_application(config, api.token, reload(), reload=reload, retry=FAST_RETRY,
-                            environ=environ)
+    app = build_application(config, api.token, loaded or reload(), reload=reload,
+                            retry=FAST_RETRY, environ=environ)
     assert app.post_init is not None and app.post_shutdown is not None
     assert app.updater is not None
-    await app.initialize()
-    try:
+    # Each step is undone even when an earlier one fails, in the order run_polling uses.
+    async with AsyncExitStack() as undo:
+        await app.initialize()
+        undo.push_async_callback(app.post_shutdown, app)
+        undo.push_async_callback(app.shutdown)
         await app.post_init(app)
         await app.updater.start_polling(poll_interval=0, timeout=1,
                                         allowed_updates=ALLOWED_UPDATES)
         await app.start()
-        try:
-            yield Harness(api, user or updates.user())
-        finally:
-            await app.updater.stop()
-            await app.stop()
-    finally:
-        await app.shutdown()
-        await app.post_shutdown(app)
+        undo.push_async_callback(app.stop)
+        undo.push_async_callback(app.updater.stop)
+        yield Harness(api, user or updates.user())
