@@ -21,7 +21,7 @@ chat: $(INSTALLED)
 	$(BIN)/python -m bot chat
 
 lint: $(INSTALLED)
-	$(BIN)/ruff check bot tests
+	$(BIN)/ruff check bot tests benchmarks
 	$(BIN)/mypy
 
 check: $(INSTALLED)

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli.context import Loaded, build
 from bot.config import Config, load_config
 from bot.knowledge import KnowledgeBase, load_knowledge
-from bot.cli.context import Loaded, build
 from bot.matching import Matcher
 from bot.rendering import Renderer
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -256,7 +257,7 @@ async def test_questions_are_answered_in_the_language_they_are_asked_in(bot: Har
 # What the bot cannot read ------------------------------------------------------------------
 
 
-def message_with(**content: object) -> dict[str, object]:
+def message_with(**content: Any) -> dict[str, Any]:
     return updates.make_update("message", updates.make_message(**content))
 
 

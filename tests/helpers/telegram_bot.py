@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +30,7 @@ FAST_RETRY = RetryPolicy(attempts=4, first_pause=0.01, max_pause=0.05, flood_ret
 JSONDict = dict[str, Any]
 
 
-def bot_config(base: Config, api: FakeBotApi, tmp_path: Path, **changes: Any) -> Config:
+def bot_config(base: Config, api: FakeBotApi, tmp_path: Path) -> Config:
     """`base` pointed at the fake API and a scratch database, with one admin."""
     return base.model_copy(update={
         "telegram": base.telegram.model_copy(update={"base_url": api.base_url,
@@ -38,7 +38,6 @@ def bot_config(base: Config, api: FakeBotApi, tmp_path: Path, **changes: Any) ->
         "storage": base.storage.model_copy(
             update={"url": f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}"}),
         "admins": [ADMIN_ID],
-        **changes,
     })
 
 
@@ -145,10 +144,6 @@ def questions_of_kind(matcher: Matcher, kind: str, lang: str) -> list[str]:
     return found
 
 
-def knowledge_loader(root: Path, config: Config) -> Callable[[], Loaded]:
-    return lambda: build(config, load_knowledge(root))
-
-
 @asynccontextmanager
 async def running_bot(api: FakeBotApi, config: Config, *, loaded: Loaded | None = None,
                       knowledge: Path | None = None, user: JSONDict | None = None,
@@ -158,7 +153,11 @@ async def running_bot(api: FakeBotApi, config: Config, *, loaded: Loaded | None 
     `loaded` saves tests the time of loading the knowledge base again; `knowledge` is the
     folder that /reload reads (default: the configured one).
     """
-    reload = knowledge_loader(knowledge or config.knowledge_dir, config)
+    root = knowledge or config.knowledge_dir
+
+    def reload() -> Loaded:
+        return build(config, load_knowledge(root))
+
     app = build_application(config, api.token, loaded or reload(), reload=reload,
                             retry=FAST_RETRY, environ=environ)
     assert app.post_init is not None and app.post_shutdown is not None
