@@ -60,3 +60,8 @@ def test_undecided_language_uses_the_default(matcher: Matcher) -> None:
 
 def test_given_language_wins(matcher: Matcher) -> None:
     assert matcher.match("is mijn knie versleten", lang="en").lang == "en"
+
+
+def test_fallback_language_when_words_do_not_tell(matcher: Matcher) -> None:
+    assert matcher.match("🙂", fallback_lang="en").lang == "en"
+    assert matcher.match("is my knee worn out", fallback_lang="nl").lang == "en"

@@ -8,8 +8,8 @@ from bot.knowledge.models import LANGS
 
 
 def detect_language(tokens: Sequence[str], vocabularies: Mapping[str, Set[str]],
-                    stopwords: Mapping[str, Set[str]], default: str) -> str:
-    """The language whose stop words and vocabulary cover most of `tokens`; ties -> default.
+                    stopwords: Mapping[str, Set[str]]) -> str | None:
+    """The language whose stop words and vocabulary cover most of `tokens`; None on a tie.
 
     Function words count double: they are the surest sign of a language ("is mijn knie"), while
     content words are often shared ("artrose" is also in English patients' questions).
@@ -24,4 +24,4 @@ def detect_language(tokens: Sequence[str], vocabularies: Mapping[str, Set[str]],
                 scores[lang] += 1
     best = max(scores.values())
     winners = [lang for lang, score in scores.items() if score == best]
-    return default if best == 0 or len(winners) > 1 else winners[0]
+    return None if best == 0 or len(winners) > 1 else winners[0]

@@ -40,17 +40,25 @@ class Matcher:
         self._vocabularies = {lang: i.analyzer.vocabulary for lang, i in self._indexes.items()}
         self._stopwords = {lang: stopwords(lang) for lang in LANGS}
 
-    def detect_language(self, question: str) -> str:
-        return detect_language(normalize(question).split(), self._vocabularies,
-                               self._stopwords, self.default_lang)
+    def detect_language(self, question: str, fallback: str | None = None) -> str:
+        """Dutch or English from the words; `fallback` (else the default) when they don't tell."""
+        return self._language(normalize(question).split(), fallback)
 
-    def match(self, question: str, lang: str | None = None) -> Decision:
-        """Decide how to reply to `question`; `lang` (nl/en) overrides language detection."""
+    def _language(self, tokens: list[str], fallback: str | None) -> str:
+        found = detect_language(tokens, self._vocabularies, self._stopwords)
+        return found or (fallback if fallback in LANGS else None) or self.default_lang
+
+    def match(self, question: str, lang: str | None = None,
+              fallback_lang: str | None = None) -> Decision:
+        """Decide how to reply to `question`.
+
+        `lang` (nl/en) overrides language detection; `fallback_lang` is used when the words
+        don't tell ("ok", "🙂"), e.g. the language a person's Telegram app is set to.
+        """
         text = normalize(question)
         tokens = text.split()
-        lang = lang if lang in LANGS else detect_language(
-            tokens, self._vocabularies, self._stopwords, self.default_lang)
-        assert lang is not None
+        if lang not in LANGS:
+            lang = self._language(tokens, fallback_lang)
         if not tokens:
             return Decision(kind="fallback", lang=lang, score=0.0, empty=True)
         rule = self._safety.check(tokens)

@@ -21,7 +21,7 @@ from bot import __version__
 from bot.cli.context import Loaded
 from bot.config import Clinic, Config
 from bot.knowledge import LANGS, KnowledgeError
-from bot.matching import Decision, normalize
+from bot.matching import Decision
 from bot.rendering import Action, Button, Reply, parse
 from bot.storage import Stats, Storage, StorageError
 from bot.telegram.recorder import Recorder
@@ -265,10 +265,10 @@ class Conversation:
     # Pieces ------------------------------------------------------------------------------
 
     def _decide(self, person: Person, state: UserState, text: str) -> Decision:
-        # A chosen language wins; otherwise the text tells. Text without words (emoji,
-        # punctuation) tells nothing, so it gets the language the person is addressed in.
-        lang = state.chosen_lang or (None if normalize(text) else self._lang(person, state))
-        return self.library.loaded.matcher.match(text, lang)
+        # A chosen language wins; otherwise the text tells, and where it doesn't ("ok", "🙂")
+        # the person gets the language they are addressed in.
+        return self.library.loaded.matcher.match(text, state.chosen_lang,
+                                                 fallback_lang=self._lang(person, state))
 
     async def _answer(self, person: Person, state: UserState, text: str,
                       decision: Decision) -> Reply:
