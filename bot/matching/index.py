@@ -19,6 +19,8 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
+import numpy as np
+from numpy.typing import NDArray
 from rapidfuzz import fuzz, process
 
 from bot.knowledge.models import Entry
@@ -42,6 +44,14 @@ def char_grams(words: Iterable[str]) -> Counter[str]:
     return grams
 
 
+def _top(scores: NDArray[np.float64], k: int) -> list[int]:
+    """Indexes of the k highest non-zero scores, best first (ties: the earlier entry)."""
+    found = np.flatnonzero(scores)
+    if len(found) > k:
+        found = found[np.argpartition(-scores[found], k - 1)[:k]]
+    return sorted(found.tolist(), key=lambda i: (-scores[i], i))
+
+
 def _closest(query: str, phrasings: tuple[str, ...], scorer: Callable[..., float]) -> float:
     """Similarity (0–1) of the query to the most similar phrasing."""
     found = process.extractOne(query, phrasings, scorer=scorer)
@@ -57,8 +67,6 @@ def _unit(counts: Mapping[str, float], idf: Mapping[str, float]) -> dict[str, fl
 @dataclass(frozen=True)
 class _Doc:
     entry_id: str
-    tf: Counter[str]
-    length: int
     phrasings: tuple[str, ...]  # stems with function words, one string per example question
     grams: dict[str, float]  # unit TF-IDF vector of the entry's character n-grams
 
@@ -69,7 +77,7 @@ class LanguageIndex:
     def __init__(self, analyzer: Analyzer, entries: Iterable[Entry]) -> None:
         self.analyzer = analyzer
         self._docs: list[_Doc] = []
-        self._postings: dict[str, list[int]] = defaultdict(list)
+        term_counts: list[Counter[str]] = []
         gram_counts: list[Counter[str]] = []
         gram_df: Counter[str] = Counter()
         phrase_count = 0
@@ -86,17 +94,31 @@ class LanguageIndex:
                 phrase_count += 1
             gram_counts.append(entry_grams)
             phrasings = tuple(" ".join(analyzer.stems(analyzer.words(p))) for p in phrases)
-            doc = _Doc(entry.id, Counter(terms), len(terms), phrasings, {})
-            for term in doc.tf:
-                self._postings[term].append(len(self._docs))
-            self._docs.append(doc)
+            self._docs.append(_Doc(entry.id, phrasings, {}))
+            term_counts.append(Counter(terms))
         self._gram_idf = {g: math.log(phrase_count / (1 + df)) + 1 for g, df in gram_df.items()}
         for i, counts in enumerate(gram_counts):
             self._docs[i].grams.update(_unit(counts, self._gram_idf))
+        self._postings = self._bm25_postings(term_counts)
         n = len(self._docs)
-        self._avg_length = sum(d.length for d in self._docs) / max(n, 1)
-        self._idf = {t: self._bm25_idf(len(p), n) for t, p in self._postings.items()}
+        self._idf = {t: self._bm25_idf(len(p[0]), n) for t, p in self._postings.items()}
         self._unknown_idf = self._bm25_idf(0, n)
+
+    @staticmethod
+    def _bm25_postings(term_counts: list[Counter[str]]) -> dict[str, tuple[NDArray[np.intp],
+                                                                           NDArray[np.float64]]]:
+        """Per term: the entries that use it, and BM25's saturated term frequency in each,
+        divided by its ceiling (K1 + 1) so that a question fully covered scores 1."""
+        lengths = [sum(counts.values()) for counts in term_counts]
+        average = sum(lengths) / max(len(lengths), 1)
+        lists: dict[str, tuple[list[int], list[float]]] = defaultdict(lambda: ([], []))
+        for i, counts in enumerate(term_counts):
+            saturation = K1 * (1 - B + B * lengths[i] / average)
+            for term, tf in counts.items():
+                entries, values = lists[term]
+                entries.append(i)
+                values.append(tf / (tf + saturation))
+        return {t: (np.array(e, dtype=np.intp), np.array(v)) for t, (e, v) in lists.items()}
 
     @staticmethod
     def _bm25_idf(df: int, n: int) -> float:
@@ -112,22 +134,19 @@ class LanguageIndex:
             return []
         weights = {t: self._idf.get(t, self._unknown_idf) for t in terms}
         total = sum(weights.values())
-        bm25: dict[int, float] = defaultdict(float)
+        bm25 = np.zeros(len(self._docs))
         for term in terms:
-            for i in self._postings.get(term, ()):
-                doc = self._docs[i]
-                tf = doc.tf[term]
-                # BM25's term weight divided by its ceiling (K1 + 1), so a full match scores 1.
-                saturation = K1 * (1 - B + B * doc.length / self._avg_length)
-                bm25[i] += weights[term] * tf / (tf + saturation)
-        ranked = sorted(bm25.items(), key=lambda item: item[1], reverse=True)[:MAX_CANDIDATES]
+            if term in self._postings:
+                entries, values = self._postings[term]
+                bm25[entries] += weights[term] * values
+        ranked = _top(bm25, MAX_CANDIDATES)
         query_grams = _unit(char_grams(content), self._gram_idf)
         phrasing = " ".join(analyzer.stems(words))
         results = []
-        for i, value in ranked:
+        for i in ranked:
             doc = self._docs[i]
             results.append((doc.entry_id, {
-                "bm25": value / total,
+                "bm25": float(bm25[i]) / total,
                 "grams": sum(w * doc.grams.get(g, 0.0) for g, w in query_grams.items()),
                 "fuzzy_set": _closest(phrasing, doc.phrasings, fuzz.token_set_ratio),
                 "fuzzy_ratio": _closest(phrasing, doc.phrasings, fuzz.ratio),

@@ -14,6 +14,7 @@ EXACT_UP_TO = 4  # words this short must match exactly: "val" is not "valt", "ha
 INSIDE_FROM = 6  # words this long also match inside a compound: "operatie" in "knieoperatie"
 TYPO_FROM = 5  # words this long also match with one typo: "koors", "gezwolen"
 MAX_GAP = 1  # words of a term may be one word apart: "zie het [echt] niet meer zitten"
+HIT_CACHE_SIZE = 50_000
 
 Term = tuple[str, ...]
 
@@ -29,17 +30,20 @@ def word_matches(pattern: str, token: str) -> bool:
     return len(pattern) >= TYPO_FROM and Levenshtein.distance(token[: len(pattern)], pattern) <= 1
 
 
-def _term_at(term: Term, tokens: Sequence[str], start: int) -> bool:
-    if not word_matches(term[0], tokens[start]):
+Hits = Sequence[frozenset[str]]  # per word of the question: the rule words it matches
+
+
+def _term_at(term: Term, hits: Hits, start: int) -> bool:
+    if term[0] not in hits[start]:
         return False
     if len(term) == 1:
         return True
-    following = range(start + 1, min(start + 2 + MAX_GAP, len(tokens)))
-    return any(_term_at(term[1:], tokens, i) for i in following)
+    following = range(start + 1, min(start + 2 + MAX_GAP, len(hits)))
+    return any(_term_at(term[1:], hits, i) for i in following)
 
 
-def contains(term: Term, tokens: Sequence[str]) -> bool:
-    return any(_term_at(term, tokens, i) for i in range(len(tokens)))
+def contains(term: Term, hits: Hits) -> bool:
+    return any(_term_at(term, hits, i) for i in range(len(hits)))
 
 
 @dataclass(frozen=True)
@@ -48,10 +52,10 @@ class _Rule:
     patterns: tuple[tuple[tuple[Term, ...], ...], ...]
     cancels: tuple[Term, ...]
 
-    def fires(self, tokens: Sequence[str]) -> bool:
-        if any(contains(term, tokens) for term in self.cancels):
+    def fires(self, hits: Hits) -> bool:
+        if any(contains(term, hits) for term in self.cancels):
             return False
-        return any(all(any(contains(term, tokens) for term in group) for group in pattern)
+        return any(all(any(contains(term, hits) for term in group) for group in pattern)
                    for pattern in self.patterns)
 
 
@@ -74,7 +78,23 @@ class SafetyCheck:
                   cancels=tuple(_term(t) for lang in LANGS for t in rule.must_not.get(lang)))
             for rule in safety.rules
         ]
+        terms = [t for r in self._rules for p in r.patterns for g in p for t in g]
+        terms += [t for r in self._rules for t in r.cancels]
+        self._words = sorted({word for term in terms for word in term})
+        # Questions reuse words ("knie", "pijn"), so each word is compared with every rule word
+        # once, not once per rule per question.
+        self._hits: dict[str, frozenset[str]] = {}
+
+    def _hits_of(self, token: str) -> frozenset[str]:
+        found = self._hits.get(token)
+        if found is None:
+            if len(self._hits) >= HIT_CACHE_SIZE:
+                self._hits.clear()
+            found = frozenset(w for w in self._words if word_matches(w, token))
+            self._hits[token] = found
+        return found
 
     def check(self, tokens: Sequence[str]) -> SafetyRule | None:
         """The first rule that fires on the normalised words of a question, or None."""
-        return next((r.rule for r in self._rules if r.fires(tokens)), None)
+        hits = [self._hits_of(token) for token in tokens]
+        return next((r.rule for r in self._rules if r.fires(hits)), None)
