@@ -20,7 +20,7 @@ class Row:
     top1: dict[str, float]
     top3: dict[str, float]
     abstention: float
-    red_flag_recall: float
+    red_flag_recall: float | None  # None: the system has no red-flag check at all
 
     @property
     def worst_top1(self) -> float:
@@ -55,7 +55,7 @@ def _score(name: str, ranked: list[tuple[Case, list[tuple[str, float]]]],
     return Row(name, threshold,
                {lang: sum(h) / len(h) for lang, h in sorted(hits1.items())},
                {lang: sum(h) / len(h) for lang, h in sorted(hits3.items())},
-               sum(abstained) / max(len(abstained), 1), 0.0)
+               sum(abstained) / max(len(abstained), 1), None)
 
 
 def quality_rows(kb: KnowledgeBase, matcher: Matcher, path: Path) -> list[Row]:
