@@ -39,7 +39,7 @@ POSTGRES_ENV = "MYTHBOT_TEST_POSTGRES_URL"
 SECRET = b"test-secret-0123456789abcdef"
 NOW = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
 ALICE, BOB = 987654321, 123987456
-TABLES = ("feedback", "events", "users", "schema_version")
+TABLES = ("feedback", "events", "users", "handled_updates", "schema_version")
 
 
 def answer(entry: str, lang: str = "nl") -> Decision:

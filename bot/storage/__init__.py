@@ -29,6 +29,10 @@ log the outage once (and again only after it recovered and failed anew) and retu
         (JobQueue.run_daily). The number deleted, None if the database was unavailable.
     profile(telegram_id) -> Profile | None
         stored language and clinic (e.g. to greet a returning user); None if unknown/unavailable.
+    record_handled(update_ids, *, confirmed_below=None, now=None) -> bool
+    handled_updates(now=None) -> frozenset[int] | None
+        Telegram updates answered but not yet confirmed to Telegram, so that a bot restarted
+        after a crash skips them (`bot/telegram/delivery.py`); ids only, kept at most a day.
 
 Reads and deletions a person waits for raise `StorageError` (a one-line message) so the
 handler can say "that did not work, try again later"::

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+from typing import Literal
+
+Access = Literal["read", "write"]
 
 
 def describe_error(exc: BaseException) -> str:
@@ -15,20 +18,31 @@ def describe_error(exc: BaseException) -> str:
 
 
 class Health:
-    """Remembers whether the last storage call failed, so only changes get logged."""
+    """Remembers which kinds of storage call are failing, so only changes get logged.
+
+    Reads and writes are tracked apart because a database can fail one and not the other:
+    a read-only file, or one another program holds a write lock on (SQLite in WAL mode lets
+    readers in). If a successful read cleared a failed write, every new user (whose profile is
+    read first) would log the outage again; it is over only when what failed works again.
+    """
 
     def __init__(self, log: logging.Logger) -> None:
         self._log = log
-        self.failing = False
+        self._failing: set[Access] = set()
 
-    def failed(self, what: str, exc: BaseException) -> None:
-        if not self.failing:
-            self.failing = True
+    @property
+    def failing(self) -> bool:
+        return bool(self._failing)
+
+    def failed(self, access: Access, what: str, exc: BaseException) -> None:
+        if not self._failing:
             self._log.error("storage unavailable: %s failed (%s); replies go on without it, "
                             "and this is logged again only after storage has recovered",
                             what, describe_error(exc))
+        self._failing.add(access)
 
-    def succeeded(self) -> None:
-        if self.failing:
-            self.failing = False
-            self._log.warning("storage works again")
+    def succeeded(self, access: Access) -> None:
+        if access in self._failing:
+            self._failing.discard(access)
+            if not self._failing:
+                self._log.warning("storage works again")

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -83,9 +84,18 @@ async def _v2(conn: AsyncConnection) -> None:
     await conn.execute(text("CREATE INDEX ix_events_clinic_at ON events (clinic, at)"))
 
 
+async def _v3(conn: AsyncConnection) -> None:
+    meta = MetaData()
+    Table("handled_updates", meta,
+          Column("update_id", BigInteger, primary_key=True, autoincrement=False),
+          Column("at", DateTime(timezone=True), nullable=False))
+    await conn.run_sync(meta.create_all)
+
+
 STEPS: tuple[Step, ...] = (
     Step(1, "users, events and feedback", _v1),
     Step(2, "clinic of each user and event (QR codes / deep links)", _v2),
+    Step(3, "Telegram updates handled but not yet confirmed (no reply twice after a crash)", _v3),
 )
 LATEST = STEPS[-1].version
 

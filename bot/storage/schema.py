@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -97,5 +98,14 @@ feedback = Table(
     Column("entry_id", String(ENTRY_LENGTH), nullable=False),
     Column("helpful", Boolean, nullable=False),
     Column("comment", Text, nullable=True),
+    Column("at", UtcDateTime, nullable=False),
+)
+
+# Telegram updates the bot has answered while Telegram may still send them again (their
+# offset is not confirmed yet); after a crash the restarted bot skips them. Only update ids
+# (numbers Telegram gives each update, not people) and when: nothing about the person.
+handled_updates = Table(
+    "handled_updates", metadata,
+    Column("update_id", BigInteger, primary_key=True, autoincrement=False),  # since v3
     Column("at", UtcDateTime, nullable=False),
 )

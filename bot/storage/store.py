@@ -24,7 +24,7 @@ from sqlalchemy.sql import Executable
 from bot.config import Config
 from bot.matching import Decision
 from bot.storage.engine import StorageConfigError, create_engine, parse_url
-from bot.storage.health import Health, describe_error
+from bot.storage.health import Access, Health, describe_error
 from bot.storage.identity import SecretError, resolve_secret, user_key
 from bot.storage.migrations import MigrationError, migrate
 from bot.storage.privacy import (
@@ -46,10 +46,11 @@ from bot.storage.records import (
     Unanswered,
     UserData,
 )
-from bot.storage.schema import events, feedback, users
+from bot.storage.schema import events, feedback, handled_updates, users
 
 DEFAULT_TIMEOUT = 2.0
 UNANSWERED_LIMIT = 20
+UPDATE_LIFETIME = dt.timedelta(hours=24)  # Telegram drops updates not fetched within a day
 
 T = TypeVar("T")
 Work = Callable[[AsyncConnection], Awaitable[T]]
@@ -88,9 +89,9 @@ class Storage:
         except MigrationError as exc:
             raise StorageConfigError(str(exc)) from None
         except Exception as exc:  # any failure here means "database unavailable"
-            self._health.failed("checking the schema", exc)
+            self._health.failed("write", "checking the schema", exc)  # it may migrate
             return False
-        self._health.succeeded()
+        self._health.succeeded("write")
         return True
 
     async def close(self) -> None:
@@ -214,6 +215,40 @@ class Storage:
 
         return await self._write("deleting old texts", work)
 
+    async def record_handled(self, update_ids: Collection[int], *,
+                             confirmed_below: int | None = None,
+                             now: dt.datetime | None = None) -> bool:
+        """Mark Telegram updates as answered, and forget those Telegram will not send again:
+        below `confirmed_below` (the offset Telegram has confirmed) or older than
+        `UPDATE_LIFETIME` (Telegram keeps an unconfirmed update no longer)."""
+        at = _now(now)
+        rows = [{"update_id": update_id, "at": at} for update_id in sorted(set(update_ids))]
+
+        async def work(conn: AsyncConnection) -> bool:
+            if rows:
+                insert = (postgresql.insert if self.engine.dialect.name == "postgresql"
+                          else sqlite.insert)
+                await conn.execute(insert(handled_updates).on_conflict_do_nothing(), rows)
+            stale = handled_updates.c.at < at - UPDATE_LIFETIME
+            if confirmed_below is not None:
+                stale = or_(stale, handled_updates.c.update_id < confirmed_below)
+            await conn.execute(delete(handled_updates).where(stale))
+            return True
+
+        return await self._write("saving handled updates", work) or False
+
+    async def handled_updates(self, now: dt.datetime | None = None) -> frozenset[int] | None:
+        """The updates marked answered that Telegram may still send (see `record_handled`);
+        None if unavailable."""
+        since = _now(now) - UPDATE_LIFETIME
+
+        async def work(conn: AsyncConnection) -> frozenset[int]:
+            found = await conn.execute(
+                select(handled_updates.c.update_id).where(handled_updates.c.at >= since))
+            return frozenset(int(update_id) for update_id in found.scalars())
+
+        return await self._write("reading handled updates", work, access="read")
+
     async def profile(self, telegram_id: int) -> Profile | None:
         """The user's stored language and clinic; None if unknown or unavailable."""
         key = self._key(telegram_id)
@@ -222,7 +257,7 @@ class Storage:
             row = (await conn.execute(select(users).where(users.c.key == key))).first()
             return _profile(row) if row is not None else None
 
-        return await self._write("reading a profile", work)
+        return await self._write("reading a profile", work, access="read")
 
     # ----- reads and deletions that raise StorageError ----------------------------------------
 
@@ -240,7 +275,7 @@ class Storage:
                 count += int((await conn.execute(statement)).rowcount or 0)
             return count
 
-        return await self._read("deleting a user's data", work)
+        return await self._read("deleting a user's data", work, access="write")
 
     async def describe(self, telegram_id: int) -> UserData | None:
         """Everything stored about this user, or None if nothing is."""
@@ -387,22 +422,24 @@ class Storage:
 
         return await self._guarded(attempt)
 
-    async def _write(self, what: str, work: Work[T]) -> T | None:
+    async def _write(self, what: str, work: Work[T], *, access: Access = "write") -> T | None:
+        """`work`, or None when storage failed (logged once): for callers that go on without."""
         try:
             result = await self._run(work)
         except Exception as exc:  # a reply must never fail because of storage
-            self._health.failed(what, exc)
+            self._health.failed(access, what, exc)
             return None
-        self._health.succeeded()
+        self._health.succeeded(access)
         return result
 
-    async def _read(self, what: str, work: Work[T]) -> T:
+    async def _read(self, what: str, work: Work[T], *, access: Access = "read") -> T:
+        """`work`, or StorageError when storage failed: for callers that must tell someone."""
         try:
             result = await self._run(work)
         except Exception as exc:
-            self._health.failed(what, exc)
+            self._health.failed(access, what, exc)
             raise StorageError(f"{what} failed: {describe_error(exc)}") from None
-        self._health.succeeded()
+        self._health.succeeded(access)
         return result
 
 
