@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from bot.cli.context import EXIT_CONTENT, add_common, config_from, knowledge_from, print_problems
-from bot.knowledge import KnowledgeError
+from bot.cli.context import EXIT_CONTENT, add_common, checked_knowledge, config_from
 
 
 def register(commands: Any) -> None:
@@ -16,11 +15,8 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = config_from(args)
-    try:
-        kb = knowledge_from(args, config)
-    except KnowledgeError as exc:
-        print_problems(exc)
+    kb = checked_knowledge(args, config_from(args))
+    if kb is None:
         return EXIT_CONTENT
     print(f"knowledge base OK: {len(kb.entries)} entries, {len(kb.sources)} sources, "
           f"{len(kb.safety.rules)} red-flag rules")

@@ -43,12 +43,16 @@ def knowledge_from(args: argparse.Namespace, config: Config) -> KnowledgeBase:
     return load_knowledge(root)
 
 
-def print_problems(exc: KnowledgeError) -> None:
-    """Every problem as `path:line: message` on stderr, then how many there are."""
-    for problem in exc.problems:
-        print(problem, file=sys.stderr)
-    count = len(exc.problems)
-    print(f"{count} problem{'s' if count != 1 else ''} found", file=sys.stderr)
+def checked_knowledge(args: argparse.Namespace, config: Config) -> KnowledgeBase | None:
+    """The knowledge base, or None after printing every problem as `path:line: message`."""
+    try:
+        return knowledge_from(args, config)
+    except KnowledgeError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        count = len(exc.problems)
+        print(f"{count} problem{'s' if count != 1 else ''} found", file=sys.stderr)
+        return None
 
 
 @dataclass(frozen=True)

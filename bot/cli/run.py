@@ -14,12 +14,11 @@ from bot.cli.context import (
     CliError,
     add_common,
     build,
+    checked_knowledge,
     config_from,
     knowledge_from,
-    print_problems,
 )
 from bot.config import TOKEN_ENV, ConfigError, read_token
-from bot.knowledge import KnowledgeError
 
 NO_TOKEN = f"""\
 mythbot: no Telegram bot token: {TOKEN_ENV} is not set and telegram.token_file names no file.
@@ -45,10 +44,8 @@ def register(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     config = config_from(args)
-    try:
-        kb = knowledge_from(args, config)
-    except KnowledgeError as exc:
-        print_problems(exc)
+    kb = checked_knowledge(args, config)
+    if kb is None:
         print("mythbot: the bot does not start on a broken knowledge base", file=sys.stderr)
         return EXIT_CONTENT
     loaded = build(config, kb)
