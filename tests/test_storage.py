@@ -12,6 +12,7 @@ MYTHBOT_TEST_POSTGRES_URL names a database they may empty. A throw-away server o
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import os
@@ -23,7 +24,8 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import DateTime, bindparam, inspect, text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.config import Config
 from bot.matching import Decision
@@ -34,6 +36,7 @@ from bot.storage.migrations import migrate
 from bot.storage.privacy import question_after_thumbs_down, question_to_keep
 from bot.storage.schema import metadata
 from bot.storage.store import open_storage
+from bot.storage.writer import Rows, WriteQueue
 
 POSTGRES_ENV = "MYTHBOT_TEST_POSTGRES_URL"
 SECRET = b"test-secret-0123456789abcdef"
@@ -317,7 +320,7 @@ async def test_migrate_from_v1_keeps_data(engine: AsyncEngine) -> None:
     assert await storage.start()
     async with engine.connect() as conn:
         version = (await conn.execute(text("SELECT version FROM schema_version"))).scalar_one()
-    assert version == SCHEMA_VERSION == 2
+    assert version == SCHEMA_VERSION == 3
 
     data = await storage.describe(ALICE)
     assert data is not None
@@ -500,6 +503,10 @@ async def test_read_only_database(tmp_path: Path, caplog: pytest.LogCaptureFixtu
             assert "readonly" in errors(caplog)[0].getMessage()
             data = await reader.describe(ALICE)  # reading still works
             assert data is not None and len(data.events) == 1
+            # A read that works does not end the outage of writes: no second error line.
+            assert not await reader.record_question(BOB, "q", answer("injections"), now=NOW)
+            assert len(errors(caplog)) == 1
+            assert "works again" not in caplog.text
     finally:
         await reader.close()
 
@@ -528,6 +535,42 @@ async def test_postgres_needs_the_secret_variable(config: Config) -> None:
         update={"url": url})})
     with pytest.raises(StorageConfigError, match=SECRET_ENV):
         await open_storage(broken, {})
+
+
+async def test_handled_updates_are_kept_until_confirmed_or_a_day_old(store: Storage) -> None:
+    assert await store.handled_updates(now=NOW) == frozenset()
+    assert await store.record_handled([101, 103], now=NOW - dt.timedelta(hours=25))
+    assert await store.record_handled([104, 105, 106, 105], now=NOW)
+    # The day-old marks are gone: Telegram no longer keeps those updates.
+    assert await store.handled_updates(now=NOW) == {104, 105, 106}
+    assert await store.record_handled([107], confirmed_below=106, now=NOW)
+    assert await store.handled_updates(now=NOW) == {106, 107}
+    assert await store.record_handled((), confirmed_below=200, now=NOW)
+    assert await store.handled_updates(now=NOW) == frozenset()
+
+
+async def test_sqlite_writes_queued_together_share_a_transaction_not_a_failure(
+        tmp_path: Path) -> None:
+    engine = create_engine(parse_url(f"sqlite+aiosqlite:///{tmp_path / 'q.sqlite3'}"), 2.0)
+    queue = WriteQueue(engine)
+    async with engine.begin() as conn:
+        await conn.execute(text("CREATE TABLE t (n INTEGER PRIMARY KEY)"))
+    insert = (text("INSERT INTO t (n) VALUES (:n)"),)
+
+    async def duplicate(conn: AsyncConnection) -> bool:
+        await conn.execute(text("INSERT INTO t (n) VALUES (1)"))  # also inserted as a row
+        return True
+
+    try:
+        writes = [queue.run(Rows(insert, {"n": n})) for n in range(1, 50)]
+        results = await asyncio.gather(*writes, queue.run(duplicate), return_exceptions=True)
+        assert results[:-1] == [True] * 49  # one failing write does not undo the others
+        assert isinstance(results[-1], IntegrityError)
+        async with engine.connect() as conn:
+            assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar_one() == 49
+    finally:
+        await queue.drain()
+        await engine.dispose()
 
 
 async def test_naive_times_are_refused(store: Storage) -> None:

@@ -73,7 +73,11 @@ class _Converter:
         if isinstance(node, yaml.MappingNode):
             result: dict[Any, Any] = {}
             for key_node, value_node in node.value:
-                key = self.constructor.construct_object(key_node)
+                if not isinstance(key_node, yaml.ScalarNode):  # `? [a, b]`, `{a: 1}: x`
+                    raise YamlSyntaxError(key_node.start_mark.line + 1,
+                                          "a field name must be a single word, not a list "
+                                          "or a set of fields")
+                key = self.scalar(key_node)
                 if key in result:
                     raise DuplicateKeyError(key_node.start_mark.line + 1, str(key))
                 child = (*loc, str(key))
@@ -82,4 +86,19 @@ class _Converter:
             return result
         if isinstance(node, yaml.SequenceNode):
             return [self.convert(item, (*loc, i)) for i, item in enumerate(node.value)]
-        return self.constructor.construct_object(node)
+        return self.scalar(node)
+
+    def scalar(self, node: yaml.Node) -> Any:
+        """The value of a scalar; YamlSyntaxError for one YAML cannot build.
+
+        PyYAML's constructors fail in many ways on a value they cannot build: a tag like
+        `!x` (an unquoted text starting with "!"), `<<`, a date like 2026-13-45, `!!int abc`.
+        To an editor they all mean the same, and the same fix works.
+        """
+        try:
+            return self.constructor.construct_object(node)
+        except Exception as exc:
+            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            raise YamlSyntaxError(node.start_mark.line + 1,
+                                  f"YAML cannot read this value ({problem}); if it is text, "
+                                  "put it between quotes") from None

@@ -8,7 +8,7 @@ time and must be timezone-aware when given, e.g. `message.date`)::
     await storage.close()                                   # in post_shutdown
 
 Writes, called *after* the reply is sent (or via `application.create_task`). They never
-raise: when the database is locked, read-only or down they give up after about two seconds,
+raise: when the database is locked, read-only or down they give up after a few seconds,
 log the outage once (and again only after it recovered and failed anew) and return False::
 
     record_visit(telegram_id, *, language=None, clinic=None, now=None) -> bool

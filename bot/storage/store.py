@@ -16,7 +16,7 @@ import logging
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from typing import Any, TypeVar
 
-from sqlalchemy import Row, and_, delete, func, or_, select, update
+from sqlalchemy import Row, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import Executable
@@ -47,6 +47,7 @@ from bot.storage.records import (
     UserData,
 )
 from bot.storage.schema import events, feedback, handled_updates, users
+from bot.storage.writer import Rows, WriteQueue
 
 DEFAULT_TIMEOUT = 2.0
 UNANSWERED_LIMIT = 20
@@ -78,6 +79,9 @@ class Storage:
         self._health = Health(log)
         self._schema_ready = False
         self._schema_lock = asyncio.Lock()
+        # SQLite writes one transaction at a time: its writes take turns, many per transaction.
+        self._writes = WriteQueue(engine) if engine.dialect.name == "sqlite" else None
+        self._question_statements = _question_statements(engine.dialect.name)
 
     # ----- life cycle ------------------------------------------------------------------------
 
@@ -95,6 +99,8 @@ class Storage:
         return True
 
     async def close(self) -> None:
+        if self._writes is not None:
+            await self._writes.drain()
         await self.engine.dispose()
 
     async def __aenter__(self) -> Storage:
@@ -128,17 +134,11 @@ class Storage:
         key = self._key(telegram_id)
         at = _now(now)
 
-        async def work(conn: AsyncConnection) -> bool:
-            await conn.execute(self._upsert_user(key, at, decision.lang, None,
-                                                 update_language=False))
-            clinic = (await conn.execute(
-                select(users.c.clinic).where(users.c.key == key))).scalar_one_or_none()
-            await conn.execute(events.insert().values(
-                user_key=key, kind=decision.kind, entry_id=decision.entry_id,
-                score=float(decision.score), language=decision.lang, at=at,
-                question=question_to_keep(decision.kind, question), clinic=clinic))
-            return True
-
+        # The most frequent write, so it is `Rows`: under load many go in one executemany.
+        work = Rows(self._question_statements, {
+            "key": key, "language": decision.lang, "at": at, "kind": decision.kind,
+            "entry_id": decision.entry_id, "score": float(decision.score),
+            "question": question_to_keep(decision.kind, question)})
         return await self._write("saving a question", work) or False
 
     async def record_feedback(self, telegram_id: int, entry_id: str, helpful: bool, *,
@@ -414,9 +414,11 @@ class Storage:
         async with asyncio.timeout(self._timeout * 3):
             return await work()
 
-    async def _run(self, work: Work[T]) -> T:
+    async def _run(self, work: Work[T], access: Access) -> T:
         async def attempt() -> T:
             await self._ensure_schema()
+            if access == "write" and self._writes is not None:
+                return await self._writes.run(work)
             async with self.engine.begin() as conn:
                 return await work(conn)
 
@@ -425,7 +427,7 @@ class Storage:
     async def _write(self, what: str, work: Work[T], *, access: Access = "write") -> T | None:
         """`work`, or None when storage failed (logged once): for callers that go on without."""
         try:
-            result = await self._run(work)
+            result = await self._run(work, access)
         except Exception as exc:  # a reply must never fail because of storage
             self._health.failed(access, what, exc)
             return None
@@ -435,7 +437,7 @@ class Storage:
     async def _read(self, what: str, work: Work[T], *, access: Access = "read") -> T:
         """`work`, or StorageError when storage failed: for callers that must tell someone."""
         try:
-            result = await self._run(work)
+            result = await self._run(work, access)
         except Exception as exc:
             self._health.failed(access, what, exc)
             raise StorageError(f"{what} failed: {describe_error(exc)}") from None
@@ -449,6 +451,22 @@ def _now(now: dt.datetime | None) -> dt.datetime:
     if now.tzinfo is None:
         raise ValueError("naive datetime: pass an aware one, e.g. datetime.now(UTC)")
     return now
+
+
+def _question_statements(dialect: str) -> tuple[Executable, ...]:
+    """`record_question`: the user seen now (created if new), then the event, which takes
+    the user's current clinic in the same statement."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    new_user = insert(users).values(key=bindparam("key"), language=bindparam("language"),
+                                    first_seen=bindparam("at"), last_seen=bindparam("at"))
+    seen = new_user.on_conflict_do_update(index_elements=[users.c.key],
+                                          set_={"last_seen": new_user.excluded.last_seen})
+    clinic = select(users.c.clinic).where(users.c.key == bindparam("key")).scalar_subquery()
+    event = events.insert().values(
+        user_key=bindparam("key"), kind=bindparam("kind"), entry_id=bindparam("entry_id"),
+        score=bindparam("score"), language=bindparam("language"), at=bindparam("at"),
+        question=bindparam("question"), clinic=clinic)
+    return seen, event
 
 
 def _profile(row: Row[Any]) -> Profile:

@@ -1,9 +1,10 @@
 """The one place that wires the Telegram bot: `build_application`.
 
-An update flows: PTB (long polling) → `PerUserOrder` (one update per user at a time) → the
-rate-limit gate (group -1) → the first matching handler below (group 0) → `Conversation`
-(matcher, renderer, state, storage) → `send` (split, keyboard) → the Bot API through
-`RetryingRateLimiter`. Errors anywhere end in `Handlers.error`.
+An update flows: PTB (long polling, offsets kept by `UpdateLedger` so that a crash loses
+nothing) → `PerUserOrder` (one update per user at a time) → the rate-limit gate (group -1) →
+the first matching handler below (group 0) → `Conversation` (matcher, renderer, state,
+storage) → `send` (split, keyboard) → the Bot API through `RetryingRateLimiter`. Errors
+anywhere end in `Handlers.error`; every update ends marked handled in the `UpdateLedger`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import contextlib
 import logging
 import os
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypedDict
 
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
@@ -32,7 +33,9 @@ from bot.config import Config
 from bot.storage import Storage, open_storage
 from bot.telegram.addressing import ADDRESSED
 from bot.telegram.conversation import Conversation, Library
+from bot.telegram.delivery import LedgerBot, UnseenUpdatesRequest, UpdateLedger
 from bot.telegram.handlers import Handlers
+from bot.telegram.http import GatedRequest
 from bot.telegram.menus import MENU, describe_bot
 from bot.telegram.ordering import PerUserOrder
 from bot.telegram.rate_limit import RateLimit
@@ -52,24 +55,39 @@ def build_application(config: Config, token: str, loaded: Loaded, *,
                       reload: Callable[[], Loaded],
                       states: StateStore | None = None,
                       retry: RetryPolicy | None = None,
+                      flood_limits: bool = True,
+                      api_timeout: float | None = None,
                       environ: Mapping[str, str] = os.environ) -> App:
     """The bot, ready for `run_polling`; `reload` re-reads the knowledge base for /reload.
 
     Start-up work (storage, menus) is `application.post_init`, which `run_polling` calls;
-    code that drives the application itself calls it too, as `await app.post_init(app)`.
+    code that drives the application itself calls it too, as `await app.post_init(app)`, and
+    `post_stop` / `post_shutdown` when it stops. `flood_limits=False` is for benchmarks
+    against a fake Bot API only (see `RetryingRateLimiter`); `api_timeout` (seconds to
+    connect, send or wait for an answer; None: PTB's 5) lets tests time out quickly.
     """
     conversation = Conversation(config, Library(loaded, reload), states or MemoryStates(),
                                 Recorder())
-    lifecycle = _Lifecycle(conversation, environ)
+    ledger = UpdateLedger()
+    # Built here rather than by the builder because getUpdates must follow the ledger.
+    bot = LedgerBot(
+        ledger,
+        token=token,
+        base_url=config.telegram.base_url,
+        defaults=Defaults(parse_mode=ParseMode.HTML,
+                          link_preview_options=LinkPreviewOptions(is_disabled=True)),
+        rate_limiter=RetryingRateLimiter(retry or RetryPolicy(), flood_limits=flood_limits),
+        request=GatedRequest(**_timeouts(api_timeout)),
+        get_updates_request=UnseenUpdatesRequest(ledger, connection_pool_size=1,
+                                                 **_timeouts(api_timeout)),
+    )
+    lifecycle = _Lifecycle(conversation, bot, environ)
     application: App = (
         ApplicationBuilder()
-        .token(token)
-        .base_url(config.telegram.base_url)
-        .defaults(Defaults(parse_mode=ParseMode.HTML,
-                           link_preview_options=LinkPreviewOptions(is_disabled=True)))
-        .rate_limiter(RetryingRateLimiter(retry or RetryPolicy()))
-        .concurrent_updates(PerUserOrder())
+        .bot(bot)
+        .concurrent_updates(PerUserOrder(on_handled=ledger.handled))
         .post_init(lifecycle.start_up)
+        .post_stop(lifecycle.stop)
         .post_shutdown(lifecycle.shut_down)
         .build()
     )
@@ -104,24 +122,44 @@ def build_application(config: Config, token: str, loaded: Loaded, *,
     return application
 
 
+class _Timeouts(TypedDict, total=False):
+    connect_timeout: float
+    read_timeout: float
+    write_timeout: float
+
+
+def _timeouts(seconds: float | None) -> _Timeouts:
+    if seconds is None:
+        return {}
+    return {"connect_timeout": seconds, "read_timeout": seconds, "write_timeout": seconds}
+
+
 class _Lifecycle:
     """Start-up and shut-down work, run by PTB around polling."""
 
-    def __init__(self, conversation: Conversation, environ: Mapping[str, str]) -> None:
+    def __init__(self, conversation: Conversation, bot: LedgerBot,
+                 environ: Mapping[str, str]) -> None:
         self.conversation = conversation
+        self.bot = bot
         self.environ = environ
         self._purging: asyncio.Task[None] | None = None
 
     async def start_up(self, application: App) -> None:
-        """Open storage, delete expired texts (then daily), set menus and descriptions."""
+        """Open storage, learn which updates were answered before a restart, delete expired
+        texts (then daily), set menus and descriptions."""
         conversation = self.conversation
         storage = await open_storage(conversation.config, self.environ)
         conversation.storage = storage
+        await self.bot.ledger.open(storage)
         await storage.purge_expired()
         self._purging = asyncio.create_task(_purge_daily(storage))
         await describe_bot(application.bot, conversation.library.loaded.kb,
                            conversation.config.default_language)
         log.info("mythbot is running as @%s", application.bot.username)
+
+    async def stop(self, application: App) -> None:
+        """Every update fetched is handled now: confirm them all to Telegram."""
+        await self.bot.confirm_handled()
 
     async def shut_down(self, application: App) -> None:
         """Finish pending storage writes, then close the database."""
@@ -130,6 +168,7 @@ class _Lifecycle:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._purging
         await self.conversation.recorder.drain()
+        await self.bot.ledger.flush()
         if self.conversation.storage is not None:
             await self.conversation.storage.close()
 

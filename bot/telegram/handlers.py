@@ -17,6 +17,7 @@ from bot.rendering import Reply
 from bot.telegram.addressing import without_mention
 from bot.telegram.conversation import Conversation, Person
 from bot.telegram.rate_limit import RateLimit, Verdict
+from bot.telegram.retrying import probably_delivered
 from bot.telegram.sending import send
 
 log = logging.getLogger(__name__)
@@ -128,6 +129,11 @@ class Handlers:
         if update is None and isinstance(error, NetworkError):
             # getUpdates failed; PTB polls again with growing pauses. One line is enough.
             log.warning("polling for updates failed (%s); retrying", error)
+            return
+        if probably_delivered(error):
+            # The reply reached Telegram, which answered too late: the person most likely has
+            # it, and a "sorry" on top would say something went wrong when it did not.
+            log.warning("Telegram was slow to confirm a reply (%s); it is not sent again", error)
             return
         log.error("error while handling an update", exc_info=error)
         if (not isinstance(update, Update) or update.effective_chat is None

@@ -147,11 +147,15 @@ def questions_of_kind(matcher: Matcher, kind: str, lang: str) -> list[str]:
 @asynccontextmanager
 async def running_bot(api: FakeBotApi, config: Config, *, loaded: Loaded | None = None,
                       knowledge: Path | None = None, user: JSONDict | None = None,
-                      environ: Mapping[str, str] = SECRET) -> AsyncIterator[Harness]:
+                      environ: Mapping[str, str] = SECRET,
+                      flood_limits: bool = True,
+                      api_timeout: float | None = None) -> AsyncIterator[Harness]:
     """The bot built by `build_application`, started as `run_polling` would, then stopped.
 
     `loaded` saves tests the time of loading the knowledge base again; `knowledge` is the
-    folder that /reload reads (default: the configured one).
+    folder that /reload reads (default: the configured one); `flood_limits=False` drops
+    Telegram's send rate (for the throughput benchmark); `api_timeout` shortens PTB's 5 s
+    timeouts (for tests of a slow Bot API).
     """
     root = knowledge or config.knowledge_dir
 
@@ -159,9 +163,10 @@ async def running_bot(api: FakeBotApi, config: Config, *, loaded: Loaded | None 
         return build(config, load_knowledge(root))
 
     app = build_application(config, api.token, loaded or reload(), reload=reload,
-                            retry=FAST_RETRY, environ=environ)
+                            retry=FAST_RETRY, flood_limits=flood_limits,
+                            api_timeout=api_timeout, environ=environ)
     assert app.post_init is not None and app.post_shutdown is not None
-    assert app.updater is not None
+    assert app.post_stop is not None and app.updater is not None
     # Each step is undone even when an earlier one fails, in the order run_polling uses.
     async with AsyncExitStack() as undo:
         await app.initialize()
@@ -171,6 +176,7 @@ async def running_bot(api: FakeBotApi, config: Config, *, loaded: Loaded | None 
         await app.updater.start_polling(poll_interval=0, timeout=1,
                                         allowed_updates=ALLOWED_UPDATES)
         await app.start()
+        undo.push_async_callback(app.post_stop, app)
         undo.push_async_callback(app.stop)
         undo.push_async_callback(app.updater.stop)
         yield Harness(api, user or updates.user())
