@@ -30,9 +30,9 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
-from bot.cli.context import Loaded, build
 from bot.config import Config, RateLimit, load_config
 from bot.knowledge import load_knowledge
+from bot.runtime import Loaded, build
 from bot.telegram import ALLOWED_UPDATES, build_application
 from tests.helpers import updates
 from tests.helpers.fake_bot_api import FakeBotApi

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli.context import Loaded, build
 from bot.config import Config, load_config
 from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.matching import Matcher
 from bot.rendering import Renderer
+from bot.runtime import Loaded, build
 
 # PTB reads duration fields through a deprecation shim unless told to use timedelta; with
 # warnings as errors that shim would fail every 429 (RetryAfter) and every voice message.

@@ -25,8 +25,8 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.cli.context import Loaded
 from bot.config import Config
+from bot.runtime import Loaded
 from tests.conftest import EXAMPLE_CONFIG, KNOWLEDGE, ROOT
 from tests.helpers import updates
 from tests.helpers.fake_bot_api import FakeBotApi

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli.context import Loaded
 from bot.config import Config
+from bot.runtime import Loaded
 from tests.helpers import updates
 from tests.helpers.fake_bot_api import FakeBotApi
 from tests.helpers.telegram_bot import ADMIN_ID, TOKEN, Harness, bot_config, running_bot

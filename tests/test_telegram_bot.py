@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from bot.cli.context import Loaded
 from bot.config import Config
 from bot.matching import Matcher
+from bot.runtime import Loaded
 from tests.helpers import updates
 from tests.helpers.fake_bot_api import FakeBotApi
 from tests.helpers.telegram_bot import (

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli.context import Loaded
 from bot.config import Config, RateLimit
+from bot.runtime import Loaded
 from bot.telegram import configure_logging
 from bot.telegram.rate_limit import RateLimit as UserRateLimit
 from bot.telegram.rate_limit import Verdict

@@ -6,8 +6,9 @@ import argparse
 import sys
 from typing import Any, TextIO
 
-from bot.cli.context import Loaded, add_common, load_all
+from bot.cli.context import add_common, load_all
 from bot.rendering import Action, Button, Reply, parse, plain_text
+from bot.runtime import Loaded
 
 PROMPT = "> "
 

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 from bot.config import Config, ConfigError, config_path, load_config
 from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
-from bot.matching import Matcher, Thresholds
-from bot.rendering import Renderer
+from bot.runtime import Loaded, build
 
 EXIT_CONTENT = 1
 EXIT_USAGE = 2
@@ -53,22 +51,6 @@ def checked_knowledge(args: argparse.Namespace, config: Config) -> KnowledgeBase
         count = len(exc.problems)
         print(f"{count} problem{'s' if count != 1 else ''} found", file=sys.stderr)
         return None
-
-
-@dataclass(frozen=True)
-class Loaded:
-    config: Config
-    kb: KnowledgeBase
-    matcher: Matcher
-    renderer: Renderer
-
-
-def build(config: Config, kb: KnowledgeBase) -> Loaded:
-    thresholds = Thresholds(answer=config.matching.answer_threshold,
-                            margin=config.matching.answer_margin,
-                            suggest=config.matching.suggest_threshold)
-    matcher = Matcher(kb, thresholds, default_lang=config.default_language)
-    return Loaded(config, kb, matcher, Renderer(kb, config.emergency))
 
 
 def load_all(args: argparse.Namespace) -> Loaded:

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from bot.cli.context import CliError, Loaded, add_common, config_from, load_all
+from bot.cli.context import CliError, add_common, config_from, load_all
 from bot.config import Config
 from bot.matching import Matcher
 from bot.reporting import (
@@ -20,6 +20,7 @@ from bot.reporting import (
     report_tables,
     write_tables,
 )
+from bot.runtime import Loaded
 from bot.storage import ReportRows, StorageConfigError, StorageError, open_storage
 from bot.storage.engine import parse_url
 

@@ -13,12 +13,12 @@ from bot.cli.context import (
     EXIT_USAGE,
     CliError,
     add_common,
-    build,
     checked_knowledge,
     config_from,
     knowledge_from,
 )
 from bot.config import TOKEN_ENV, ConfigError, read_token
+from bot.runtime import build
 
 NO_TOKEN = f"""\
 mythbot: no Telegram bot token: {TOKEN_ENV} is not set and telegram.token_file names no file.

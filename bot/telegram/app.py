@@ -28,8 +28,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.cli.context import Loaded
 from bot.config import Config
+from bot.runtime import Loaded
 from bot.storage import Storage, open_storage
 from bot.telegram.addressing import ADDRESSED
 from bot.telegram.conversation import Conversation, Library

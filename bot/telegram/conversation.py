@@ -18,11 +18,11 @@ from html import escape
 from typing import TypeVar
 
 from bot import __version__
-from bot.cli.context import Loaded
 from bot.config import Clinic, Config
 from bot.knowledge import LANGS, KnowledgeError
 from bot.matching import Decision
 from bot.rendering import Action, Button, Reply, parse
+from bot.runtime import Loaded
 from bot.storage import Stats, Storage, StorageError
 from bot.telegram.recorder import Recorder
 from bot.telegram.state import COMMENT_WINDOW, StateStore, UserState

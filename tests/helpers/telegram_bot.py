@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.cli.context import Loaded, build
 from bot.config import Config
 from bot.knowledge import load_knowledge
 from bot.matching import Matcher
+from bot.runtime import Loaded, build
 from bot.telegram import ALLOWED_UPDATES, RetryPolicy, build_application
 from tests.helpers import updates
 from tests.helpers.fake_bot_api import FakeBotApi

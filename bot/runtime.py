@@ -1,0 +1,31 @@
+"""What every front end (Telegram, terminal chat, CLI, reports) needs, wired in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.config import Config
+from bot.knowledge import KnowledgeBase
+from bot.matching import Matcher, Thresholds
+from bot.rendering import Renderer
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """The configuration and knowledge base in use, with the matcher and renderer over them.
+
+    Immutable: `/reload` builds a new one and swaps it whole, so a reply never mixes two.
+    """
+
+    config: Config
+    kb: KnowledgeBase
+    matcher: Matcher
+    renderer: Renderer
+
+
+def build(config: Config, kb: KnowledgeBase) -> Loaded:
+    thresholds = Thresholds(answer=config.matching.answer_threshold,
+                            margin=config.matching.answer_margin,
+                            suggest=config.matching.suggest_threshold)
+    matcher = Matcher(kb, thresholds, default_lang=config.default_language)
+    return Loaded(config, kb, matcher, Renderer(kb, config.emergency))
