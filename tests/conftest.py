@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,8 @@ from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.matching import Matcher
 from bot.rendering import Renderer
 from bot.runtime import Loaded, build
+from tests.helpers.fake_bot_api import FakeBotApi
+from tests.helpers.telegram_bot import TOKEN
 
 # PTB reads duration fields through a deprecation shim unless told to use timedelta; with
 # warnings as errors that shim would fail every 429 (RetryAfter) and every voice message.
@@ -64,6 +66,13 @@ def matcher(loaded: Loaded) -> Matcher:
 @pytest.fixture(scope="session")
 def renderer(loaded: Loaded) -> Renderer:
     return loaded.renderer
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotApi]:
+    """A fake Telegram Bot API on 127.0.0.1 for the bot under test to talk to."""
+    async with FakeBotApi(token=TOKEN) as fake:
+        yield fake
 
 
 @pytest.fixture

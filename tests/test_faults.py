@@ -18,7 +18,7 @@ import sqlite3
 import sys
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -71,12 +71,6 @@ async def stop_bot(bot: asyncio.subprocess.Process, sig: signal.Signals) -> int:
         bot.kill()
         await bot.wait()
         raise
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotApi]:
-    async with FakeBotApi(token=TOKEN) as fake:
-        yield fake
 
 
 @contextlib.contextmanager

@@ -12,19 +12,13 @@ from bot.config import Config
 from bot.runtime import Loaded
 from tests.helpers import updates
 from tests.helpers.fake_bot_api import FakeBotApi
-from tests.helpers.telegram_bot import ADMIN_ID, TOKEN, Harness, bot_config, running_bot
+from tests.helpers.telegram_bot import ADMIN_ID, Harness, bot_config, running_bot
 
 pytestmark = pytest.mark.timeout(20)
 
 ADMIN = updates.user(ADMIN_ID, "Beheerder", language_code="en")
 REFUSED = "Sorry, dat commando is alleen voor de beheerders van deze bot."
 ENTRY = "entries/worn-out-joint.yaml"
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotApi]:
-    async with FakeBotApi(token=TOKEN) as fake:
-        yield fake
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ from tests.helpers import updates
 from tests.helpers.fake_bot_api import FakeBotApi
 from tests.helpers.telegram_bot import (
     ADMIN_ID,
-    TOKEN,
     Harness,
     bot_config,
     questions_of_kind,
@@ -42,12 +41,6 @@ def unclear(matcher: Matcher) -> list[str]:
 def unknown(matcher: Matcher) -> str:
     """A question that gets the fallback."""
     return questions_of_kind(matcher, "fallback", "nl")[0]
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotApi]:
-    async with FakeBotApi(token=TOKEN) as fake:
-        yield fake
 
 
 @pytest.fixture

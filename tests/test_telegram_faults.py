@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,12 +23,6 @@ pytestmark = [pytest.mark.timeout(20), pytest.mark.fault]
 
 QUESTION = "Is artrose slijtage?"
 SORRY = "Sorry, er ging iets mis aan mijn kant."
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotApi]:
-    async with FakeBotApi(token=TOKEN) as fake:
-        yield fake
 
 
 @pytest.fixture
