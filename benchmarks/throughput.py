@@ -31,25 +31,18 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Config, RateLimit, load_config
+from bot.evaluation import read_cases
 from bot.knowledge import load_knowledge
 from bot.runtime import Loaded, build
-from bot.telegram import ALLOWED_UPDATES, build_application
+from bot.telegram import ALLOWED_UPDATES, build_application, use_fast_event_loop
 from tests.helpers import updates
 from tests.helpers.fake_bot_api import FakeBotApi
 from tests.helpers.telegram_bot import SECRET, TOKEN, bot_config
 
 ROOT = Path(__file__).resolve().parent.parent
-# Real questions of different kinds, so matching and rendering cost what they cost in use.
-QUESTIONS = (
-    "Is artrose slijtage?",
-    "Mag ik nog sporten met artrose in mijn knie?",
-    "Helpen injecties tegen de pijn?",
-    "Is arthritis just wear and tear?",
-    "Should I rest until the pain is gone?",
-    "Hoeveel kost een parkeerkaart?",
-    "hallo",
-    "Moet ik afvallen voor mijn heupen?",
-)
+# The development evaluation set: real patients' phrasings of every kind (answers, suggestions,
+# off-topic, red flags), so matching and rendering cost what they cost in use.
+QUESTIONS = tuple(case.question for case in read_cases(ROOT / "tests" / "data" / "eval_dev.tsv"))
 LIMITED_MESSAGES = 150  # the run with Telegram's limit: ~30/s, so a few seconds suffice
 TIMEOUT = 120.0  # seconds: give up waiting for replies (they are then counted as lost)
 STARTUP = 30.0  # seconds for the bot process to start polling
@@ -134,6 +127,7 @@ def _serve(settings: str, flood_limits: bool) -> None:
 
     application = build_application(config, TOKEN, reload(), reload=reload,
                                      flood_limits=flood_limits, environ=SECRET)
+    use_fast_event_loop()
     application.run_polling(allowed_updates=ALLOWED_UPDATES)
 
 

@@ -65,7 +65,12 @@ def run(args: argparse.Namespace) -> int:
     from telegram.error import InvalidToken
 
     from bot.storage import StorageConfigError
-    from bot.telegram import ALLOWED_UPDATES, build_application, configure_logging
+    from bot.telegram import (
+        ALLOWED_UPDATES,
+        build_application,
+        configure_logging,
+        use_fast_event_loop,
+    )
 
     secret = token.get_secret_value()
     configure_logging(config.log_level, [secret])
@@ -73,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     application = build_application(
         config, secret, loaded, reload=lambda: build(config, knowledge_from(args, config)))
+    use_fast_event_loop()
     try:
         application.run_polling(allowed_updates=ALLOWED_UPDATES, bootstrap_retries=5)
     except InvalidToken:
