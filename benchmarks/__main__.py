@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.quality import Row, error_ratio, quality_rows
-from benchmarks.speed import SpeedRow, speed_row, startup_seconds, synthetic
+from benchmarks.speed import SpeedRow, speed_row, startup_seconds
 from bot.config import load_config
 from bot.evaluation import read_cases
 from bot.knowledge import load_knowledge
@@ -95,9 +95,8 @@ def main(argv: list[str] | None = None) -> int:
                for name in EVAL_SETS}
     questions = [c.question for c in read_cases(ROOT / "tests" / "data" / EVAL_SETS[0])]
     sizes = SIZES[:1] if args.quick else SIZES
-    speed = [speed_row("real", kb, thresholds, questions)]
-    speed += [speed_row(f"synthetic {n}", synthetic(kb, n), thresholds, questions[:200])
-              for n in sizes]
+    speed = [speed_row(None, questions)]
+    speed += [speed_row(n, questions[:200]) for n in sizes]
     startup = startup_seconds()
 
     from benchmarks.throughput import throughput
