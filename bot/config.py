@@ -13,6 +13,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
+from bot.knowledge.models import LangText
+
 CONFIG_ENV = "MYTHBOT_CONFIG"
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 DEFAULT_CONFIG = Path("config.yaml")
@@ -39,27 +41,19 @@ class Matching(_Section):
         return self
 
 
-class Localized(_Section):
-    nl: str = Field(min_length=1)
-    en: str = Field(min_length=1)
-
-    def get(self, lang: str) -> str:
-        return self.en if lang == "en" else self.nl
-
-
 class Country(_Section):
     """Numbers shown in the red-flag reply, per country the patients may live in."""
 
-    name: Localized
+    name: LangText
     emergency: str = Field(min_length=1)
-    doctor_on_call: Localized
-    crisis_line: Localized
+    doctor_on_call: LangText
+    crisis_line: LangText
 
 
 class Clinic(_Section):
     slug: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
     name: str = Field(min_length=1)
-    welcome: Localized
+    welcome: LangText
     phone: str | None = None
     url: str | None = None
 
