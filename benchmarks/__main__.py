@@ -15,6 +15,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from benchmarks.ablation import ablation_rows
 from benchmarks.quality import Row, error_ratio, quality_rows
 from benchmarks.speed import SpeedRow, speed_row, startup_seconds
 from bot.config import load_config
@@ -52,6 +53,15 @@ def quality_table(title: str, rows: list[Row]) -> str:
         lines.append(f"{row.system:<20}{threshold:>10}{cells}{_pct(row.abstention):>10}{red:>10}")
     lines.append(f"our top-1 error / best baseline's: {error_ratio(rows):.2f}× "
                  f"(target {TARGETS['top-1 error vs best baseline']})")
+    return "\n".join(lines)
+
+
+def signal_table(rows: list[Row]) -> str:
+    head = f"{'signals':<22}{'threshold':>10}{'top-1 en':>10}{'top-1 nl':>10}{'abstain':>10}"
+    lines = ["Scoring signals on tests/data/eval_dev.tsv (no red-flag or small-talk step; "
+             "each at its best threshold)", head, "-" * len(head)]
+    lines += [f"{r.system:<22}{r.threshold or 0:>10.2f}{_pct(r.top1['en']):>10}"
+              f"{_pct(r.top1['nl']):>10}{_pct(r.abstention):>10}" for r in rows]
     return "\n".join(lines)
 
 
@@ -93,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
 
     quality = {name: quality_rows(kb, matcher, ROOT / "tests" / "data" / name)
                for name in EVAL_SETS}
+    ablation = ablation_rows(matcher, ROOT / "tests" / "data" / EVAL_SETS[0])
     questions = [c.question for c in read_cases(ROOT / "tests" / "data" / EVAL_SETS[0])]
     sizes = SIZES[:1] if args.quick else SIZES
     speed = [speed_row(None, questions)]
@@ -110,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
             "machine": machine,
             "quality": {name: [asdict(r) for r in rows] for name, rows in quality.items()},
             "error_ratio": {name: error_ratio(rows) for name, rows in quality.items()},
+            "ablation": [asdict(r) for r in ablation],
             "speed": [asdict(r) for r in speed],
             "startup_s": startup,
             "throughput": flow,
@@ -119,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
           f"Python {machine['python']}\n")
     for name, rows in quality.items():
         print(quality_table(f"Matching quality on tests/data/{name}", rows) + "\n")
+    print(signal_table(ablation) + "\n")
     print(speed_table(speed, startup) + "\n")
     print(throughput_table(flow))
     return 0

@@ -27,7 +27,7 @@ class Row:
         return min(self.top1.values())
 
 
-def _baseline_row(name: str, rank: Ranker, cases: list[Case]) -> Row:
+def thresholded_row(name: str, rank: Ranker, cases: list[Case]) -> Row:
     """The baseline at its best abstention threshold: the highest top-1 (worst language) with
     abstention on off-topic ≥ 90%, or the highest abstention when it never gets there."""
     ranked = [(case, rank(case.question)[:3]) for case in cases if case.kind != RED_FLAG]
@@ -65,9 +65,9 @@ def quality_rows(kb: KnowledgeBase, matcher: Matcher, path: Path) -> list[Row]:
                {lang: s.rate(s.top1) for lang, s in sorted(report.per_lang.items())},
                {lang: s.rate(s.top3) for lang, s in sorted(report.per_lang.items())},
                report.abstention, report.red_flag_recall)
-    baselines = [_baseline_row("rapidfuzz WRatio", wratio(kb), cases),
-                 _baseline_row("BM25 (words)", bm25_words(kb), cases),
-                 _baseline_row("TF-IDF (char 3-5)", tfidf_chars(kb), cases)]
+    baselines = [thresholded_row("rapidfuzz WRatio", wratio(kb), cases),
+                 thresholded_row("BM25 (words)", bm25_words(kb), cases),
+                 thresholded_row("TF-IDF (char 3-5)", tfidf_chars(kb), cases)]
     return [ours, *baselines]
 
 

@@ -14,7 +14,9 @@ from rapidfuzz.distance import Levenshtein
 from bot.matching.normalize import normalize
 
 _STEMMERS = {"nl": "dutch", "en": "english"}
-MIN_REPAIR_LENGTH = 4
+# Shorter words are left alone: at five letters one edit already turns real words into other
+# real words ("sluit" -> "spuit", "hoest" -> "roest"), and off-topic questions then match.
+MIN_REPAIR_LENGTH = 6
 MIN_COMPOUND_PART = 3
 REPAIR_CACHE_SIZE = 20_000
 

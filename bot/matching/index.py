@@ -1,7 +1,7 @@
 """Scoring questions against entries, per language.
 
 Four signals, because each fails in its own way (weights measured on tests/data/eval_dev.tsv
-with `benchmarks/tune.py`-style searches; see README "How matching works"):
+with grid searches over the signals, each alone and combined; see README "How matching works"):
 
 - `bm25`: BM25 over stems, divided by its ceiling so a question fully covered scores 1. Rewards
   the rare, telling words of an entry ("injectie", "gewicht"); also prunes: only entries that

@@ -69,6 +69,10 @@ class Matcher:
             return Decision(kind="smalltalk", lang=lang, score=1.0, rule=intent)
         return self._decide(lang, self.rank(question, lang))
 
+    def signals(self, question: str, lang: str) -> list[tuple[str, dict[str, float]]]:
+        """Each scoring signal for the entries worth scoring (for measuring the matcher)."""
+        return self._indexes[lang].signals(question)
+
     def rank(self, question: str, lang: str) -> list[tuple[str, float]]:
         """Every entry that shares a term with the question, with its score, best first."""
         return self._indexes[lang].scores(question)
