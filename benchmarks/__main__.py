@@ -21,7 +21,7 @@ from benchmarks.speed import SpeedRow, speed_row, startup_seconds
 from bot.config import load_config
 from bot.evaluation import read_cases
 from bot.knowledge import load_knowledge
-from bot.matching import Matcher, Thresholds
+from bot.runtime import build
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL_SETS = ("eval_dev.tsv", "eval_holdout.tsv")
@@ -97,9 +97,7 @@ def main(argv: list[str] | None = None) -> int:
 
     config = load_config(ROOT / "config.example.yaml")
     kb = load_knowledge(ROOT / "knowledge")
-    m = config.matching
-    thresholds = Thresholds(m.answer_threshold, m.answer_margin, m.suggest_threshold)
-    matcher = Matcher(kb, thresholds, default_lang=config.default_language)
+    matcher = build(config, kb).matcher
 
     quality = {name: quality_rows(kb, matcher, ROOT / "tests" / "data" / name)
                for name in EVAL_SETS}

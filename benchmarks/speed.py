@@ -17,7 +17,8 @@ from pathlib import Path
 from benchmarks.baselines import wratio
 from bot.config import load_config
 from bot.knowledge import LANGS, Entry, EntryText, KnowledgeBase, load_knowledge
-from bot.matching import Matcher, Thresholds
+from bot.matching import Matcher
+from bot.runtime import thresholds
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -96,13 +97,12 @@ def _resident_kib() -> int:
 def _measure(size: int | None, questions: Sequence[str]) -> SpeedRow:
     """In the child process: build, then time matching against the WRatio baseline."""
     kb = load_knowledge(ROOT / "knowledge")
-    m = load_config(ROOT / "config.example.yaml").matching
-    thresholds = Thresholds(m.answer_threshold, m.answer_margin, m.suggest_threshold)
+    config = load_config(ROOT / "config.example.yaml")
     if size is not None:
         kb = synthetic(kb, size)
     before = _resident_kib()
     start = time.perf_counter()
-    matcher = Matcher(kb, thresholds)
+    matcher = Matcher(kb, thresholds(config))
     build = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before  # KiB on Linux
     p50, p99 = _latencies(matcher.match, questions)

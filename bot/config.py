@@ -33,6 +33,7 @@ class Matching(_Section):
     answer_threshold: float = Field(ge=0, le=1)
     answer_margin: float = Field(ge=0, le=1)
     suggest_threshold: float = Field(ge=0, le=1)
+    suggest_known_words: float = Field(ge=0, le=1)
 
     @model_validator(mode="after")
     def _ordered(self) -> Matching:

@@ -23,9 +23,12 @@ class Loaded:
     renderer: Renderer
 
 
+def thresholds(config: Config) -> Thresholds:
+    m = config.matching
+    return Thresholds(answer=m.answer_threshold, margin=m.answer_margin,
+                      suggest=m.suggest_threshold, known_words=m.suggest_known_words)
+
+
 def build(config: Config, kb: KnowledgeBase) -> Loaded:
-    thresholds = Thresholds(answer=config.matching.answer_threshold,
-                            margin=config.matching.answer_margin,
-                            suggest=config.matching.suggest_threshold)
-    matcher = Matcher(kb, thresholds, default_lang=config.default_language)
+    matcher = Matcher(kb, thresholds(config), default_lang=config.default_language)
     return Loaded(config, kb, matcher, Renderer(kb, config.emergency))

@@ -68,7 +68,7 @@ def test_empty_questions(matcher: Matcher, question: str) -> None:
 
 
 def test_unsure_between_entries_suggests(kb: KnowledgeBase) -> None:
-    strict = Matcher(kb, Thresholds(answer=0.99, margin=0.0, suggest=0.1))
+    strict = Matcher(kb, Thresholds(answer=0.99, margin=0.0, suggest=0.1, known_words=0.0))
     decision = strict.match("is mijn knie versleten")
     assert decision.kind == "suggest"
     assert decision.entry_id is None
@@ -77,7 +77,7 @@ def test_unsure_between_entries_suggests(kb: KnowledgeBase) -> None:
 
 
 def test_margin_turns_a_close_call_into_a_suggestion(kb: KnowledgeBase) -> None:
-    loose = Matcher(kb, Thresholds(answer=0.1, margin=1.0, suggest=0.1))
+    loose = Matcher(kb, Thresholds(answer=0.1, margin=1.0, suggest=0.1, known_words=0.0))
     assert loose.match("is mijn knie versleten").kind == "suggest"
 
 
@@ -101,3 +101,12 @@ def test_match_never_raises(matcher: Matcher, text: str) -> None:
     assert decision.kind in KINDS
     assert 0.0 <= decision.score <= 1.0
     assert len(decision.candidates) <= MAX_CANDIDATES
+
+
+def test_suggestions_need_our_own_vocabulary(kb: KnowledgeBase) -> None:
+    # Everything below the answer threshold: only the share of known words decides.
+    eager = Matcher(kb, Thresholds(answer=0.99, margin=0.0, suggest=0.01, known_words=0.7))
+    assert eager.match("is mijn knie versleten").kind == "suggest"
+    off_topic = eager.match("mijn fiets kraakt en de ketting roest bij de garagist")
+    assert off_topic.kind == "fallback"
+    assert off_topic.candidates  # it did score: the vocabulary, not the score, said no

@@ -141,6 +141,14 @@ class LanguageIndex:
     def _bm25_idf(df: int, n: int) -> float:
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
+    def known_share(self, question: str) -> float:
+        """The share of the question's content words that this knowledge base uses (after
+        typo repair): low for off-topic questions, which bring their own vocabulary."""
+        content = self.analyzer.content(self.analyzer.words(question, repair=True))
+        if not content:
+            return 0.0
+        return sum(w in self.analyzer.vocabulary for w in content) / len(content)
+
     def signals(self, question: str) -> list[tuple[str, dict[str, float]]]:
         """Each signal (0–1) for the entries worth scoring, in BM25 order."""
         analyzer = self.analyzer

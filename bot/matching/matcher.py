@@ -21,6 +21,7 @@ class Thresholds:
     answer: float
     margin: float
     suggest: float
+    known_words: float
 
 
 class Matcher:
@@ -67,7 +68,7 @@ class Matcher:
         intent = self._smalltalk.intent(text)
         if intent is not None:
             return Decision(kind="smalltalk", lang=lang, score=1.0, rule=intent)
-        return self._decide(lang, self.rank(question, lang))
+        return self._decide(question, lang, self.rank(question, lang))
 
     def signals(self, question: str, lang: str) -> list[tuple[str, dict[str, float]]]:
         """Each scoring signal for the entries worth scoring (for measuring the matcher)."""
@@ -77,14 +78,18 @@ class Matcher:
         """Every entry that shares a term with the question, with its score, best first."""
         return self._indexes[lang].scores(question)
 
-    def _decide(self, lang: str, ranked: list[tuple[str, float]]) -> Decision:
+    def _decide(self, question: str, lang: str, ranked: list[tuple[str, float]]) -> Decision:
         candidates = tuple(Candidate(e, s) for e, s in ranked[:MAX_CANDIDATES])
         best = candidates[0].score if candidates else 0.0
         runner_up = candidates[1].score if len(candidates) > 1 else 0.0
         t = self.thresholds
         if best >= t.answer and best - runner_up >= t.margin:
             return Decision("answer", lang, best, candidates[0].entry_id, candidates)
-        if best >= t.suggest:
+        if best >= t.answer:  # a close call between entries: let the person choose
+            return Decision("suggest", lang, best, None, candidates)
+        # Below the answer threshold, suggestions only for questions in our own words: an
+        # off-topic question scores there too, but brings vocabulary we have never used.
+        if best >= t.suggest and self._indexes[lang].known_share(question) >= t.known_words:
             return Decision("suggest", lang, best, None, candidates)
         return Decision("fallback", lang, best, None, candidates)
 
