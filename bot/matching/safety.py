@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz.distance import Levenshtein
@@ -30,20 +31,26 @@ def word_matches(pattern: str, token: str) -> bool:
     return len(pattern) >= TYPO_FROM and Levenshtein.distance(token[: len(pattern)], pattern) <= 1
 
 
-Hits = Sequence[frozenset[str]]  # per word of the question: the rule words it matches
+@dataclass(frozen=True)
+class Hits:
+    """Per word of the question, the rule words it matches; and per rule word, where."""
+
+    at: Sequence[frozenset[str]]
+    where: Mapping[str, Sequence[int]]
 
 
 def _term_at(term: Term, hits: Hits, start: int) -> bool:
-    if term[0] not in hits[start]:
+    if term[0] not in hits.at[start]:
         return False
     if len(term) == 1:
         return True
-    following = range(start + 1, min(start + 2 + MAX_GAP, len(hits)))
+    following = range(start + 1, min(start + 2 + MAX_GAP, len(hits.at)))
     return any(_term_at(term[1:], hits, i) for i in following)
 
 
 def contains(term: Term, hits: Hits) -> bool:
-    return any(_term_at(term, hits, i) for i in range(len(hits)))
+    # Only where the term's first word matched: most terms match nowhere, at no cost.
+    return any(_term_at(term, hits, i) for i in hits.where.get(term[0], ()))
 
 
 @dataclass(frozen=True)
@@ -96,5 +103,10 @@ class SafetyCheck:
 
     def check(self, tokens: Sequence[str]) -> SafetyRule | None:
         """The first rule that fires on the normalised words of a question, or None."""
-        hits = [self._hits_of(token) for token in tokens]
+        at = [self._hits_of(token) for token in tokens]
+        where: dict[str, list[int]] = defaultdict(list)
+        for i, words in enumerate(at):
+            for word in words:
+                where[word].append(i)
+        hits = Hits(at, where)
         return next((r.rule for r in self._rules if r.fires(hits)), None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from bot.knowledge.models import LANGS, Smalltalk
 from bot.matching.analyzer import stopwords
@@ -18,18 +18,23 @@ class SmalltalkCheck:
         pairs = {normalize(p): intent.id for intent in smalltalk.intents
                  for lang in LANGS for p in intent.phrases.get(lang) if normalize(p)}
         self._phrases = sorted(pairs.items(), key=lambda item: len(item[0]), reverse=True)
+        self._texts = [phrase for phrase, _ in self._phrases]
         self._filler = stopwords("nl") | stopwords("en")
 
     def intent(self, text: str) -> str | None:
         """The intent when `text` holds nothing but small talk (and filler words), else None."""
         if not text:
             return None
-        for phrase, intent in self._phrases:
-            if fuzz.ratio(text, phrase) >= WHOLE_MATCH:
-                return intent
+        whole = process.extractOne(text, self._texts, scorer=fuzz.ratio,
+                                   score_cutoff=WHOLE_MATCH)
+        if whole is not None:
+            return self._phrases[whole[2]][1]
         found: str | None = None
         rest = text
+        words = set(text.split())
         for phrase, intent in self._phrases:
+            if phrase.split()[0] not in words:  # cheap test before the regular expression
+                continue
             rest, count = re.subn(rf"\b{re.escape(phrase)}\b", " ", rest)
             if count and found is None:
                 found = intent
