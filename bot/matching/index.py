@@ -31,7 +31,7 @@ B = 0.5
 KEYWORD_WEIGHT = 2  # keywords are the editor's own summary of an entry: count them double
 GRAM_SIZES = (3, 4, 5)
 WEIGHTS = {"bm25": 0.25, "grams": 1.0, "fuzzy_set": 1.0, "fuzzy_ratio": 1.0}
-MAX_CANDIDATES = 40  # entries scored in full: the best by BM25
+MAX_SCORED = 40  # entries scored in full: the best by BM25
 
 
 def char_grams(words: Iterable[str]) -> Counter[str]:
@@ -164,7 +164,7 @@ class LanguageIndex:
             if term in self._postings:
                 entries, values = self._postings[term]
                 bm25[entries] += weights[term] * values
-        ranked = _top(bm25, MAX_CANDIDATES)
+        ranked = _top(bm25, MAX_SCORED)
         query = self._vector(char_grams(content)).unit(self._gram_idf)
         dense = np.zeros(len(self._gram_ids), dtype=np.float32)
         dense[query.ids] = query.values
