@@ -576,3 +576,15 @@ async def test_sqlite_writes_queued_together_share_a_transaction_not_a_failure(
 async def test_naive_times_are_refused(store: Storage) -> None:
     with pytest.raises(ValueError, match="naive"):
         await store.record_visit(ALICE, now=dt.datetime(2026, 1, 1))
+
+
+
+async def test_a_question_does_not_choose_the_users_language(store: Storage) -> None:
+    # After a restart the bot treats the stored language as a /language choice: a first
+    # question in English must not pin a person to English for good.
+    assert await store.record_question(ALICE, "is my knee worn out",
+                                       answer("worn-out-joint", "en"), now=NOW)
+    data = await store.describe(ALICE)
+    assert data is not None
+    assert data.profile.language is None
+    assert [e.language for e in data.events] == ["en"]

@@ -136,7 +136,7 @@ class Storage:
 
         # The most frequent write, so it is `Rows`: under load many go in one executemany.
         work = Rows(self._question_statements, {
-            "key": key, "language": decision.lang, "at": at, "kind": decision.kind,
+            "key": key, "event_language": decision.lang, "at": at, "kind": decision.kind,
             "entry_id": decision.entry_id, "score": float(decision.score),
             "question": question_to_keep(decision.kind, question)})
         return await self._write("saving a question", work) or False
@@ -455,16 +455,22 @@ def _now(now: dt.datetime | None) -> dt.datetime:
 
 def _question_statements(dialect: str) -> tuple[Executable, ...]:
     """`record_question`: the user seen now (created if new), then the event, which takes
-    the user's current clinic in the same statement."""
+    the user's current clinic in the same statement.
+
+    The user's `language` is the one they chose with /language (`record_visit`); a question's
+    language belongs to the event only, or the bot would take it for a choice after a restart.
+    (Its parameter is not called `language`: SQLAlchemy would fill the user's column with any
+    parameter named after it.)
+    """
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    new_user = insert(users).values(key=bindparam("key"), language=bindparam("language"),
-                                    first_seen=bindparam("at"), last_seen=bindparam("at"))
+    new_user = insert(users).values(key=bindparam("key"), first_seen=bindparam("at"),
+                                    last_seen=bindparam("at"))
     seen = new_user.on_conflict_do_update(index_elements=[users.c.key],
                                           set_={"last_seen": new_user.excluded.last_seen})
     clinic = select(users.c.clinic).where(users.c.key == bindparam("key")).scalar_subquery()
     event = events.insert().values(
         user_key=bindparam("key"), kind=bindparam("kind"), entry_id=bindparam("entry_id"),
-        score=bindparam("score"), language=bindparam("language"), at=bindparam("at"),
+        score=bindparam("score"), language=bindparam("event_language"), at=bindparam("at"),
         question=bindparam("question"), clinic=clinic)
     return seen, event
 
