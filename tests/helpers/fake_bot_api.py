@@ -964,6 +964,15 @@ class FakeBotApi:
             content["entities"] = entities
         return self._new_bot_message(params, content)
 
+    def _editable(self, params: JSONDict) -> JSONDict | None:
+        """The bot's own message an edit is for; None for an inline message (not kept here)."""
+        if params.get("inline_message_id"):
+            return None
+        stored = self._target(params, "edit")
+        if stored.get("from", {}).get("id") != self.bot_id:
+            raise _bad_request("message can't be edited")
+        return stored
+
     def _edit_message_text(self, params: JSONDict) -> JSONDict | bool:
         text, entities = _formatted(params, "text", "entities")
         if not text.strip():
@@ -971,11 +980,9 @@ class FakeBotApi:
         if utf16_len(text) > MAX_TEXT_LENGTH:
             raise _bad_request("MESSAGE_TOO_LONG")
         markup = _inline_markup(params.get("reply_markup"))
-        if params.get("inline_message_id"):
+        stored = self._editable(params)
+        if stored is None:
             return True
-        stored = self._target(params, "edit")
-        if stored.get("from", {}).get("id") != self.bot_id:
-            raise _bad_request("message can't be edited")
         if "text" not in stored:
             raise _bad_request("there is no text in the message to edit")
         if (
@@ -992,11 +999,9 @@ class FakeBotApi:
 
     def _edit_message_reply_markup(self, params: JSONDict) -> JSONDict | bool:
         markup = _inline_markup(params.get("reply_markup"))
-        if params.get("inline_message_id"):
+        stored = self._editable(params)
+        if stored is None:
             return True
-        stored = self._target(params, "edit")
-        if stored.get("from", {}).get("id") != self.bot_id:
-            raise _bad_request("message can't be edited")
         if stored.get("reply_markup") == markup:
             raise ApiError(400, _NOT_MODIFIED)
         _set_or_drop(stored, "reply_markup", markup)
