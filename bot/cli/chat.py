@@ -41,7 +41,6 @@ def converse(loaded: Loaded, lang: str | None, inp: TextIO, out: TextIO) -> None
             out.write("\n")
             return
         text = line.strip()
-        reply: Reply | None = None
         if text.isdigit() and 1 <= int(text) <= len(buttons):
             reply = _press(loaded, buttons[int(text) - 1], shown_lang)
         else:

@@ -19,6 +19,9 @@ class SmalltalkCheck:
                  for lang in LANGS for p in intent.phrases.get(lang) if normalize(p)}
         self._phrases = sorted(pairs.items(), key=lambda item: len(item[0]), reverse=True)
         self._texts = [phrase for phrase, _ in self._phrases]
+        # (first word, the phrase as a whole-word pattern, intent), longest phrases first
+        self._patterns = [(phrase.split()[0], re.compile(rf"\b{re.escape(phrase)}\b"), intent)
+                          for phrase, intent in self._phrases]
         self._filler = stopwords("nl") | stopwords("en")
 
     def intent(self, text: str) -> str | None:
@@ -32,10 +35,10 @@ class SmalltalkCheck:
         found: str | None = None
         rest = text
         words = set(text.split())
-        for phrase, intent in self._phrases:
-            if phrase.split()[0] not in words:  # cheap test before the regular expression
+        for first, pattern, intent in self._patterns:
+            if first not in words:  # cheap test before the regular expression
                 continue
-            rest, count = re.subn(rf"\b{re.escape(phrase)}\b", " ", rest)
+            rest, count = pattern.subn(" ", rest)
             if count and found is None:
                 found = intent
         if found is None or any(w not in self._filler for w in rest.split()):
