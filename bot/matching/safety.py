@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz.distance import Levenshtein
@@ -54,20 +54,37 @@ def contains(term: Term, hits: Hits) -> bool:
 
 
 @dataclass(frozen=True)
+class _Group:
+    """Terms of which one must be in the question, and the words they start with."""
+
+    terms: tuple[Term, ...]
+    firsts: frozenset[str]
+
+    @classmethod
+    def of(cls, terms: tuple[Term, ...]) -> _Group:
+        return cls(terms, frozenset(term[0] for term in terms))
+
+    def found(self, hits: Hits) -> bool:
+        # Most groups have no first word in the question: one set operation rules them out.
+        return (not self.firsts.isdisjoint(hits.where)
+                and any(contains(term, hits) for term in self.terms))
+
+
+@dataclass(frozen=True)
 class _Rule:
     rule: SafetyRule
-    patterns: tuple[tuple[tuple[Term, ...], ...], ...]
-    cancels: tuple[Term, ...]
+    patterns: tuple[tuple[_Group, ...], ...]
+    cancels: _Group
 
     def fires(self, hits: Hits) -> bool:
-        if any(contains(term, hits) for term in self.cancels):
+        if self.cancels.found(hits):
             return False
-        return any(all(any(contains(term, hits) for term in group) for group in pattern)
-                   for pattern in self.patterns)
+        return any(all(group.found(hits) for group in pattern) for pattern in self.patterns)
 
 
-def _term(text: str) -> Term:
-    return tuple(normalize(text).split())
+def _group(texts: Iterable[str]) -> _Group:
+    terms = (tuple(normalize(text).split()) for text in texts)
+    return _Group.of(tuple(term for term in terms if term))
 
 
 class SafetyCheck:
@@ -80,13 +97,13 @@ class SafetyCheck:
     def __init__(self, safety: Safety) -> None:
         self._rules = [
             _Rule(rule=rule,
-                  patterns=tuple(tuple(tuple(_term(t) for t in group if _term(t)) for group in p)
-                                 for lang in LANGS for p in rule.patterns(lang)),
-                  cancels=tuple(_term(t) for lang in LANGS for t in rule.must_not.get(lang)))
+                  patterns=tuple(tuple(_group(texts) for texts in pattern)
+                                 for lang in LANGS for pattern in rule.patterns(lang)),
+                  cancels=_group(t for lang in LANGS for t in rule.must_not.get(lang)))
             for rule in safety.rules
         ]
-        terms = [t for r in self._rules for p in r.patterns for g in p for t in g]
-        terms += [t for r in self._rules for t in r.cancels]
+        groups = [g for r in self._rules for p in r.patterns for g in p]
+        terms = [t for g in (*groups, *(r.cancels for r in self._rules)) for t in g.terms]
         self._words = sorted({word for term in terms for word in term})
         # Questions reuse words ("knie", "pijn"), so each word is compared with every rule word
         # once, not once per rule per question.
