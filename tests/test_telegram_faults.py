@@ -34,7 +34,7 @@ def settings(config: Config, api: FakeBotApi, tmp_path: Path) -> Config:
 def restore_logging() -> Iterator[None]:
     """configure_logging changes process-wide logging; put it back afterwards."""
     root = logging.getLogger()
-    names = ("httpx", "httpcore", "telegram")
+    names = ("aiohttp", "telegram")
     levels = {name: logging.getLogger(name).level for name in names}
     handlers = {handler: list(handler.filters) for handler in root.handlers}
     root_level = root.level
@@ -228,7 +228,7 @@ async def test_the_token_is_in_no_log_line(
         restore_logging: None) -> None:
     caplog.set_level(logging.DEBUG)
     configure_logging("DEBUG", [TOKEN])
-    assert logging.getLogger("httpx").level == logging.WARNING
+    assert logging.getLogger("aiohttp").level == logging.WARNING
     async with running_bot(api, settings, loaded=loaded) as bot:
         api.fail("sendMessage", status=500)
         api.fail("sendMessage", status=400)  # reaches the error handler, with a traceback
@@ -236,7 +236,7 @@ async def test_the_token_is_in_no_log_line(
         api.reset_connection("getUpdates")
         await bot.say(QUESTION)
     logging.getLogger("bot.test").info("url https://api.telegram.org/bot%s/getMe", TOKEN)
-    logging.getLogger("httpx").warning("HTTP Request: POST .../bot%s/sendMessage", TOKEN)
+    logging.getLogger("aiohttp.client").warning("POST .../bot%s/sendMessage", TOKEN)
     try:
         raise RuntimeError(f"connect failed for /bot{TOKEN}/getUpdates")
     except RuntimeError:

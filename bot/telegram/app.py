@@ -35,7 +35,7 @@ from bot.telegram.addressing import ADDRESSED
 from bot.telegram.conversation import Conversation, Library
 from bot.telegram.delivery import LedgerBot, UnseenUpdatesRequest, UpdateLedger
 from bot.telegram.handlers import Handlers
-from bot.telegram.http import GatedRequest
+from bot.telegram.http import AiohttpRequest
 from bot.telegram.menus import MENU, describe_bot
 from bot.telegram.ordering import PerUserOrder
 from bot.telegram.rate_limit import RateLimit
@@ -77,8 +77,8 @@ def build_application(config: Config, token: str, loaded: Loaded, *,
         defaults=Defaults(parse_mode=ParseMode.HTML,
                           link_preview_options=LinkPreviewOptions(is_disabled=True)),
         rate_limiter=RetryingRateLimiter(retry or RetryPolicy(), flood_limits=flood_limits),
-        request=GatedRequest(**_timeouts(api_timeout)),
-        get_updates_request=UnseenUpdatesRequest(ledger, connection_pool_size=1,
+        request=AiohttpRequest(**_timeouts(api_timeout)),
+        get_updates_request=UnseenUpdatesRequest(ledger, connections=1,
                                                  **_timeouts(api_timeout)),
     )
     lifecycle = _Lifecycle(conversation, bot, environ)
@@ -125,13 +125,12 @@ def build_application(config: Config, token: str, loaded: Loaded, *,
 class _Timeouts(TypedDict, total=False):
     connect_timeout: float
     read_timeout: float
-    write_timeout: float
 
 
 def _timeouts(seconds: float | None) -> _Timeouts:
     if seconds is None:
         return {}
-    return {"connect_timeout": seconds, "read_timeout": seconds, "write_timeout": seconds}
+    return {"connect_timeout": seconds, "read_timeout": seconds}
 
 
 class _Lifecycle:

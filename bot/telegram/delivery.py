@@ -30,9 +30,9 @@ from typing import Any
 from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ExtBot
-from telegram.request import HTTPXRequest
 
 from bot.storage import Storage
+from bot.telegram.http import AiohttpRequest
 
 log = logging.getLogger(__name__)
 
@@ -219,7 +219,7 @@ class LedgerBot(ExtBot[Any]):
         self.ledger.take(sent, ())
 
 
-class UnseenUpdatesRequest(HTTPXRequest):
+class UnseenUpdatesRequest(AiohttpRequest):
     """The HTTP client for getUpdates, passing on only updates the ledger has not seen."""
 
     __slots__ = ("_ledger",)

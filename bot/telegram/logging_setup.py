@@ -1,8 +1,8 @@
 """Logging for the running bot, with the token kept out of every line.
 
-The token is part of every Bot API URL (`…/bot<TOKEN>/sendMessage`). httpx logs each URL at
-INFO and tracebacks of network errors may quote it, so besides quieting those loggers a
-filter rewrites every record that passes a handler before it is formatted.
+The token is part of every Bot API URL (`…/bot<TOKEN>/sendMessage`). HTTP clients may log
+URLs, and tracebacks of network errors may quote them, so besides quieting the HTTP client's
+loggers a filter rewrites every record that passes a handler before it is formatted.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 REDACTED = "bot[REDACTED]"
 _TOKEN_IN_URL = re.compile(r"bot\d+:[A-Za-z0-9_-]+")
-_QUIET = ("httpx", "httpcore")  # they log request URLs, i.e. the token
+_QUIET = ("aiohttp",)  # an HTTP client may log request URLs, i.e. the token
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
@@ -46,7 +46,7 @@ class RedactingFilter(logging.Filter):
 
 
 def configure_logging(level: str, secrets: Iterable[str] = ()) -> None:
-    """Log to stderr at `level`; PTB's own loggers at INFO or above, httpx at WARNING.
+    """Log to stderr at `level`; PTB's own loggers at INFO or above, aiohttp at WARNING.
 
     The redacting filter goes on every handler of the root logger (ours, or those a test or
     a service manager put there first): only a handler's filters see records from all loggers.

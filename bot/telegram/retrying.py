@@ -14,9 +14,10 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 from telegram.error import BadRequest, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter
+
+from bot.telegram.http import ReplyTimedOut
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ class RetryPolicy:
 def probably_delivered(exc: BaseException | None) -> bool:
     """Whether the call timed out waiting for Telegram's answer: Telegram got the request and
     is slow, so the message is probably on its way."""
-    return isinstance(exc, NetworkError) and isinstance(exc.__cause__, httpx.ReadTimeout)
+    return isinstance(exc, ReplyTimedOut)
 
 
 def worth_retrying(exc: TelegramError) -> bool:
