@@ -7,22 +7,16 @@ import asyncio
 import datetime as dt
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.cli.context import CliError, add_common, config_from, load_all
 from bot.config import Config
-from bot.matching import Matcher
-from bot.reporting import (
-    Nearest,
-    build_report,
-    knowledge_weights,
-    render_html,
-    report_tables,
-    write_tables,
-)
 from bot.runtime import Loaded
-from bot.storage import ReportRows, StorageConfigError, StorageError, open_storage
-from bot.storage.engine import parse_url
+
+if TYPE_CHECKING:
+    from bot.matching import Matcher
+    from bot.reporting import Nearest
+    from bot.storage import ReportRows
 
 DEFAULT_DAYS = 90
 
@@ -44,6 +38,16 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here: they bring SQLAlchemy, which every other command (`ask` above all, run
+    # once per question by some scripts) would otherwise load for nothing.
+    from bot.reporting import (
+        build_report,
+        knowledge_weights,
+        render_html,
+        report_tables,
+        write_tables,
+    )
+
     today = dt.datetime.now(dt.UTC).date()
     since = _since(args.since, today)
     config = config_from(args)  # usage errors first: the knowledge base takes a while
@@ -83,6 +87,9 @@ def _since(raw: str | None, today: dt.date) -> dt.date:
 
 
 async def _fetch(config: Config, since: dt.date, clinic: str | None) -> ReportRows:
+    from bot.storage import StorageConfigError, StorageError, open_storage
+    from bot.storage.engine import parse_url
+
     try:
         target = parse_url(config.storage.url)
         if target.sqlite_file is not None and not target.sqlite_file.exists():
