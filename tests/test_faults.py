@@ -18,7 +18,7 @@ import sqlite3
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ from bot.runtime import Loaded
 from tests.conftest import EXAMPLE_CONFIG, KNOWLEDGE, ROOT
 from tests.helpers import updates
 from tests.helpers.fake_bot_api import FakeBotApi
-from tests.helpers.telegram_bot import SECRET, TOKEN, bot_config, running_bot, settle
+from tests.helpers.telegram_bot import SECRET, TOKEN, bot_config, running_bot, settle, until
 
 pytestmark = pytest.mark.fault
 
@@ -107,12 +107,6 @@ def replies(api: FakeBotApi, asked: Asked) -> Counter[int]:
         count[asked[(int(params["chat_id"]), int(quoted))]] += 1
         assert SORRY not in str(params["text"])
     return count
-
-
-async def until(condition: Callable[[], bool], timeout: float) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.05)
 
 
 def integrity(database: Path) -> list[tuple[str, ...]]:

@@ -21,6 +21,7 @@ from tests.helpers.telegram_bot import (
     bot_config,
     questions_of_kind,
     running_bot,
+    until,
 )
 
 pytestmark = pytest.mark.timeout(20)
@@ -323,6 +324,8 @@ async def test_help_topics_about_and_unknown_commands(bot: Harness) -> None:
 
 
 async def test_menus_and_descriptions_are_set_per_language(api: FakeBotApi, bot: Harness) -> None:
+    # Set in the background while the bot already answers.
+    await until(lambda: len(api.my_short_descriptions) == 3, timeout=5)
     default = '{"type": "default"}'
     assert [c["command"] for c in api.my_commands[(default, "nl")]] == [
         "start", "help", "topics", "language", "sources", "privacy", "forget", "about"]

@@ -3,6 +3,7 @@ never show the token. Same set-up as test_telegram_bot: the real Application ove
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import Counter
 from collections.abc import Iterator
@@ -17,11 +18,12 @@ from bot.telegram.rate_limit import RateLimit as UserRateLimit
 from bot.telegram.rate_limit import Verdict
 from tests.helpers import updates
 from tests.helpers.fake_bot_api import FakeBotApi
-from tests.helpers.telegram_bot import TOKEN, bot_config, running_bot, settle
+from tests.helpers.telegram_bot import TOKEN, bot_config, running_bot, settle, until
 
 pytestmark = [pytest.mark.timeout(20), pytest.mark.fault]
 
 QUESTION = "Is artrose slijtage?"
+DECORATIONS = ("setMyCommands", "setMyDescription", "setMyShortDescription")
 SORRY = "Sorry, er ging iets mis aan mijn kant."
 
 
@@ -119,10 +121,31 @@ async def test_start_up_goes_on_when_menus_cannot_be_set(
     api.reset_connection("setMyShortDescription", 20)
     async with running_bot(api, settings, loaded=loaded) as bot:
         (greeting,) = await bot.send(updates.command("start"))
+        await until(lambda: len(api.calls("setMyShortDescription")) == 3, timeout=5)
+        await settle()
     assert greeting.text.startswith("👋 Welkom")
-    warnings = [r.getMessage() for r in caplog.records if r.name == "bot.telegram.menus"]
-    assert len(warnings) == 9  # one line per failed call, three languages
-    assert all("\n" not in line for line in warnings)
+    # Tried once each (they only decorate), and one line per failed call, three languages.
+    assert [len(api.calls(m)) for m in DECORATIONS] == [3, 3, 3]
+    lines = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(lines) == 9, lines
+    assert all(r.name == "bot.telegram.menus" and "\n" not in r.getMessage()
+               for r in caplog.records if r.levelno >= logging.WARNING)
+
+
+async def test_a_flood_limit_on_the_menus_holds_up_no_reply(
+        api: FakeBotApi, settings: Config, loaded: Loaded,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Telegram limits how often a bot may set its menus; a bot restarted often hears "retry
+    after" for minutes. Waiting that out would pause every reply: it gives up instead."""
+    api.fail("setMyCommands", status=429, retry_after=600)
+    async with running_bot(api, settings, loaded=loaded) as bot:
+        async with asyncio.timeout(2):
+            (greeting,) = await bot.send(updates.command("start"))
+        await settle()
+    assert greeting.text.startswith("👋 Welkom")
+    assert [len(api.calls(m)) for m in DECORATIONS] == [1, 0, 0]
+    (line,) = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert line.name == "bot.telegram.menus" and "0:10:00" in line.getMessage()
 
 
 # Floods ------------------------------------------------------------------------------------

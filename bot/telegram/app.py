@@ -10,7 +10,6 @@ anywhere end in `Handlers.error`; every update ends marked handled in the `Updat
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 from collections.abc import Callable, Mapping
@@ -141,19 +140,21 @@ class _Lifecycle:
         self.conversation = conversation
         self.bot = bot
         self.environ = environ
-        self._purging: asyncio.Task[None] | None = None
+        self._background: list[asyncio.Task[None]] = []
 
     async def start_up(self, application: App) -> None:
         """Open storage, learn which updates were answered before a restart, delete expired
-        texts (then daily), set menus and descriptions."""
+        texts (then daily); set menus and descriptions while the bot already answers."""
         conversation = self.conversation
         storage = await open_storage(conversation.config, self.environ)
         conversation.storage = storage
         await self.bot.ledger.open(storage)
         await storage.purge_expired()
-        self._purging = asyncio.create_task(_purge_daily(storage))
-        await describe_bot(application.bot, conversation.library.loaded.kb,
-                           conversation.config.default_language)
+        self._background = [
+            asyncio.create_task(_purge_daily(storage)),
+            asyncio.create_task(describe_bot(self.bot, conversation.library.loaded.kb,
+                                             conversation.config.default_language)),
+        ]
         log.info("mythbot is running as @%s", application.bot.username)
 
     async def stop(self, application: App) -> None:
@@ -162,10 +163,12 @@ class _Lifecycle:
 
     async def shut_down(self, application: App) -> None:
         """Finish pending storage writes, then close the database."""
-        if self._purging is not None:
-            self._purging.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._purging
+        for task in self._background:
+            task.cancel()
+        # A failure there must not keep storage from closing below.
+        for outcome in await asyncio.gather(*self._background, return_exceptions=True):
+            if isinstance(outcome, Exception):
+                log.error("a background task had failed", exc_info=outcome)
         await self.conversation.recorder.drain()
         await self.bot.ledger.flush()
         if self.conversation.storage is not None:

@@ -22,6 +22,9 @@ from bot.telegram.http import ReplyTimedOut
 log = logging.getLogger(__name__)
 
 ApiResult = bool | dict[str, Any] | list[dict[str, Any]]
+# `rate_limit_args` of a call that may simply fail: one try, no retries, and a flood limit is
+# raised (`RetryAfter`) instead of waited out. Not 0: PTB drops falsy `rate_limit_args`.
+ONCE = "once"
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,7 @@ class RetryingRateLimiter(AIORateLimiter):
 
     `flood_limits=False` drops Telegram's rates (about 30 messages a second overall, 20 a
     minute per group) and keeps the retries: only to measure the bot against a fake Bot API.
+    A call with `rate_limit_args=ONCE` bypasses both: it is tried once, as it is.
     """
 
     def __init__(self, policy: RetryPolicy, *, flood_limits: bool = True) -> None:
@@ -73,13 +77,16 @@ class RetryingRateLimiter(AIORateLimiter):
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
-        rate_limit_args: int | None,
+        rate_limit_args: int | str | None,
     ) -> ApiResult:
+        if rate_limit_args == ONCE:
+            return await callback(*args, **kwargs)
+        flood_retries = rate_limit_args if isinstance(rate_limit_args, int) else None
         pause, attempt = self.policy.first_pause, 1
         while True:
             try:
                 return await super().process_request(
-                    callback, args, kwargs, endpoint, data, rate_limit_args)
+                    callback, args, kwargs, endpoint, data, flood_retries)
             except TelegramError as exc:
                 if attempt >= self.policy.attempts or not worth_retrying(exc):
                     raise

@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,6 +130,13 @@ class Harness:
 async def settle() -> None:
     """Give the bot a moment to send anything more it was going to send."""
     await asyncio.sleep(0.05)
+
+
+async def until(condition: Callable[[], bool], timeout: float) -> None:
+    """Wait until `condition()` holds; TimeoutError after `timeout` seconds."""
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.05)
 
 
 def questions_of_kind(matcher: Matcher, kind: str, lang: str) -> list[str]:
