@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.knowledge import KnowledgeError, load_knowledge
+from bot.knowledge.checks import count_sentences
 from bot.knowledge.telegram_html import html_problems
 
 ENTRY = "knowledge/entries/worn-out-joint.yaml"
@@ -172,3 +173,68 @@ def test_safety_placeholder_typo(knowledge_copy: Path) -> None:
 )
 def test_telegram_html_check(text: str, fine: bool) -> None:
     assert (html_problems(text) == []) is fine
+
+
+def test_short_with_too_many_sentences(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "entries/worn-out-joint.yaml"
+    line = line_of(path, r"^  short:")
+    edit(path, "klachten duidelijk verbeteren.", "klachten duidelijk verbeteren. Echt waar.")
+    found = problems_of(knowledge_copy)
+    assert any(p.startswith(f"{ENTRY}:{line}: 'nl.short' has 4 sentences") and "at most 3" in p
+               for p in found), found
+    assert not any("'en.short'" in p for p in found), found
+
+
+@pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        ("Nee. Dat klopt niet.", 2),
+        ("Ja! Echt? \"Zeker.\" 3 keer per week.", 4),
+        ("Klopt niet helemaal: bv. een wandeling of 2.5 km fietsen helpt.", 1),
+        ("Vraag het aan dr. Peeters. Die weet het.", 2),
+        ("<b>Nee.</b> Beweeg gewoon… Het helpt", 3),
+    ],
+)
+def test_count_sentences(text: str, sentences: int) -> None:
+    assert count_sentences(text) == sentences
+
+
+def test_entry_id_too_long(knowledge_copy: Path) -> None:
+    long_id = "worn-out-joint-" + "x" * 30
+    path = knowledge_copy / "entries/worn-out-joint.yaml"
+    moved = path.rename(path.with_name(f"{long_id}.yaml"))
+    line = edit(moved, "id: worn-out-joint\n", f"id: {long_id}\n")
+    found = problems_of(knowledge_copy)
+    assert any(p.startswith(f"knowledge/entries/{long_id}.yaml:{line}: the entry id '{long_id}' "
+                            "has 45 characters") and "at most 40" in p for p in found), found
+
+
+def test_topic_id_too_long(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "topics.yaml"
+    long_id = "a-topic-name-that-is-much-too-long-for-buttons"
+    text = path.read_text(encoding="utf-8")
+    line = text.count("\n") + 1
+    path.write_text(text + f"  - id: {long_id}\n    nl: Te lang\n    en: Too long\n",
+                    encoding="utf-8")
+    assert (f"knowledge/topics.yaml:{line}: the topic id '{long_id}' has {len(long_id)} "
+            "characters; use at most 40, because it goes into button data (at most 64 bytes)"
+            in problems_of(knowledge_copy))
+
+
+def test_tips_count(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "entries/worn-out-joint.yaml"
+    line = edit(path, "  tips:\n", "  tips:\n    - Een vijfde tip.\n")
+    found = problems_of(knowledge_copy)
+    assert any(p.startswith(f"{ENTRY}:{line}: 'nl.tips' has 5 tips; write 2 to 4")
+               for p in found), found
+    assert not any("'en.tips'" in p for p in found), found
+
+
+def test_related_count(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "entries/worn-out-joint.yaml"
+    text = path.read_text(encoding="utf-8")
+    line = line_of(path, r"^related:")
+    path.write_text(re.sub(r"(?m)^related: .*$", "related: [only-old-age]", text),
+                    encoding="utf-8")
+    assert any(p.startswith(f"{ENTRY}:{line}: 'related' lists 1 entry; list 2 to 4")
+               for p in problems_of(knowledge_copy))

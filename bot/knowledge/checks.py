@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Iterable
 from pathlib import Path
@@ -16,10 +17,15 @@ from bot.knowledge.models import (
     Topic,
 )
 from bot.knowledge.problems import Problem, display_path
-from bot.knowledge.telegram_html import html_problems
+from bot.knowledge.telegram_html import html_problems, strip_tags
 from bot.textfold import fold
 
 MIN_QUESTIONS = 12
+# Ids travel in button data ("a:<entry id>", "tp:<topic id>"), which Telegram caps at 64 bytes.
+MAX_ID_CHARS = 40
+MAX_SHORT_SENTENCES = 3
+TIPS = (2, 4)
+RELATED = (2, 4)
 PROSE_FIELDS = ("title", "claim", "short", "explanation")
 SAFETY_FIELDS = frozenset({"numbers", "crisis_numbers", "emergency"})
 
@@ -40,6 +46,9 @@ def cross_check(
 
     problems += _duplicate_ids(root / "sources.yaml", root, sources, "source")
     problems += _duplicate_ids(root / "topics.yaml", root, topics, "topic")
+    for topic, line in topics:
+        if len(topic.id) > MAX_ID_CHARS:
+            add(root / "topics.yaml", line, _id_too_long("topic", topic.id))
     source_ids = {s.id for s, _ in sources}
     topic_ids = {t.id for t, _ in topics}
     # Every entry file counts as an entry, even a broken one: one typo should give one error,
@@ -56,6 +65,12 @@ def cross_check(
             add(path, located.line(("id",)),
                 f"the id '{entry.id}' is already used by {display_path(seen_ids[entry.id], root)}")
         seen_ids[entry.id] = path
+        if len(entry.id) > MAX_ID_CHARS:
+            add(path, located.line(("id",)), _id_too_long("entry", entry.id))
+        if not RELATED[0] <= len(entry.related) <= RELATED[1]:
+            add(path, located.line(("related",)),
+                f"'related' lists {_count(len(entry.related), 'entry', 'entries')}; list "
+                f"{RELATED[0]} to {RELATED[1]} that a patient would ask about next")
         if entry.topic not in topic_ids:
             add(path, located.line(("topic",)),
                 f"the topic '{entry.topic}' is not in topics.yaml (known: {sorted(topic_ids)})")
@@ -84,6 +99,15 @@ def cross_check(
                     add(path, line, f"the question {question!r} is already listed {where}; "
                         "each example question may belong to one entry only")
                 seen_questions[key] = entry.id
+            sentences = count_sentences(text.short)
+            if sentences > MAX_SHORT_SENTENCES:
+                add(path, located.line((lang, "short")),
+                    f"'{lang}.short' has {sentences} sentences; keep it to at most "
+                    f"{MAX_SHORT_SENTENCES} and put the rest in '{lang}.explanation'")
+            if not TIPS[0] <= len(text.tips) <= TIPS[1]:
+                add(path, located.line((lang, "tips")),
+                    f"'{lang}.tips' has {_count(len(text.tips), 'tip', 'tips')}; write "
+                    f"{TIPS[0]} to {TIPS[1]} concrete actions")
             fields: list[tuple[tuple[str | int, ...], str]] = [
                 ((lang, name), getattr(text, name)) for name in PROSE_FIELDS]
             fields += [((lang, "tips", i), tip) for i, tip in enumerate(text.tips)]
@@ -106,6 +130,34 @@ def cross_check(
                         if isinstance(intent, dict) for lang in LANGS]
         problems += _text_problems(root, "smalltalk.yaml", smalltalk, reply_fields)
     return problems
+
+
+def _count(number: int, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"
+
+
+def _id_too_long(what: str, item_id: str) -> str:
+    return (f"the {what} id '{item_id}' has {len(item_id)} characters; use at most "
+            f"{MAX_ID_CHARS}, because it goes into button data (at most 64 bytes)")
+
+
+# The end of a sentence: . ! ? or … (and any closing quote or bracket), a space, then a capital
+# letter or a digit, perhaps after an opening quote. "bv. een" or "3.5" do not end a sentence,
+# nor does a title such as "dr. Peeters".
+_SENTENCE_END = re.compile(r"(\w*)[.!?…]+[\"'”’»)]*\s+(?=[\"'“‘«(]*([^\W_]))")
+_ABBREVIATIONS = frozenset({"dr", "prof", "dhr", "mevr", "mr", "mrs", "ms", "st", "nr", "bv",
+                            "bijv", "vs"})
+
+
+def count_sentences(text: str) -> int:
+    """How many sentences `text` has (Telegram HTML tags are ignored)."""
+    plain = strip_tags(text).strip()
+    if not plain:
+        return 0
+    ends = [m for m in _SENTENCE_END.finditer(plain)
+            if (m.group(2).isupper() or m.group(2).isdigit())
+            and m.group(1).lower() not in _ABBREVIATIONS]
+    return len(ends) + 1
 
 
 def _duplicate_ids(path: Path, root: Path, items: Iterable[tuple[Source | Topic, int]],
