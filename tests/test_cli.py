@@ -133,10 +133,13 @@ def test_errors_are_one_clear_line(args: tuple[str, ...], message: str) -> None:
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_unknown_language_is_refused() -> None:
-    result = mythbot("ask", "--lang", "fr", "bonjour")
+@pytest.mark.parametrize("args", [("ask", "--lang", "fr", "bonjour"), ("ask", "--frobnicate"),
+                                  ("frobnicate",), ()])
+def test_usage_errors_are_one_line_that_points_to_help(args: tuple[str, ...]) -> None:
+    result = mythbot(*args)
     assert result.returncode == 2
-    assert "invalid choice" in result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("mythbot") and "--help" in line
 
 
 def test_missing_config_key_names_the_key(tmp_path: Path) -> None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from bot import __version__
 from bot.cli import ask, chat, check, evaluate, export, qr, report, run
-from bot.cli.context import CliError
+from bot.cli.context import EXIT_USAGE, CliError
 
 COMMANDS = (
     ask, check, export, evaluate, chat,
@@ -18,8 +19,15 @@ COMMANDS = (
 )
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line, like every other error of the command."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="mythbot", description="mythbot: answers to myths about osteoarthritis.")
     parser.add_argument("--version", action="version", version=f"mythbot {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
