@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from rapidfuzz import fuzz, process
 
 from bot.evaluation import Report, evaluate, read_cases
 from bot.knowledge import KnowledgeBase
@@ -21,6 +22,16 @@ TOP1_FLOOR = 0.94
 TOP3_FLOOR = 0.98
 ABSTENTION_FLOOR = 0.90
 FALSE_RED_FLAG_CEILING = 0.01
+
+# An eval question a word or two away from an example question (a word dropped, added or
+# swapped, "oud"/"ouder", "10"/"tien", a typo) is text the matcher was built from, and inflates
+# the figures. rapidfuzz's ratio on normalised text, against the examples of the question's own
+# language: at 85 and above, every pair in the sets was such a near-copy of an example of the
+# same entry; from 80 to 85, pairs start to be different questions that share a frame ("is
+# joggen slecht voor mijn knieen" / the weight-loss example "is overgewicht slecht voor mijn
+# knieen"), which a guard must not forbid. Short questions score high on small edits, so a
+# lower bar would ban ordinary short phrasings; at 90, 32 of the 65 near-copies found passed.
+NEAR_COPY_RATIO = 85
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +56,21 @@ def test_no_eval_question_is_an_example_question(kb: KnowledgeBase) -> None:
     for path in (DEV, HOLDOUT):
         copied = [c.question for c in read_cases(path) if normalize(c.question) in examples]
         assert copied == [], path.name
+
+
+def test_no_eval_question_is_a_near_copy_of_an_example_question(kb: KnowledgeBase) -> None:
+    examples = {lang: sorted({normalize(q) for e in kb.entries.values()
+                              for q in e.text(lang).questions}) for lang in ("nl", "en")}
+    near = []
+    for path in (DEV, HOLDOUT):
+        for case in read_cases(path):
+            hit = process.extractOne(normalize(case.question), examples[case.lang],
+                                     scorer=fuzz.ratio, score_cutoff=NEAR_COPY_RATIO)
+            if hit is not None:
+                near.append(f"{path.name}:{case.line}: {case.question!r} ~ {hit[0]!r}"
+                            f" ({hit[1]:.0f})")
+    assert near == [], (f"{len(near)} eval questions with ratio >= {NEAR_COPY_RATIO} to an"
+                        " example question:\n" + "\n".join(near))
 
 
 @pytest.mark.parametrize("lang", ["nl", "en"])
