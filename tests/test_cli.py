@@ -142,6 +142,23 @@ def test_usage_errors_are_one_line_that_points_to_help(args: tuple[str, ...]) ->
     assert line.startswith("mythbot") and "--help" in line
 
 
+@pytest.mark.parametrize(("wrong", "right", "key"), [
+    ("default_language: fr\n", "default_language: nl\n", "default_language"),
+    ("  messages: lots\n", "  messages: 20\n", "rate_limit.messages"),
+    ("  per_seconds: -1\n", "  per_seconds: 60\n", "rate_limit.per_seconds"),
+])
+def test_a_wrong_config_value_names_its_key_in_one_line(tmp_path: Path, wrong: str, right: str,
+                                                        key: str) -> None:
+    config = (ROOT / "config.example.yaml").read_text(encoding="utf-8")
+    assert right in config
+    broken = tmp_path / "config.yaml"
+    broken.write_text(config.replace(right, wrong), encoding="utf-8")
+    result = mythbot("ask", "--config", str(broken), "hallo")
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert key in line and str(broken) in line
+
+
 def test_missing_config_key_names_the_key(tmp_path: Path) -> None:
     config = (ROOT / "config.example.yaml").read_text(encoding="utf-8")
     broken = tmp_path / "config.yaml"
