@@ -21,6 +21,7 @@ from bot.reporting import (
     Report,
     Weights,
     build_report,
+    complement,
     group_questions,
     idf_weights,
     render_html,
@@ -122,6 +123,36 @@ def test_cells_under_five_people_are_suppressed() -> None:
     assert Cell(5, 5).show(5) == "5"
     assert Cell(0, 0).show(5) == "0"
     assert Cell(3, 3).show(None) == "3"
+
+
+def test_a_lone_hidden_count_takes_the_smallest_other_with_it() -> None:
+    cells = [Cell(30, 9), Cell(1, 1), Cell(0, 0), Cell(7, 6)]
+    assert [c.show(5) for c in complement(cells, 5)] == ["30", "<5", "0", "hidden"]
+    two = [Cell(30, 9), Cell(1, 1), Cell(2, 2)]
+    assert complement(two, 5) == two  # their sum is all subtraction gives
+    alone = [Cell(1, 1), Cell(0, 0)]
+    assert complement(alone, 5) == alone  # nothing to pair with; the total is hidden too
+    assert complement(cells, None) == cells  # the full report hides nothing
+
+
+def test_no_hidden_count_of_a_clinic_report_follows_from_a_total() -> None:
+    """Six patients on day 1 and one on day 2 (the audit's case): with the total shown, a lone
+    "<5" on day 2 was the total minus day 1."""
+    busy = [event(f"u{n}", DAY1, "answer", "a") for n in range(6) for _ in range(3)]
+    rows = ReportRows(events=(*busy, event("lone", DAY2, "fallback", question="x")),
+                      feedback=(*(rating(f"u{n}", DAY1, "a", True) for n in range(6)),
+                                rating("u0", DAY1, "b", True)))
+    report = build(rows, clinic="c")
+    assert report.total.show(5) == "19"
+    tables = {"days": [d.questions for d in report.days],
+              "people per day": [d.conversations for d in report.days],
+              "outcomes": [k.questions for k in report.kinds],
+              "answered": [e.asked for e in report.entries],
+              "helpful": [e.helpful for e in report.entries],
+              "not helpful": [e.not_helpful for e in report.entries]}
+    for name, cells in tables.items():
+        assert sum(c.hidden(5) for c in cells) != 1, name
+    assert [d.questions.show(5) for d in report.days] == ["hidden", "0", "<5"]
 
 
 # ----- grouping unanswered questions -------------------------------------------------------
@@ -253,9 +284,11 @@ def test_clinic_report_suppresses_small_numbers(config_file: Path, tmp_path: Pat
     assert rows["not understood"] == ["6", "42.9%"]
     assert rows["red flag (urgent advice)"] == ["0", "0.0%"]
     injections = next(v for k, v in rows.items() if k.endswith("injections"))
-    assert injections == ["6", "5", "<5", "–"]  # one 👎: hidden
     medication = next(v for k, v in rows.items() if k.endswith("medication"))
     assert medication[0] == "<5"  # two people
+    # Withheld as well: with the 8 answers shown, "6" would give away medication's 2. One 👎:
+    # hidden.
+    assert injections == ["hidden", "5", "<5", "–"]
     assert not any(k.endswith("weight-loss") for k in rows)  # not this clinic's patients
     # Five people asked about swimming: shown; one asked about pancakes: hidden.
     assert "zwemmen" in html and "pannenkoeken" not in html
@@ -271,7 +304,7 @@ def test_csv_tables_in_a_folder_and_in_a_zip(config_file: Path, tmp_path: Path) 
     entries = {r["entry_id"]: r for r in read_csv(
         (folder / "entries.csv").read_text(encoding="utf-8"))}
     assert (entries["injections"]["answered"], entries["injections"]["helpful"],
-            entries["injections"]["not_helpful"]) == ("6", "5", "<5")
+            entries["injections"]["not_helpful"]) == ("hidden", "5", "<5")
     assert entries["medication"]["answered"] == "<5"
 
     archive = tmp_path / "tables.zip"

@@ -8,7 +8,15 @@ from bot.reporting.cluster import (
     idf_weights,
     knowledge_weights,
 )
-from bot.reporting.model import MIN_USERS, Cell, Nearest, Report, advice_for, build_report
+from bot.reporting.model import (
+    MIN_USERS,
+    Cell,
+    Nearest,
+    Report,
+    advice_for,
+    build_report,
+    complement,
+)
 from bot.reporting.page import render_html
 from bot.reporting.tables import report_tables, write_tables
 
@@ -22,6 +30,7 @@ __all__ = [
     "Weights",
     "advice_for",
     "build_report",
+    "complement",
     "group_questions",
     "idf_weights",
     "knowledge_weights",

@@ -2,15 +2,17 @@
 
 Per-clinic reports are shared with clinics, so every count that rests on fewer than
 `MIN_USERS` people is suppressed (shown as "<5"); so are the texts of question groups asked
-by fewer people, which in a small practice could point to one patient.
+by fewer people, which in a small practice could point to one patient. Where counts add up to
+a total that is shown, one "<5" among them could be worked out by subtraction, so a second
+count of the same table is withheld with it (`complement`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from bot.matching import KINDS
 from bot.reporting.cluster import Asked, Group, Weights, group_questions
@@ -19,6 +21,7 @@ from bot.storage.privacy import TEXT_KINDS
 
 MIN_USERS = 5
 SUPPRESSED = f"<{MIN_USERS}"
+WITHHELD = "hidden"  # shown for a count withheld only so that a "<5" beside it stays hidden
 
 # (entry id, score) of the entry nearest to a question in a language, or None.
 Nearest = Callable[[str, str], tuple[str, float] | None]
@@ -30,12 +33,27 @@ class Cell:
 
     value: int
     users: int
+    withheld: bool = False  # see `complement`
 
     def hidden(self, min_users: int | None) -> bool:
-        return min_users is not None and 0 < self.users < min_users
+        return min_users is not None and (self.withheld or 0 < self.users < min_users)
 
     def show(self, min_users: int | None) -> str:
-        return f"<{min_users}" if self.hidden(min_users) else str(self.value)
+        if not self.hidden(min_users):
+            return str(self.value)
+        return WITHHELD if self.withheld else f"<{min_users}"
+
+
+def complement(cells: Sequence[Cell], min_users: int | None) -> list[Cell]:
+    """`cells`, which add up to a total that is shown: when exactly one is hidden, the smallest
+    other non-zero one is withheld too, so that subtraction yields only the sum of the two."""
+    hidden = [cell for cell in cells if cell.hidden(min_users)]
+    partners = [i for i, cell in enumerate(cells) if cell.value and not cell.hidden(min_users)]
+    if len(hidden) != 1 or not partners:
+        return list(cells)
+    partner = min(partners, key=lambda i: (cells[i].value, i))
+    return [replace(cell, withheld=True) if i == partner else cell
+            for i, cell in enumerate(cells)]
 
 
 @dataclass(frozen=True)
@@ -130,20 +148,21 @@ def build_report(rows: ReportRows, *, since: dt.date, until: dt.date, scope: str
     per_day: dict[dt.date, list[str]] = defaultdict(list)
     for event in events:
         per_day[event.at.date()].append(event.user)
-    days = []
-    date = since
-    while date <= until:
-        users = per_day.get(date, [])
-        days.append(Day(date, Cell(len(set(users)), len(set(users))), _cell(users)))
-        date += dt.timedelta(days=1)
+    dates = [since + dt.timedelta(days=n) for n in range((until - since).days + 1)]
+    # People per day need not add up to the people in all (someone may come back), but often
+    # do: they are protected like the questions.
+    visitors = complement([Cell(n, n) for n in (len(set(per_day.get(d, []))) for d in dates)],
+                          min_users)
+    questions = complement([_cell(per_day.get(date, [])) for date in dates], min_users)
+    days = [Day(*day) for day in zip(dates, visitors, questions, strict=True)]
 
     total = _cell(e.user for e in events)
     by_kind: dict[str, list[str]] = defaultdict(list)
     for event in events:
         by_kind[event.kind].append(event.user)
-    kinds = tuple(KindRow(kind, _cell(by_kind.get(kind, [])),
-                          len(by_kind.get(kind, [])) / total.value if total.value else 0.0)
-                  for kind in KINDS)
+    kinds = tuple(KindRow(kind, cell, cell.value / total.value if total.value else 0.0)
+                  for kind, cell in zip(KINDS, complement(
+                      [_cell(by_kind.get(kind, [])) for kind in KINDS], min_users), strict=True))
 
     asked: dict[str, list[str]] = defaultdict(list)
     for event in events:
@@ -154,10 +173,14 @@ def build_report(rows: ReportRows, *, since: dt.date, until: dt.date, scope: str
         votes[(rating.entry_id, rating.helpful)].append(rating.user)
     rated = {entry for entry, _ in votes}
     ranked = sorted(set(asked) | rated, key=lambda e: (-len(asked.get(e, [])), e))
+    def column(users: Callable[[str], list[str]]) -> list[Cell]:
+        return complement([_cell(users(entry)) for entry in ranked], min_users)
+
     entries = tuple(
-        EntryRow(e, titles.get(e, e), _cell(asked.get(e, [])), _cell(votes.get((e, True), [])),
-                 _cell(votes.get((e, False), [])))
-        for e in ranked)
+        EntryRow(e, titles.get(e, e), answered, helpful, not_helpful)
+        for e, answered, helpful, not_helpful in zip(
+            ranked, column(lambda e: asked.get(e, [])), column(lambda e: votes.get((e, True), [])),
+            column(lambda e: votes.get((e, False), [])), strict=True))
 
     texts = [Asked(e.question, e.language, e.user) for e in events
              if e.kind in TEXT_KINDS and e.question]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from html import escape
 
-from bot.reporting.model import Cell, Day, EntryRow, KindRow, QuestionGroup, Report
+from bot.reporting.model import WITHHELD, Cell, Day, EntryRow, KindRow, QuestionGroup, Report
 
 KIND_LABELS = {
     "answer": "answered",
@@ -72,7 +72,8 @@ def render_html(report: Report, generated: dt.datetime) -> str:
             f'<p class="note">To protect patients, numbers that rest on fewer than '
             f"{report.min_users} people are shown as “&lt;{report.min_users}” and grey bars, "
             f"and questions or comments from fewer than {report.min_users} people are left "
-            "out.</p>")
+            f"out. A number shown as “{WITHHELD}” is withheld so that a “&lt;"
+            f"{report.min_users}” in the same table cannot be worked out from the total.</p>")
     parts += [_summary(report), _over_time(report), _kinds(report), _entries(report),
               _unanswered(report), _comments(report), _definitions(), "</main></body></html>"]
     return "\n".join(parts) + "\n"
