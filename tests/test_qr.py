@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 import re
 import xml.etree.ElementTree as ET
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 import zxingcpp
-from PIL import Image
+from PIL import Image, PdfParser
 
 from bot.cli import main
 from bot.clinics import PAPER_POINTS, deep_link, layout
@@ -88,7 +89,24 @@ def test_svg_poster_is_valid_and_its_code_scans(config_file: Path, tmp_path: Pat
     assert decode(image) == [f"https://t.me/{BOT}?start=demo-kine"]
 
 
-def test_pdf_poster_is_an_a4_pdf(config_file: Path, tmp_path: Path) -> None:
+def pdf_images(path: Path) -> list[Image.Image]:
+    """The pictures drawn on the PDF's pages, as Pillow wrote them (JPEG streams)."""
+    pdf = PdfParser.PdfParser(str(path))
+    try:
+        pictures = []
+        for page_ref in pdf.pages:
+            page = pdf.read_indirect(page_ref)
+            for ref in page[b"Resources"][b"XObject"].values():
+                stream = pdf.read_indirect(ref)
+                assert stream.dictionary[b"Filter"] == b"DCTDecode"
+                with Image.open(io.BytesIO(stream.buf)) as picture:
+                    pictures.append(picture.copy())
+        return pictures
+    finally:
+        pdf.close()
+
+
+def test_pdf_poster_is_an_a4_pdf_whose_code_scans(config_file: Path, tmp_path: Path) -> None:
     out = tmp_path / "poster.pdf"
     assert main(["qr", "--clinic", "demo-kine", "--out", str(out),
                  "--config", str(config_file)]) == 0
@@ -99,6 +117,9 @@ def test_pdf_poster_is_an_a4_pdf(config_file: Path, tmp_path: Path) -> None:
     assert box is not None
     assert float(box.group(1)) == pytest.approx(595.28, abs=1)
     assert float(box.group(2)) == pytest.approx(841.89, abs=1)
+    (page,) = pdf_images(out)
+    assert page.size == (2480, 3508)  # the whole page at 300 dpi
+    assert decode(page.convert("L")) == [f"https://t.me/{BOT}?start=demo-kine"]
 
 
 def test_unknown_clinic_lists_the_known_ones(config_file: Path, tmp_path: Path,

@@ -146,6 +146,24 @@ async def test_feedback_links_to_latest_answer_and_replaces_earlier_rating(
     assert [e.question for e in data.events] == [None, "second"]
 
 
+async def test_rejected_suggestions_become_a_fallback(store: Storage) -> None:
+    await store.record_question(ALICE, "mag ik\nzwemmen", kind("suggest"), now=NOW)
+    await store.record_question(BOB, "mag ik zwemmen", kind("suggest"), now=NOW)
+    assert await store.record_rejection(ALICE, "mag ik\nzwemmen")
+    assert not await store.record_rejection(ALICE, "mag ik\nzwemmen")  # already a fallback
+    assert [(u.kind, u.question) for u in await store.unanswered()] == [
+        ("suggest", "mag ik zwemmen"), ("fallback", "mag ik zwemmen")]
+    # Only the user's latest question, and only if it is the suggestion rejected.
+    await store.record_question(BOB, "is artrose slijtage", answer("worn-out-joint"),
+                                now=NOW + dt.timedelta(minutes=1))
+    assert not await store.record_rejection(BOB, "mag ik zwemmen")
+    await store.record_question(BOB, "fietsen", kind("suggest"), now=NOW + dt.timedelta(minutes=2))
+    assert not await store.record_rejection(BOB, "mag ik zwemmen")
+    bob = await store.describe(BOB)
+    assert bob is not None and [e.kind for e in bob.events] == ["suggest", "answer", "suggest"]
+    assert not await store.record_rejection(123, "nooit gevraagd")
+
+
 async def test_comment_needs_a_thumbs_down(store: Storage) -> None:
     await store.record_question(ALICE, "q", answer("injections"), now=NOW)
     assert not await store.record_comment(ALICE, "injections", "nothing rated yet")
@@ -335,6 +353,53 @@ async def test_migrate_from_v1_keeps_data(engine: AsyncEngine) -> None:
     data = await storage.describe(ALICE)
     assert data is not None and data.profile.clinic == "demo-kine"
     assert data.events[-1].clinic == "demo-kine"
+
+
+async def test_migrate_from_v2_keeps_data(engine: AsyncEngine) -> None:
+    assert await migrate(engine, target=2) == 2
+    alice = user_key(SECRET, ALICE)
+    at = dt.datetime(2026, 2, 10, 16, 45, tzinfo=dt.UTC)
+
+    def sql(statement: str) -> object:
+        return text(statement).bindparams(bindparam("t", type_=DateTime(timezone=True)))
+
+    # Rows as the v2 program wrote them: clinics, but no table of handled updates.
+    async with engine.begin() as conn:
+        await conn.execute(sql(
+            "INSERT INTO users (key, language, clinic, first_seen, last_seen) "
+            "VALUES (:k, 'en', 'demo-kine', :t, :t)"), {"k": alice, "t": at})
+        await conn.execute(sql(
+            "INSERT INTO events (user_key, kind, entry_id, score, language, clinic, at, question) "
+            "VALUES (:k, 'suggest', NULL, 0.3, 'en', 'demo-kine', :t, 'can I swim')"),
+            {"k": alice, "t": at})
+        await conn.execute(sql(
+            "INSERT INTO events (user_key, kind, entry_id, score, language, clinic, at, question) "
+            "VALUES (:k, 'answer', 'injections', 0.9, 'en', 'demo-kine', :t, NULL)"),
+            {"k": alice, "t": at})
+        await conn.execute(sql(
+            "INSERT INTO feedback (event_id, user_key, entry_id, helpful, comment, at) "
+            "SELECT id, :k, 'injections', :yes, NULL, :t FROM events WHERE entry_id IS NOT "
+            "NULL"), {"k": alice, "t": at, "yes": True})
+
+    storage = Storage(engine, SECRET, retention_days=90, clinics=["demo-kine"])
+    assert await storage.start()
+    async with engine.connect() as conn:
+        version = (await conn.execute(text("SELECT version FROM schema_version"))).scalar_one()
+    assert version == SCHEMA_VERSION == 3
+
+    data = await storage.describe(ALICE)
+    assert data is not None
+    assert (data.profile.language, data.profile.clinic) == ("en", "demo-kine")
+    assert data.profile.first_seen == at
+    assert [(e.kind, e.entry_id, e.question, e.clinic) for e in data.events] == [
+        ("suggest", None, "can I swim", "demo-kine"),
+        ("answer", "injections", None, "demo-kine")]
+    assert [(f.entry_id, f.helpful) for f in data.feedback] == [("injections", True)]
+    stats = await storage.stats(days=30, clinic="demo-kine", now=at)
+    assert (stats.questions, stats.users, stats.helpful) == (2, 1, 1)
+    # The new table works.
+    assert await storage.record_handled([7, 8], now=NOW)
+    assert await storage.handled_updates(now=NOW) == frozenset({7, 8})
 
 
 async def test_newer_schema_is_refused(engine: AsyncEngine) -> None:

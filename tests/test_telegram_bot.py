@@ -3,20 +3,25 @@ the fake Bot API over HTTP. Assertions are on what the bot actually sent."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from html import escape
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.config import Config
-from bot.matching import Matcher
+from bot.matching import Decision, Matcher
 from bot.runtime import Loaded
+from bot.storage import Storage, open_storage
 from tests.helpers import updates
 from tests.helpers.fake_bot_api import FakeBotApi
 from tests.helpers.telegram_bot import (
     ADMIN_ID,
+    SECRET,
     Harness,
     bot_config,
     questions_of_kind,
@@ -57,6 +62,18 @@ async def bot(api: FakeBotApi, bot_settings: Config, loaded: Loaded) -> AsyncIte
 
 def admin() -> dict[str, object]:
     return updates.user(ADMIN_ID, "Beheerder", language_code="nl")
+
+
+@asynccontextmanager
+async def database(settings: Config) -> AsyncIterator[Storage]:
+    """The bot's own database, opened beside it (SQLite in WAL mode allows that)."""
+    async with await open_storage(settings, SECRET) as storage:
+        yield storage
+
+
+def today(lang: str = "nl") -> str:
+    """A date as /privacy shows it."""
+    return dt.datetime.now(dt.UTC).strftime("%d-%m-%Y" if lang == "nl" else "%d/%m/%Y")
 
 
 # Start and deep links ----------------------------------------------------------------------
@@ -143,7 +160,21 @@ async def test_thumbs_down_asks_what_was_missing_and_keeps_the_comment(bot: Harn
     (again,) = await bot.say(ANSWERED)
     assert VERDICT.match(again.text)
     (privacy,) = await bot.say("/privacy")
-    assert "2 vraag/vragen en 1 beoordeling(en)" in privacy.text
+    assert "• Vragen: 2." in privacy.text
+    assert f"<b>Je beoordelingen</b>\n{today()}: 👎 " in privacy.text
+    assert "\nJe opmerking: <i>Het ging niet over mijn heup</i>" in privacy.text
+
+
+async def test_the_question_of_a_thumbs_down_is_kept(bot: Harness, bot_settings: Config) -> None:
+    (answer,) = await bot.say(ANSWERED)
+    await bot.press(answer, "👎")
+    (privacy,) = await bot.say("/privacy")  # also waits for the bot's writes
+    assert f"{today()}: <i>{ANSWERED}</i>" in privacy.text
+    async with database(bot_settings) as storage:
+        kept = await storage.describe(bot.chat_id)
+    assert kept is not None
+    assert [(e.kind, e.question) for e in kept.events] == [("answer", ANSWERED)]
+    assert [f.helpful for f in kept.feedback] == [False]
 
 
 async def test_a_red_flag_after_thumbs_down_is_not_taken_for_a_comment(bot: Harness) -> None:
@@ -172,6 +203,8 @@ async def test_suggestions_then_a_press_answers(bot: Harness, unclear: list[str]
     assert VERDICT.match(answer.text)
     title = answer.text.split("<b>")[1].split("</b>")[0]
     assert suggest.buttons[0][0] == title
+    (listing,) = await bot.say("/unanswered", user=admin(), chat=updates.private_chat(admin()))
+    assert f" · suggest</i>\n{escape(unclear[0])}" in listing.text
 
 
 async def test_none_of_these_gives_the_fallback_and_keeps_the_question(
@@ -181,7 +214,12 @@ async def test_none_of_these_gives_the_fallback_and_keeps_the_question(
     assert fallback.text.startswith(FALLBACK)
     assert fallback.buttons[0][1] == "tp:understanding"
     (listing,) = await bot.say("/unanswered", user=admin(), chat=updates.private_chat(admin()))
-    assert unclear[0] in listing.text
+    # Recorded as not answered, unlike a suggestion resolved by a pick (test above).
+    assert f" · fallback</i>\n{escape(unclear[0])}" in listing.text
+    assert " · suggest</i>" not in listing.text
+    await bot.press(suggest, "Geen van deze")  # once more: nothing new to record
+    (again,) = await bot.say("/unanswered", user=admin(), chat=updates.private_chat(admin()))
+    assert again.text == listing.text
 
 
 async def test_no_second_did_you_mean_in_a_row(bot: Harness, unclear: list[str]) -> None:
@@ -339,7 +377,8 @@ async def test_forget_deletes_everything_after_confirmation(bot: Harness) -> Non
     (answer,) = await bot.say(ANSWERED)
     await bot.press(answer, "👍")
     (before,) = await bot.say("/privacy")
-    assert "Nu bewaard over jou: 1 vraag/vragen en 1 beoordeling(en)." in before.text
+    assert "<b>Dit bewaren we nu over jou</b>\n• Praktijk: Kinepraktijk Demo\n" in before.text
+    assert "• Vragen: 1." in before.text and f"{today()}: 👍 " in before.text
     assert "90 dagen" in before.text
 
     (confirm,) = await bot.say("/forget")
@@ -352,6 +391,61 @@ async def test_forget_deletes_everything_after_confirmation(bot: Harness) -> Non
     assert "Op dit moment bewaren we niets over jou." in after.text
     (again,) = await bot.press(confirm, "Ja, wis alles")
     assert again.text == "We hadden niets over jou bewaard, dus er was ook niets te wissen."
+
+
+async def test_privacy_shows_the_kept_question_until_it_is_forgotten(bot: Harness,
+                                                                      unknown: str) -> None:
+    (nothing,) = await bot.say("/privacy")
+    assert nothing.text.endswith("\n\nOp dit moment bewaren we niets over jou.")
+    await bot.say(unknown)
+    (privacy,) = await bot.say("/privacy")
+    assert privacy.text.startswith("<b>Privacy in gewone woorden</b>")
+    kept = privacy.text.split("<b>Dit bewaren we nu over jou</b>\n")[1]
+    assert kept.startswith(f"• Eerste keer: {today()} · laatste keer: {today()}\n• Vragen: 1.")
+    assert kept.endswith(f"<b>Van deze vragen bewaren we ook de tekst</b>\n"
+                         f"{today()}: <i>{escape(unknown)}</i>")
+
+    (confirm,) = await bot.say("/forget")
+    await bot.press(confirm, "Ja, wis alles")
+    (after,) = await bot.say("/privacy")
+    assert after.text.endswith("\n\nOp dit moment bewaren we niets over jou.")
+    assert escape(unknown) not in after.text
+
+
+async def test_privacy_in_english_with_the_patients_own_markup_escaped(bot: Harness) -> None:
+    (menu,) = await bot.say("/language")
+    await bot.press(menu, "English")
+    question = "How do I bake <b>pancakes</b> & waffles?"
+    (reply,) = await bot.say(question)
+    assert reply.text.startswith("Sorry, I don't have a good answer")
+    (privacy,) = await bot.say("/privacy")
+    assert privacy.message["text"]  # Telegram parsed it: the patient's tags broke nothing
+    assert "<b>What we keep about you right now</b>\n• Language: English\n" in privacy.text
+    assert (f"<b>Of these questions we also keep the text</b>\n"
+            f"{today('en')}: <i>{escape(question)}</i>") in privacy.text
+
+
+async def test_a_long_history_is_listed_newest_first_in_a_few_messages(
+        bot: Harness, bot_settings: Config, loaded: Loaded) -> None:
+    start = dt.datetime.now(dt.UTC) - dt.timedelta(days=2)
+    rated = sorted(loaded.kb.entries)[:12]
+    async with database(bot_settings) as storage:
+        for number in range(14):
+            await storage.record_question(bot.chat_id, f"vraag {number:02} " + "bla " * 300,
+                                          Decision("fallback", "nl", 0.1),
+                                          now=start + dt.timedelta(minutes=number))
+        for number, entry_id in enumerate(rated):
+            await storage.record_feedback(bot.chat_id, entry_id, True,
+                                          now=start + dt.timedelta(hours=number))
+    parts = await bot.say("/privacy", replies=2)
+    assert all(len(part.text) <= 4096 and part.message["text"] for part in parts)
+    listed = "\n".join(part.text for part in parts)
+    assert "• Vragen: 14." in listed
+    questions = re.findall(r"<i>vraag (\d\d) [bla ]{250,}…</i>", listed)
+    assert questions == [f"{n:02}" for n in range(13, 3, -1)]  # the latest ten, cut short
+    titles = [loaded.kb.entries[entry_id].nl.title for entry_id in rated]
+    assert re.findall(r": 👍 (.+)", listed) == titles[:1:-1]
+    assert listed.count("… en nog 4 eerdere.") == 1 and listed.count("… en nog 2 eerdere.") == 1
 
 
 # Group chats -------------------------------------------------------------------------------

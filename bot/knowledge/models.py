@@ -182,7 +182,9 @@ REQUIRED_MESSAGES: frozenset[str] = frozenset(
         # the Telegram front end (bot/telegram)
         "start-intro", "start-unknown-link", "clinic-phone", "clinic-website", "help",
         "unknown-command", "language-choose", "language-name", "language-set", "privacy",
-        "privacy-kept", "privacy-nothing", "forget-confirm", "button-forget-yes",
+        "privacy-kept", "privacy-nothing", "privacy-language", "privacy-clinic", "privacy-seen",
+        "privacy-questions", "privacy-texts", "privacy-ratings", "privacy-comment",
+        "privacy-older", "privacy-date", "forget-confirm", "button-forget-yes",
         "button-forget-no", "forget-done", "forget-nothing", "forget-cancelled",
         "storage-failed", "about", "media-unsupported", "rate-limited", "error",
         "button-stale", "feedback-ask", "button-skip", "comment-thanks", "comment-skipped",

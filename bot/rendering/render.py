@@ -38,11 +38,17 @@ class Renderer:
             return self.answer(self.kb.entries[decision.entry_id], lang)
         if decision.empty:
             return Reply(self.kb.message("empty-question", lang), self._topic_rows(lang))
-        if decision.kind == "suggest" and previous_kind != "suggest":
+        if self.offers_suggestions(decision, previous_kind):
             rows = [(self._entry_button(c.entry_id, lang),) for c in decision.candidates]
             rows.append((Button(self.kb.message("button-none", lang), Action("none").encode()),))
             return Reply(self.kb.message("suggest-intro", lang), tuple(rows))
         return self.fallback(lang)
+
+    @staticmethod
+    def offers_suggestions(decision: Decision, previous_kind: str | None = None) -> bool:
+        """Whether the reply to `decision` is a "did you mean", with its "none of these"."""
+        return (decision.kind == "suggest" and not decision.empty
+                and previous_kind != "suggest")
 
     def fallback(self, lang: str) -> Reply:
         """An honest "I don't know", with the topics to find the way from there."""

@@ -22,6 +22,10 @@ log the outage once (and again only after it recovered and failed anew) and retu
         event answered with `entry_id`. On 👎 pass the question text if you have it (e.g.
         `query.message.reply_to_message.text` when answers are sent as replies): it is then
         kept with that event. Pressing again replaces the earlier rating.
+    record_rejection(telegram_id, question) -> bool
+        "none of these" under the suggestions for `question`: that suggest event (the
+        user's latest) becomes a fallback, so it is told apart from a suggestion resolved by
+        a pick. False (nothing changed) if the latest event is not that suggestion.
     record_comment(telegram_id, entry_id, comment) -> bool
         the one-line "what was missing?" after 👎; False (not kept) without a 👎 before it.
     purge_expired(now=None) -> int | None

@@ -175,6 +175,27 @@ class Storage:
 
         return await self._write("saving feedback", work) or False
 
+    async def record_rejection(self, telegram_id: int, question: str) -> bool:
+        """The user pressed "none of these" under the suggestions for `question`: that
+        suggest event, if it is the user's latest, becomes a fallback. For the patient and for
+        editors it is a question the bot could not answer, and so it is told apart from a
+        suggestion resolved by picking one. False if there was no such event."""
+        key = self._key(telegram_id)
+        text = question_to_keep("suggest", question)
+
+        async def work(conn: AsyncConnection) -> bool:
+            latest = (await conn.execute(
+                select(events.c.id, events.c.kind, events.c.question)
+                .where(events.c.user_key == key)
+                .order_by(events.c.at.desc(), events.c.id.desc()).limit(1))).first()
+            if latest is None or latest.kind != "suggest" or latest.question != text:
+                return False
+            await conn.execute(update(events).where(events.c.id == latest.id)
+                               .values(kind="fallback"))
+            return True
+
+        return await self._write("saving a rejected suggestion", work) or False
+
     async def record_comment(self, telegram_id: int, entry_id: str, comment: str) -> bool:
         """The one-line "what was missing?" after 👎 on `entry_id`; False if there was no 👎
         (the comment is then not kept). Newlines are folded and long texts cut."""

@@ -21,7 +21,7 @@ from bot import __version__
 from bot.config import Clinic, Config
 from bot.knowledge import LANGS, KnowledgeError
 from bot.matching import Decision
-from bot.rendering import Action, Button, Reply, parse
+from bot.rendering import Action, Button, Reply, kept_data, parse
 from bot.runtime import Loaded
 from bot.storage import Stats, Storage, StorageError
 from bot.telegram.recorder import Recorder
@@ -127,13 +127,13 @@ class Conversation:
         if action.kind == "keep":
             return Outcome(Reply(kb.message("forget-cancelled", lang)))
         if action.kind == "none":
-            await self.states.put(person.id, replace(state, last_kind="fallback"))
-            return Outcome(self.library.loaded.renderer.fallback(lang))
+            return Outcome(await self._reject_suggestions(person, state, lang))
         reply = self.library.loaded.renderer.navigate(action, lang)
         if reply is None:
             return stale
         if action.kind == "answer":
-            await self.states.put(person.id, replace(state, last_kind="answer", answered=None))
+            await self.states.put(person.id, replace(state, last_kind="answer", answered=None,
+                                                     suggested=None))
         return Outcome(reply)
 
     # Commands ----------------------------------------------------------------------------
@@ -159,7 +159,8 @@ class Conversation:
         return Reply(kb.message("language-choose", await self.language(person)), (buttons,))
 
     async def privacy(self, person: Person) -> Reply:
-        """The privacy notice, plus what is stored about this person right now."""
+        """The privacy notice, plus what is stored about this person right now, item by item:
+        seeing their own questions tells a patient more than any explanation."""
         lang = await self.language(person)
         kb = self.library.loaded.kb
         text = kb.message("privacy", lang, days=str(self.config.storage.retention_days))
@@ -169,9 +170,12 @@ class Conversation:
                 data = await self.storage.describe(person.id)
             except StorageError:
                 return Reply(text)
-            kept = (kb.message("privacy-kept", lang, questions=str(len(data.events)),
-                               ratings=str(len(data.feedback)))
-                    if data is not None else kb.message("privacy-nothing", lang))
+            if data is None:
+                kept = kb.message("privacy-nothing", lang)
+            else:
+                slug = data.profile.clinic
+                clinic = self.config.clinic(slug) if slug else None
+                kept = kept_data(data, kb, lang, clinic.name if clinic else slug)
             text += "\n\n" + kept
         return Reply(text)
 
@@ -272,11 +276,13 @@ class Conversation:
 
     async def _answer(self, person: Person, state: UserState, text: str,
                       decision: Decision) -> Reply:
-        reply = self.library.loaded.renderer.decision(decision, state.last_kind)
+        renderer = self.library.loaded.renderer
+        reply = renderer.decision(decision, state.last_kind)
         answered = (decision.entry_id, text) if decision.entry_id else None
+        suggested = text if renderer.offers_suggestions(decision, state.last_kind) else None
         await self.states.put(person.id, replace(
             state, reply_lang=decision.lang, last_kind=decision.kind, answered=answered,
-            comment_for=None))
+            suggested=suggested, comment_for=None))
         self._record(person, lambda storage: storage.record_question(person.id, text, decision))
         return reply
 
@@ -297,6 +303,15 @@ class Conversation:
                                          comment_until=time.monotonic() + COMMENT_WINDOW))
         skip = Button(kb.message("button-skip", lang), Action("skip").encode())
         return Outcome(Reply(f"{thanks}\n\n{kb.message('feedback-ask', lang)}", ((skip,),)))
+
+    async def _reject_suggestions(self, person: Person, state: UserState, lang: str) -> Reply:
+        """The reply to "none of these": the fallback. If these suggestions are still the
+        latest, their question is recorded as one the bot could not answer."""
+        await self.states.put(person.id, replace(state, last_kind="fallback", suggested=None))
+        question = state.suggested
+        if question is not None:
+            self._record(person, lambda storage: storage.record_rejection(person.id, question))
+        return self.library.loaded.renderer.fallback(lang)
 
     async def _forget(self, person: Person, lang: str) -> Reply:
         kb = self.library.loaded.kb

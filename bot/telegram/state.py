@@ -25,6 +25,7 @@ class UserState:
     reply_lang: str | None = None  # the language of the last reply, for button presses
     last_kind: str | None = None  # the last decision's kind: no second "did you mean"
     answered: tuple[str, str] | None = None  # (entry id, question) of the last answer
+    suggested: str | None = None  # the question whose "did you mean" awaits a choice
     comment_for: str | None = None  # entry id whose 👎 awaits a "what was missing?"
     comment_until: float = 0.0  # monotonic deadline for that comment
 
