@@ -120,6 +120,24 @@ def test_duplicate_id(knowledge_copy: Path) -> None:
                and "must be the same as the file name" in p for p in found), found
 
 
+def test_an_entry_file_ending_in_yml_is_reported_not_ignored(knowledge_copy: Path) -> None:
+    (knowledge_copy / "entries/new-entry.yml").write_text("id: new-entry\n", encoding="utf-8")
+    assert "knowledge/entries/new-entry.yml:1: entry files end in .yaml: rename it to " \
+        "new-entry.yaml" in problems_of(knowledge_copy)
+
+
+def test_duplicate_source_id(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "sources.yaml"
+    text = path.read_text(encoding="utf-8")
+    first = text.index("\n- id:") + 1
+    second = text.index("\n- id:", first) + 1
+    path.write_text(text + text[first:second], encoding="utf-8")
+    line = text.count("\n") + 1
+    found = problems_of(knowledge_copy)
+    assert any(p.startswith(f"knowledge/sources.yaml:{line}:") and "used twice" in p
+               for p in found), found
+
+
 def test_bad_html_is_reported(knowledge_copy: Path) -> None:
     path = knowledge_copy / "entries/worn-out-joint.yaml"
     line = line_of(path, r"^  title:")

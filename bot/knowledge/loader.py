@@ -134,6 +134,9 @@ def load_knowledge(root: Path) -> KnowledgeBase:
     entry_files = sorted((root / "entries").glob("*.yaml"))
     if not entry_files:
         reader.problem(root / "entries", 1, "there are no entries (*.yaml) in this folder")
+    # An editor who saves "new-entry.yml" would otherwise wonder why the bot never uses it.
+    for stray in sorted((root / "entries").glob("*.yml")):
+        reader.problem(stray, 1, f"entry files end in .yaml: rename it to {stray.stem}.yaml")
     for path in entry_files:
         located = reader.read(path)
         if located is None:
