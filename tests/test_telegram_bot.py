@@ -322,8 +322,11 @@ async def test_html_in_the_question_is_harmless(bot: Harness) -> None:
     assert "&lt;b&gt;&amp;" in listing.text
 
 
-async def test_emoji_only_and_whitespace_get_the_empty_question_reply(bot: Harness) -> None:
-    (reply,) = await bot.say("👍🙂")
+# Telegram trims plain spaces itself, but passes on invisible ones and punctuation.
+@pytest.mark.parametrize("text", ["👍🙂", "\u200b\u200b", "\u3000", "?!...", "🦵 ❓"])
+async def test_emoji_only_and_whitespace_get_the_empty_question_reply(bot: Harness,
+                                                                      text: str) -> None:
+    (reply,) = await bot.say(text)
     assert reply.text.startswith("Ik heb geen vraag gezien.")
 
 
