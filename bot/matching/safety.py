@@ -6,14 +6,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from bot.knowledge.models import LANGS, Safety, SafetyRule
 from bot.matching.normalize import normalize
 
 EXACT_UP_TO = 4  # words this short must match exactly: "val" is not "valt", "hart" not "hartelijk"
 INSIDE_FROM = 6  # words this long also match inside a compound: "operatie" in "knieoperatie"
-TYPO_FROM = 5  # words this long also match with one typo: "koors", "gezwolen"
+TYPO_FROM = 5  # words this long also match with one typo: "koors", "gezwolen", "koorst"
 MAX_GAP = 1  # words of a term may be one word apart: "zie het [echt] niet meer zitten"
 HIT_CACHE_SIZE = 50_000
 
@@ -28,7 +28,9 @@ def word_matches(pattern: str, token: str) -> bool:
         return True
     if len(pattern) >= INSIDE_FROM and pattern in token:
         return True
-    return len(pattern) >= TYPO_FROM and Levenshtein.distance(token[: len(pattern)], pattern) <= 1
+    # One typo: a letter wrong, missing or extra, or two neighbours swapped ("koorst"); OSA
+    # counts a swap as one edit where Levenshtein counts two.
+    return len(pattern) >= TYPO_FROM and OSA.distance(token[: len(pattern)], pattern) <= 1
 
 
 @dataclass(frozen=True)
