@@ -273,6 +273,9 @@ def test_full_report_matches_the_stored_events(config_file: Path, tmp_path: Path
     assert "&lt;script&gt;alert(1)&lt;/script&gt; knie" in html and "<script" not in html
     assert "niets over mijn knie" in html
     assert "hoe bak ik pannenkoeken" in html
+    # The question behind the 👎 is kept for editors: which wording led to the wrong entry.
+    disliked = html.split("Questions whose answer was rated “not helpful”")[1]
+    assert disliked.split("</table>")[0].count("<td>prikken</td>") == 1
 
 
 def test_clinic_report_suppresses_small_numbers(config_file: Path, tmp_path: Path) -> None:
@@ -294,13 +297,15 @@ def test_clinic_report_suppresses_small_numbers(config_file: Path, tmp_path: Pat
     assert "zwemmen" in html and "pannenkoeken" not in html
     assert "1 group(s) asked by fewer than 5 people are not shown" in html
     assert "niets over mijn knie" not in html  # one person's comment
+    assert "rated “not helpful”" not in html  # and one person's question
 
 
 def test_csv_tables_in_a_folder_and_in_a_zip(config_file: Path, tmp_path: Path) -> None:
     folder = tmp_path / "tables"
     report(config_file, folder, "--format", "csv", "--clinic", "demo-kine")
     assert sorted(p.name for p in folder.iterdir()) == [
-        "comments.csv", "days.csv", "entries.csv", "outcomes.csv", "unanswered.csv"]
+        "comments.csv", "days.csv", "entries.csv", "not_helpful_questions.csv", "outcomes.csv",
+        "unanswered.csv"]
     entries = {r["entry_id"]: r for r in read_csv(
         (folder / "entries.csv").read_text(encoding="utf-8"))}
     assert (entries["injections"]["answered"], entries["injections"]["helpful"],

@@ -89,7 +89,8 @@ class QuestionGroup:
 
 @dataclass(frozen=True)
 class Comment:
-    """A "what was missing?" note after 👎."""
+    """A person's own words about an entry: a "what was missing?" note after 👎, or the
+    question whose answer got the 👎."""
 
     entry_id: str
     at: dt.datetime
@@ -113,6 +114,7 @@ class Report:
     groups: tuple[QuestionGroup, ...]
     hidden_groups: int  # groups not shown because too few people asked them
     comments: tuple[Comment, ...]
+    disliked: tuple[Comment, ...]  # questions whose answer was rated not helpful
     rows: ReportRows  # the rows of the period, for the CSV export of the full report
 
 
@@ -194,17 +196,27 @@ def build_report(rows: ReportRows, *, since: dt.date, until: dt.date, scope: str
         title = titles.get(near[0], near[0]) if near else None
         shown.append(QuestionGroup(group, near, title, advice_for(near, phrasing_score)))
 
-    noted = [r for r in ratings if r.comment and not r.helpful]
-    if min_users is not None:
-        # A comment is one person's words: in a clinic's report only for entries on which
-        # enough people commented.
-        commenters: dict[str, set[str]] = defaultdict(set)
-        for rating in noted:
-            commenters[rating.entry_id].add(rating.user)
-        noted = [r for r in noted if len(commenters[r.entry_id]) >= min_users]
-    comments = tuple(Comment(r.entry_id, r.at, r.comment) for r in noted if r.comment)
+    comments = _own_words(((r.user, r.entry_id, r.at, r.comment) for r in ratings
+                           if r.comment and not r.helpful), min_users)
+    # An answer's question is kept only after a 👎 (bot.storage.privacy).
+    disliked = _own_words(((e.user, e.entry_id, e.at, e.question) for e in events
+                           if e.kind == "answer" and e.entry_id and e.question), min_users)
     people = len({e.user for e in events})
     return Report(scope, clinic, since, until, min_users, total, Cell(people, people),
                   _cell(r.user for r in ratings if r.helpful),
                   _cell(r.user for r in ratings if not r.helpful), tuple(days), kinds, entries,
-                  tuple(shown), hidden, comments, ReportRows(tuple(events), tuple(ratings)))
+                  tuple(shown), hidden, comments, disliked,
+                  ReportRows(tuple(events), tuple(ratings)))
+
+
+def _own_words(written: Iterable[tuple[str, str, dt.datetime, str]],
+               min_users: int | None) -> tuple[Comment, ...]:
+    """(user, entry id, when, text) as comments. Each is one person's words, so a clinic's
+    report has them only for entries on which at least `min_users` people wrote."""
+    listed = list(written)
+    if min_users is not None:
+        writers: dict[str, set[str]] = defaultdict(set)
+        for user, entry_id, _, _ in listed:
+            writers[entry_id].add(user)
+        listed = [item for item in listed if len(writers[item[1]]) >= min_users]
+    return tuple(Comment(entry_id, at, text) for _, entry_id, at, text in listed)

@@ -9,7 +9,16 @@ from __future__ import annotations
 import datetime as dt
 from html import escape
 
-from bot.reporting.model import WITHHELD, Cell, Day, EntryRow, KindRow, QuestionGroup, Report
+from bot.reporting.model import (
+    WITHHELD,
+    Cell,
+    Comment,
+    Day,
+    EntryRow,
+    KindRow,
+    QuestionGroup,
+    Report,
+)
 
 KIND_LABELS = {
     "answer": "answered",
@@ -259,13 +268,19 @@ def _group(item: QuestionGroup, number: int) -> str:
 
 
 def _comments(report: Report) -> str:
-    if not report.comments:
+    return (_own_words("Questions whose answer was rated “not helpful”", "question",
+                       report.disliked)
+            + _own_words("“What was missing?” (after “not helpful”)", "comment",
+                         report.comments))
+
+
+def _own_words(title: str, what: str, items: tuple[Comment, ...]) -> str:
+    if not items:
         return ""
     rows = "".join(f"<tr><td>{escape(c.entry_id)}</td><td>{c.at.date().isoformat()}</td>"
-                   f"<td>{escape(c.text)}</td></tr>" for c in report.comments)
-    return ("<section><h2>“What was missing?” (after “not helpful”)</h2><table><tr>"
-            "<th>entry</th>"
-            f"<th>day</th><th>comment</th></tr>{rows}</table></section>")
+                   f"<td>{escape(c.text)}</td></tr>" for c in items)
+    return (f"<section><h2>{title}</h2><table><tr><th>entry</th><th>day</th><th>{what}</th>"
+            f"</tr>{rows}</table></section>")
 
 
 def _definitions() -> str:

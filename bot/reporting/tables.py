@@ -1,8 +1,9 @@
 """The report as CSV tables, for spreadsheets: a folder of .csv files, or one .zip of them.
 
-days.csv, outcomes.csv, entries.csv, unanswered.csv and comments.csv hold the report's
-numbers (with "<5" in a clinic's report, as in its HTML). The full report (no --clinic) adds
-the raw rows of the period, without any user key: events.csv and feedback.csv.
+days.csv, outcomes.csv, entries.csv, unanswered.csv, not_helpful_questions.csv and
+comments.csv hold the report's numbers and texts (with "<5" in a clinic's report, as in its
+HTML). The full report (no --clinic) adds the raw rows of the period, without any user key:
+events.csv and feedback.csv.
 """
 
 from __future__ import annotations
@@ -48,6 +49,9 @@ def report_tables(report: Report) -> dict[str, Table]:
         "comments.csv": [["entry_id", "date", "comment"]] + [
             [c.entry_id, c.at.date().isoformat(), user_text(c.text)]
             for c in report.comments],
+        "not_helpful_questions.csv": [["entry_id", "date", "question"]] + [
+            [c.entry_id, c.at.date().isoformat(), user_text(c.text)]
+            for c in report.disliked],
     }
     if report.clinic is None:
         tables["events.csv"] = [["at", "kind", "entry_id", "language", "clinic", "question"]] + [
