@@ -109,3 +109,17 @@ def test_entry_replies_fit_in_one_message(kb: KnowledgeBase, renderer: Renderer)
 def test_matcher_and_renderer_together(matcher: Matcher, renderer: Renderer) -> None:
     reply = renderer.decision(matcher.match("moet ik rusten tot de pijn weg is"))
     assert "Fabel" in reply.text
+
+
+@pytest.mark.parametrize(("question", "says"), [
+    ("moet ik stoppen met mijn bloedverdunners voor mijn knie", "stop of wijzig je medicatie"),
+    ("mag ik stoppen met mijn pillen", "stop of wijzig je medicatie"),
+    ("should I stop my blood thinners", "never stop or change"),
+    ("can i stop my meds", "never stop or change"),
+])
+def test_asked_about_stopping_medication_it_says_to_ask_the_doctor_first(
+        matcher: Matcher, renderer: Renderer, question: str, says: str) -> None:
+    """The bot never tells anyone to stop medication; the first screen says not to on one's
+    own, not only the "read more" behind it."""
+    reply = renderer.decision(matcher.match(question))
+    assert says in reply.text
