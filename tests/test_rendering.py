@@ -7,7 +7,7 @@ import pytest
 from bot.knowledge import LANGS, KnowledgeBase
 from bot.knowledge.telegram_html import html_problems
 from bot.matching import Candidate, Decision, Matcher
-from bot.rendering import Action, Renderer, Reply, parse
+from bot.rendering import Action, Renderer, Reply, citation, parse
 
 TELEGRAM_LIMIT = 4096
 
@@ -67,6 +67,12 @@ def test_sources_are_numbered_links(kb: KnowledgeBase, renderer: Renderer) -> No
     for number, source_id in enumerate(entry.sources, 1):
         assert f"{number}. " in text
         assert kb.sources[source_id].link.replace("&", "&amp;") in text
+
+
+def test_citations_place_pages_after_volume_or_after_the_journal(kb: KnowledgeBase) -> None:
+    assert "<i>Osteoarthritis and Cartilage 27(11):1578-1589</i>" in citation(
+        kb.sources["bannuru-2019"])
+    assert "<i>Nature Reviews Rheumatology, 59-66</i>" in citation(kb.sources["arden-2021"])
 
 
 def test_red_flag_reply_has_the_configured_numbers(renderer: Renderer) -> None:

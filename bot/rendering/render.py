@@ -119,7 +119,7 @@ class Renderer:
         return Reply(self._source_list(list(self.kb.sources.values()), lang))
 
     def source_line(self, entry: Entry, lang: str) -> str:
-        """ "Bron: OARSI-richtlijn 2019 · nagekeken 2026-11" """
+        """ "Bron: OARSI 2019 · nagekeken 2026-11" """
         labels = ", ".join(escape(self.kb.sources[s].label) for s in entry.sources)
         return self.kb.message("source-line", lang, sources=labels,
                                reviewed=entry.reviewed.strftime("%Y-%m"))
@@ -167,7 +167,8 @@ def citation(source: Source) -> str:
     if source.issue:
         where += f"({source.issue})"
     if source.pages:
-        where += f":{source.pages}"
+        # "17(1):59-66"; without a volume the colon would hang on the journal's name
+        where += f":{source.pages}" if source.volume or source.issue else f", {source.pages}"
     label = f"doi:{source.doi}" if source.doi else source.link
     link = f'<a href="{escape(source.link)}">{escape(label)}</a>'
     return (f"{escape(shown.removesuffix('.'))}{year}. {escape(source.title)}. "
