@@ -56,6 +56,9 @@ def run(args: argparse.Namespace) -> int:
     if token is None:
         print(NO_TOKEN, file=sys.stderr)
         if not sys.stdin.isatty():
+            # A service started without its token must fail visibly, not chat with /dev/null.
+            print("mythbot: not starting the chat here, as the input is not a terminal; "
+                  "to pipe questions in, use: python -m bot chat", file=sys.stderr)
             return EXIT_USAGE
         print("Starting the terminal chat now.\n", file=sys.stderr)
         converse(loaded, None, sys.stdin, sys.stdout)
