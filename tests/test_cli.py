@@ -109,6 +109,13 @@ def test_eval_prints_the_table_and_json(tmp_path: Path) -> None:
     assert report["red_flag"]["recall"] == 1.0
 
 
+def test_chat_keeps_the_conversations_language_for_words_that_do_not_tell() -> None:
+    result = mythbot("chat", stdin="should I get surgery?\n🙂\nok\n/quit\n")
+    replies = result.stdout.split("> ")[1:]
+    assert replies[1].startswith("I didn't see a question.")
+    assert replies[2].startswith("OK! If you have another question")
+
+
 def test_chat_replies_and_presses_buttons() -> None:
     result = mythbot("chat", stdin="is mijn knie versleten\n1\n/quit\n")
     assert result.returncode == 0

@@ -48,7 +48,9 @@ def test_off_topic_falls_back(matcher: Matcher, question: str) -> None:
 @pytest.mark.parametrize(
     ("question", "intent"),
     [("hallo", "greeting"), ("Dag!", "greeting"), ("dankjewel", "thanks"),
-     ("thank you", "thanks"), ("wie ben jij?", "who-are-you"), ("tot ziens", "goodbye")],
+     ("thank you", "thanks"), ("wie ben jij?", "who-are-you"), ("tot ziens", "goodbye"),
+     ("ok", "acknowledgement"), ("Oké!", "acknowledgement"), ("yes", "acknowledgement"),
+     ("ja", "acknowledgement"), ("got it", "acknowledgement"), ("ok dank je", "thanks")],
 )
 def test_smalltalk(matcher: Matcher, question: str, intent: str) -> None:
     decision = matcher.match(question)

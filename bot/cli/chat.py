@@ -16,7 +16,8 @@ PROMPT = "> "
 def register(commands: Any) -> None:
     parser = commands.add_parser("chat", help="an offline conversation in the terminal")
     parser.add_argument("--lang", choices=["nl", "en"],
-                        help="reply in this language (default: detected per question)")
+                        help="read every question as this language and reply in it "
+                        "(default: detected per question)")
     add_common(parser)
     parser.set_defaults(run=run)
 
@@ -44,7 +45,8 @@ def converse(loaded: Loaded, lang: str | None, inp: TextIO, out: TextIO) -> None
         if text.isdigit() and 1 <= int(text) <= len(buttons):
             reply = _press(loaded, buttons[int(text) - 1], shown_lang)
         else:
-            decision = loaded.matcher.match(text, lang)
+            # Words that don't tell a language ("ok", "🙂") keep the conversation's.
+            decision = loaded.matcher.match(text, lang, fallback_lang=shown_lang)
             shown_lang = decision.lang
             reply = loaded.renderer.decision(decision, previous)
             previous = decision.kind
