@@ -6,6 +6,7 @@ file named by `telegram.token_file`, so that config files can be shared without 
 
 from __future__ import annotations
 
+import difflib
 import os
 from pathlib import Path
 from typing import Any, Literal
@@ -111,18 +112,27 @@ def load_config(path: Path) -> Config:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{path}{line}: YAML syntax error") from None
+        problem = getattr(exc, "problem", None)
+        raise ConfigError(f"{path}{line}: YAML syntax error"
+                          + (f" ({problem})" if problem else "")) from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: the configuration must be a set of 'key: value' lines")
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
+        # An unknown key is most often a misspelt one, which also makes the right one
+        # "missing": name the typo first, with the key it probably meant.
+        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+        err = errors[0]
         key = ".".join(str(part) for part in err["loc"])
         if err["type"] == "missing":
             reason = "is missing"
         elif err["type"] == "extra_forbidden":
-            reason = "is not a known key (a typo?)"
+            missing = [str(e["loc"][-1]) for e in errors
+                       if e["type"] == "missing" and e["loc"][:-1] == err["loc"][:-1]]
+            meant = difflib.get_close_matches(str(err["loc"][-1]), missing, n=1)
+            reason = ("is not a known key" + (f" (did you mean '{meant[0]}'?)" if meant
+                                              else " (a typo?)"))
         else:
             reason = f"is wrong: {str(err['msg']).removeprefix('Value error, ')}"
         more = len(exc.errors()) - 1

@@ -166,6 +166,25 @@ def test_a_wrong_config_value_names_its_key_in_one_line(tmp_path: Path, wrong: s
     assert key in line and str(broken) in line
 
 
+def test_a_misspelt_config_key_is_named_with_the_key_it_meant(tmp_path: Path) -> None:
+    config = (ROOT / "config.example.yaml").read_text(encoding="utf-8")
+    broken = tmp_path / "config.yaml"
+    broken.write_text(config.replace("default_language:", "default_langauge:"), encoding="utf-8")
+    result = mythbot("check", "--config", str(broken))
+    assert result.returncode == 2
+    assert ("the key 'default_langauge' is not a known key (did you mean 'default_language'?)"
+            in result.stderr)
+
+
+def test_a_yaml_error_in_the_config_says_what_is_wrong(tmp_path: Path) -> None:
+    broken = tmp_path / "config.yaml"
+    broken.write_text("default_language: nl\nmatching: [unclosed\n", encoding="utf-8")
+    result = mythbot("check", "--config", str(broken))
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"mythbot: {broken}:") and "YAML syntax error (" in line
+
+
 def test_missing_config_key_names_the_key(tmp_path: Path) -> None:
     config = (ROOT / "config.example.yaml").read_text(encoding="utf-8")
     broken = tmp_path / "config.yaml"
