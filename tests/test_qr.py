@@ -132,6 +132,19 @@ def test_unknown_clinic_lists_the_known_ones(config_file: Path, tmp_path: Path,
     assert not out.exists()
 
 
+def test_a_poster_for_the_example_bot_comes_with_a_warning(
+        config_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(EXAMPLE_CONFIG.parent)  # where config.example.yaml is the default
+    out = tmp_path / "poster.svg"
+    assert main(["qr", "--clinic", "demo-kine", "--out", str(out),
+                 "--config", EXAMPLE_CONFIG.name]) == 0
+    assert f"the poster points to @{BOT} from config.example.yaml" in capsys.readouterr().err
+    assert main(["qr", "--clinic", "demo-kine", "--out", str(out),
+                 "--config", str(config_file)]) == 0
+    assert capsys.readouterr().err == ""  # the clinic's own configuration
+
+
 def test_unknown_format_is_refused(config_file: Path, tmp_path: Path,
                                    capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["qr", "--clinic", "demo-kine", "--out", str(tmp_path / "poster.jpg"),

@@ -338,3 +338,15 @@ def test_unknown_clinic_and_bad_date(config_file: Path, tmp_path: Path,
     assert main(["report", "--config", str(config_file), "--since", "1/3/2026",
                  "--out", out]) == 2
     assert "YYYY-MM-DD" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("form", "name", "says"), [
+    ("html", "report.pdf", "ending in .html"), ("csv", "report.csv", "a folder"),
+])
+def test_an_out_name_that_does_not_fit_the_format_is_refused(
+        config_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], form: str,
+        name: str, says: str) -> None:
+    out = tmp_path / name
+    assert main(["report", "--config", str(config_file), "--format", form,
+                 "--out", str(out)]) == 2
+    assert says in capsys.readouterr().err and not out.exists()

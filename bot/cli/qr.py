@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
 from bot.cli.context import CliError, config_from
 from bot.clinics import FORMATS, PAPER_POINTS, FontError, PosterError, write_poster
+from bot.config import EXAMPLE_CONFIG, config_path
 
 
 def register(commands: Any) -> None:
@@ -41,4 +43,9 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise CliError(f"cannot write {out} ({exc.strerror or exc.__class__.__name__})") from None
     print(f"poster for {clinic.name} written to {out} ({url})")
+    if config_path(args.config) == EXAMPLE_CONFIG:
+        # A clinic would otherwise print posters for the example's bot, which is not theirs.
+        print(f"mythbot: warning: the poster points to @{config.telegram.bot_username} from "
+              f"{EXAMPLE_CONFIG}; put your bot's username under telegram.bot_username in "
+              "config.yaml and make the poster again", file=sys.stderr)
     return 0

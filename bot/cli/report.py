@@ -48,6 +48,8 @@ def run(args: argparse.Namespace) -> int:
         write_tables,
     )
 
+    out = Path(args.out)
+    _check_out(out, args.format)  # before the slow part
     today = dt.datetime.now(dt.UTC).date()
     since = _since(args.since, today)
     config = config_from(args)  # usage errors first: the knowledge base takes a while
@@ -64,7 +66,6 @@ def run(args: argparse.Namespace) -> int:
                           clinic=args.clinic, nearest=_nearest(loaded.matcher),
                           titles=_titles(loaded), phrasing_score=config.matching.suggest_threshold,
                           weights=knowledge_weights(loaded.kb))
-    out = Path(args.out)
     try:
         if args.format == "csv":
             write_tables(report_tables(report), out)
@@ -75,6 +76,17 @@ def run(args: argparse.Namespace) -> int:
     print(f"report ({scope}, {since} to {max(today, since)}: {report.total.value} questions) "
           f"written to {out}")
     return 0
+
+
+def _check_out(out: Path, form: str) -> None:
+    """Refuse an --out that does not say what will be written there."""
+    suffix = out.suffix.lower()
+    if form == "html" and suffix not in (".html", ".htm"):
+        raise CliError(f"--out {out}: an HTML report needs a name ending in .html "
+                       "(for spreadsheets use --format csv)")
+    if form == "csv" and suffix not in ("", ".zip"):
+        raise CliError(f"--out {out}: CSV tables go into a folder (a name without an "
+                       "extension) or a .zip file")
 
 
 def _since(raw: str | None, today: dt.date) -> dt.date:
