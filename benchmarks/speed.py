@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import random
 import resource
@@ -30,7 +31,8 @@ class SpeedRow:
     name: str
     entries: int
     build_s: float
-    peak_mib: float  # growth of the process's peak resident memory while building
+    index_mib: float  # resident memory the built index keeps (after a garbage collection)
+    peak_mib: float  # the process's peak resident memory, knowledge base and build included
     p50_ms: float
     p99_ms: float
     baseline_p50_ms: float
@@ -100,30 +102,31 @@ def _measure(size: int | None, questions: Sequence[str]) -> SpeedRow:
     config = load_config(ROOT / "config.example.yaml")
     if size is not None:
         kb = synthetic(kb, size)
+    gc.collect()
     before = _resident_kib()
     start = time.perf_counter()
     matcher = Matcher(kb, thresholds(config))
     build = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before  # KiB on Linux
+    gc.collect()
+    kept = _resident_kib() - before
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     p50, p99 = _latencies(matcher.match, questions)
     # The baseline scans every example question: at 10 000 entries a sample is enough.
     sample = questions if len(kb.entries) <= 1000 else questions[:40]
     b50, b99 = _latencies(wratio(kb), sample)
     name = "real" if size is None else f"synthetic {size}"
-    return SpeedRow(name, len(kb.entries), build, peak / 1024, p50, p99, b50, b99)
+    return SpeedRow(name, len(kb.entries), build, kept / 1024, peak / 1024, p50, p99, b50, b99)
 
 
-def startup_seconds() -> float:
-    """Wall time of a fresh process that loads the config and knowledge base and builds the
-    matcher: what a restart costs before the first answer."""
-    code = ("from bot.cli import main; import sys; "
-            "sys.exit(main(['ask', '--json', 'is mijn knie versleten']))")
-    best = float("inf")
-    for _ in range(REPEATS):
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
-        best = min(best, time.perf_counter() - start)
-    return best
+def growth_factor(rows: Sequence[SpeedRow]) -> float | None:
+    """Index memory per entry at the largest knowledge base over that at the next smaller
+    synthetic one: about 1 when memory grows linearly, about 10 at 10× entries if
+    quadratically. None with fewer than two synthetic sizes."""
+    synthetic = sorted((r for r in rows if r.name.startswith("synthetic")), key=lambda r: r.entries)
+    if len(synthetic) < 2:
+        return None
+    small, large = synthetic[-2], synthetic[-1]
+    return (large.index_mib / large.entries) / max(small.index_mib / small.entries, 1e-9)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,64 @@
+"""The benchmarks judge their own targets, and their moving parts still run (tiny sizes here;
+the figures themselves come from `make bench`, not from CI)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from benchmarks.__main__ import target_table, verdicts
+from benchmarks.quality import Row
+from benchmarks.speed import SpeedRow, growth_factor
+from benchmarks.throughput import throughput
+
+pytestmark = pytest.mark.slow
+
+
+def row(system: str, top1: float, abstention: float = 0.95) -> Row:
+    return Row(system, 0.5, {"en": top1, "nl": top1}, {"en": top1, "nl": top1}, abstention, None)
+
+
+def speed(name: str, entries: int, index_mib: float, p99_ms: float = 2.0) -> SpeedRow:
+    return SpeedRow(name, entries, 0.1, index_mib, index_mib + 50, 1.0, p99_ms, 9.0, 9.0)
+
+
+QUALITY = {"eval_dev.tsv": [row("ours", 0.95), row("baseline", 0.80)],
+           "eval_holdout.tsv": [row("ours", 0.95), row("baseline", 0.80)]}
+SPEED = [speed("real", 21, 2.0), speed("synthetic 1000", 1000, 24.0),
+         speed("synthetic 10000", 10_000, 220.0)]
+FLOW = {"answered_per_s": 350.0, "lost": 0, "duplicated": 0}
+
+
+def test_every_target_met_is_said_so() -> None:
+    results = verdicts(QUALITY, SPEED, {"run": 0.8, "ask": 0.4}, FLOW)
+    assert all(v.met for v in results), results
+    assert "NO" not in target_table(results)
+
+
+@pytest.mark.parametrize(("change", "missed"), [
+    ({"quality": {**QUALITY, "eval_dev.tsv": [row("ours", 0.90), row("b", 0.85)]}},
+     "top-1 error vs best baseline"),
+    ({"speed": [*SPEED[:2], speed("synthetic 10000", 10_000, 2400.0)]}, "memory growth"),
+    ({"speed": [*SPEED[:2], speed("synthetic 10000", 10_000, 220.0, p99_ms=30.0)]},
+     "p99 10 000"),
+    ({"startup": {"run": 1.2, "ask": 0.4}}, "start-up"),
+    ({"flow": {**FLOW, "duplicated": 1}}, "lost / duplicated"),
+])
+def test_a_missed_target_is_named(change: dict[str, Any], missed: str) -> None:
+    args: dict[str, Any] = {"quality": QUALITY, "speed": SPEED,
+                            "startup": {"run": 0.8, "ask": 0.4}, "flow": FLOW} | change
+    results = verdicts(**args)
+    assert [v.name for v in results if v.met is False] == [missed]
+
+
+def test_memory_growth_compares_the_two_largest_synthetic_sizes() -> None:
+    assert growth_factor(SPEED) == pytest.approx((220 / 10_000) / (24 / 1000))
+    assert growth_factor(SPEED[:2]) is None  # one synthetic size: not measured
+
+
+def test_the_throughput_run_answers_every_question_once() -> None:
+    result = throughput(messages=40, users=8)
+    assert (result["lost"], result["duplicated"], result["recorded"]) == (0, 0, 40)
+    assert (result["limited_lost"], result["limited_duplicated"]) == (0, 0)
+    assert result["answered_per_s"] > 0
