@@ -15,10 +15,12 @@ from bot.matching.index import char_grams
 Ranker = Callable[[str], list[tuple[str, float]]]
 
 
-def _phrases(kb: KnowledgeBase) -> list[tuple[str, str]]:
+def _phrases(kb: KnowledgeBase, *, questions_only: bool = False) -> list[tuple[str, str]]:
     """(entry id, normalised phrasing) for every example question, claim and title."""
     return [(entry.id, normalize(p)) for entry in kb.entries.values() for lang in LANGS
-            for p in (*entry.text(lang).questions, entry.text(lang).claim, entry.text(lang).title)]
+            for p in (*entry.text(lang).questions,
+                      *(() if questions_only else (entry.text(lang).claim,
+                                                   entry.text(lang).title)))]
 
 
 def _best_per_entry(pairs: list[tuple[str, float]]) -> list[tuple[str, float]]:
@@ -29,8 +31,9 @@ def _best_per_entry(pairs: list[tuple[str, float]]) -> list[tuple[str, float]]:
 
 
 def wratio(kb: KnowledgeBase) -> Ranker:
-    """(a) rapidfuzz WRatio against every example question, best question per entry."""
-    phrases = _phrases(kb)
+    """(a) rapidfuzz WRatio against every example question, as the issue puts it; the first
+    result is `process.extractOne`'s, the next entries give top-3."""
+    phrases = _phrases(kb, questions_only=True)
     choices = [p for _, p in phrases]
 
     def rank(question: str) -> list[tuple[str, float]]:
