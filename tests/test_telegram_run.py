@@ -90,7 +90,8 @@ def test_a_wrong_config_key_is_named(tmp_path: Path,
                                      capsys: pytest.CaptureFixture[str]) -> None:
     config = write_config(tmp_path, rate_limit={"messages": 20, "per_second": 60})
     assert main(["run", "--config", str(config)]) == 2
-    assert "the key 'rate_limit.per_seconds' is missing" in capsys.readouterr().err
+    assert ("the key 'rate_limit.per_second' is not a known key (did you mean 'per_seconds'?)"
+            in capsys.readouterr().err)
 
 
 @pytest.mark.usefixtures("no_token")
