@@ -149,6 +149,15 @@ def test_usage_errors_are_one_line_that_points_to_help(args: tuple[str, ...]) ->
     assert line.startswith("mythbot") and "--help" in line
 
 
+def example_config_with(tmp_path: Path, old: str, new: str) -> Path:
+    """The example configuration with `old` (which it must contain) replaced by `new`."""
+    config = (ROOT / "config.example.yaml").read_text(encoding="utf-8")
+    assert old in config
+    path = tmp_path / "config.yaml"
+    path.write_text(config.replace(old, new), encoding="utf-8")
+    return path
+
+
 @pytest.mark.parametrize(("wrong", "right", "key"), [
     ("default_language: fr\n", "default_language: nl\n", "default_language"),
     ("  messages: lots\n", "  messages: 20\n", "rate_limit.messages"),
@@ -156,10 +165,7 @@ def test_usage_errors_are_one_line_that_points_to_help(args: tuple[str, ...]) ->
 ])
 def test_a_wrong_config_value_names_its_key_in_one_line(tmp_path: Path, wrong: str, right: str,
                                                         key: str) -> None:
-    config = (ROOT / "config.example.yaml").read_text(encoding="utf-8")
-    assert right in config
-    broken = tmp_path / "config.yaml"
-    broken.write_text(config.replace(right, wrong), encoding="utf-8")
+    broken = example_config_with(tmp_path, right, wrong)
     result = mythbot("ask", "--config", str(broken), "hallo")
     assert result.returncode == 2
     (line,) = result.stderr.strip().splitlines()
@@ -167,9 +173,7 @@ def test_a_wrong_config_value_names_its_key_in_one_line(tmp_path: Path, wrong: s
 
 
 def test_a_misspelt_config_key_is_named_with_the_key_it_meant(tmp_path: Path) -> None:
-    config = (ROOT / "config.example.yaml").read_text(encoding="utf-8")
-    broken = tmp_path / "config.yaml"
-    broken.write_text(config.replace("default_language:", "default_langauge:"), encoding="utf-8")
+    broken = example_config_with(tmp_path, "default_language:", "default_langauge:")
     result = mythbot("check", "--config", str(broken))
     assert result.returncode == 2
     assert ("the key 'default_langauge' is not a known key (did you mean 'default_language'?)"
@@ -186,9 +190,7 @@ def test_a_yaml_error_in_the_config_says_what_is_wrong(tmp_path: Path) -> None:
 
 
 def test_missing_config_key_names_the_key(tmp_path: Path) -> None:
-    config = (ROOT / "config.example.yaml").read_text(encoding="utf-8")
-    broken = tmp_path / "config.yaml"
-    broken.write_text(config.replace("default_language: nl\n", ""), encoding="utf-8")
+    broken = example_config_with(tmp_path, "default_language: nl\n", "")
     result = mythbot("check", "--config", str(broken))
     assert result.returncode == 2
     assert "default_language" in result.stderr and "missing" in result.stderr

@@ -23,7 +23,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import DateTime, bindparam, inspect, text
+from sqlalchemy import DateTime, TextClause, bindparam, inspect, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -309,13 +309,25 @@ async def test_migrate_from_empty_matches_schema(engine: AsyncEngine) -> None:
     assert migrated == declared
 
 
+def sql(statement: str) -> TextClause:
+    """A statement of rows as an older program wrote them; `:t` is a moment."""
+    return text(statement).bindparams(bindparam("t", type_=DateTime(timezone=True)))
+
+
+async def upgraded(engine: AsyncEngine) -> Storage:
+    """The storage on `engine`, started: its schema brought up to the current version."""
+    storage = Storage(engine, SECRET, retention_days=90, clinics=["demo-kine"])
+    assert await storage.start()
+    async with engine.connect() as conn:
+        version = (await conn.execute(text("SELECT version FROM schema_version"))).scalar_one()
+    assert version == SCHEMA_VERSION == 3
+    return storage
+
+
 async def test_migrate_from_v1_keeps_data(engine: AsyncEngine) -> None:
     assert await migrate(engine, target=1) == 1
     alice = user_key(SECRET, ALICE)
     at = dt.datetime(2026, 1, 5, 9, 30, tzinfo=dt.UTC)
-
-    def sql(statement: str) -> object:
-        return text(statement).bindparams(bindparam("t", type_=DateTime(timezone=True)))
 
     # Rows as the v1 program wrote them: no clinic anywhere.
     async with engine.begin() as conn:
@@ -334,11 +346,7 @@ async def test_migrate_from_v1_keeps_data(engine: AsyncEngine) -> None:
             "SELECT id, :k, 'injections', :no, 'te kort', :t FROM events WHERE entry_id IS NOT "
             "NULL"), {"k": alice, "t": at, "no": False})
 
-    storage = Storage(engine, SECRET, retention_days=90, clinics=["demo-kine"])
-    assert await storage.start()
-    async with engine.connect() as conn:
-        version = (await conn.execute(text("SELECT version FROM schema_version"))).scalar_one()
-    assert version == SCHEMA_VERSION == 3
+    storage = await upgraded(engine)
 
     data = await storage.describe(ALICE)
     assert data is not None
@@ -360,9 +368,6 @@ async def test_migrate_from_v2_keeps_data(engine: AsyncEngine) -> None:
     alice = user_key(SECRET, ALICE)
     at = dt.datetime(2026, 2, 10, 16, 45, tzinfo=dt.UTC)
 
-    def sql(statement: str) -> object:
-        return text(statement).bindparams(bindparam("t", type_=DateTime(timezone=True)))
-
     # Rows as the v2 program wrote them: clinics, but no table of handled updates.
     async with engine.begin() as conn:
         await conn.execute(sql(
@@ -381,11 +386,7 @@ async def test_migrate_from_v2_keeps_data(engine: AsyncEngine) -> None:
             "SELECT id, :k, 'injections', :yes, NULL, :t FROM events WHERE entry_id IS NOT "
             "NULL"), {"k": alice, "t": at, "yes": True})
 
-    storage = Storage(engine, SECRET, retention_days=90, clinics=["demo-kine"])
-    assert await storage.start()
-    async with engine.connect() as conn:
-        version = (await conn.execute(text("SELECT version FROM schema_version"))).scalar_one()
-    assert version == SCHEMA_VERSION == 3
+    storage = await upgraded(engine)
 
     data = await storage.describe(ALICE)
     assert data is not None
