@@ -27,7 +27,7 @@ from bot.matching import KINDS, Matcher, normalize
 from bot.matching.decision import MAX_CANDIDATES
 from tests.conftest import KNOWLEDGE
 
-pytestmark = pytest.mark.timeout(30)
+pytestmark = [pytest.mark.timeout(30), pytest.mark.fault]
 
 T = TypeVar("T")
 

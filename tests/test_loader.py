@@ -126,6 +126,15 @@ def test_an_entry_file_ending_in_yml_is_reported_not_ignored(knowledge_copy: Pat
         "new-entry.yaml" in problems_of(knowledge_copy)
 
 
+def test_a_missing_sources_file_is_one_problem_not_one_per_citation(
+        knowledge_copy: Path) -> None:
+    (knowledge_copy / "sources.yaml").unlink()
+    (knowledge_copy / "topics.yaml").write_text("nothing: here\n", encoding="utf-8")
+    assert problems_of(knowledge_copy) == [
+        "knowledge/sources.yaml:1: this file is missing",
+        "knowledge/topics.yaml:1: the file needs a list called 'topics:'"]
+
+
 def test_duplicate_source_id(knowledge_copy: Path) -> None:
     path = knowledge_copy / "sources.yaml"
     text = path.read_text(encoding="utf-8")

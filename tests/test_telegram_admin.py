@@ -87,3 +87,38 @@ async def test_reload_keeps_the_old_knowledge_on_errors_and_says_where(
     assert done == "Knowledge base reloaded: 21 subjects, 21 sources."
     (answer,) = await bot.say("Is artrose slijtage?")
     assert answer.text.startswith("⚖️ Genuanceerd")
+
+
+async def test_reload_lists_the_first_problems_and_counts_the_rest(
+        bot: Harness, knowledge_copy: Path) -> None:
+    for entry in sorted((knowledge_copy / "entries").glob("*.yaml")):
+        text = entry.read_text(encoding="utf-8")
+        entry.write_text(text.replace("\nverdict: ", "\nverdict: maybe-", 1), encoding="utf-8")
+    (refused,) = await as_admin(bot, "/reload")
+    lines = refused.splitlines()
+    assert lines[0].startswith("The new knowledge base has 21 problem(s)")
+    assert len(lines) == 1 + 15 + 1
+    assert lines[-1] == "… and 6 more: <code>python -m bot check</code> lists them all."
+
+
+@pytest.mark.fault
+@pytest.mark.parametrize(("breakage", "says"), [
+    ("yaml", "YAML syntax error"), ("gone", "this file is missing"), ("binary", "")])
+async def test_reload_survives_a_file_broken_on_disk(bot: Harness, knowledge_copy: Path,
+                                                     breakage: str, says: str) -> None:
+    """Half-saved, deleted or garbled files: the bot keeps serving and names the file."""
+    if breakage == "yaml":
+        (knowledge_copy / ENTRY).write_text("id: worn-out-joint\nnl: [unclosed\n",
+                                            encoding="utf-8")
+        broken = f"knowledge/{ENTRY}"
+    elif breakage == "gone":
+        (knowledge_copy / "sources.yaml").unlink()
+        broken = "knowledge/sources.yaml"
+    else:
+        (knowledge_copy / ENTRY).write_bytes(b"\xff\xfe\x00garbage\x80")
+        broken = f"knowledge/{ENTRY}"
+    (refused,) = await as_admin(bot, "/reload")  # one message, however many problems
+    assert refused.startswith("The new knowledge base has")
+    assert f"<code>{broken}:" in refused and says in refused
+    (answer,) = await bot.say("Is artrose slijtage?")
+    assert answer.text.startswith("❌ Fabel")

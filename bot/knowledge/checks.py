@@ -33,8 +33,8 @@ SAFETY_FIELDS = frozenset({"numbers", "crisis_numbers", "emergency"})
 def cross_check(
     root: Path,
     entries: list[tuple[Entry, Path, Located]],
-    sources: list[tuple[Source, int]],
-    topics: list[tuple[Topic, int]],
+    sources: list[tuple[Source, int]] | None,  # None: sources.yaml itself is unusable
+    topics: list[tuple[Topic, int]] | None,  # None: topics.yaml itself is unusable
     singles: dict[str, Located | None],
     messages: dict[str, LangText] | None,
     entry_files: list[Path],
@@ -44,13 +44,15 @@ def cross_check(
     def add(path: Path, line: int, message: str) -> None:
         problems.append(Problem(display_path(path, root), line, message))
 
-    problems += _duplicate_ids(root / "sources.yaml", root, sources, "source")
-    problems += _duplicate_ids(root / "topics.yaml", root, topics, "topic")
-    for topic, line in topics:
+    problems += _duplicate_ids(root / "sources.yaml", root, sources or [], "source")
+    problems += _duplicate_ids(root / "topics.yaml", root, topics or [], "topic")
+    for topic, line in topics or []:
         if len(topic.id) > MAX_ID_CHARS:
             add(root / "topics.yaml", line, _id_too_long("topic", topic.id))
-    source_ids = {s.id for s, _ in sources}
-    topic_ids = {t.id for t, _ in topics}
+    # When the file itself is missing or broken, that one problem is reported; an "unknown"
+    # for every reference to it would bury it.
+    source_ids = None if sources is None else {s.id for s, _ in sources}
+    topic_ids = None if topics is None else {t.id for t, _ in topics}
     # Every entry file counts as an entry, even a broken one: one typo should give one error,
     # not one more in every entry that relates to it.
     entry_ids = {e.id for e, _, _ in entries} | {path.stem for path in entry_files}
@@ -71,11 +73,11 @@ def cross_check(
             add(path, located.line(("related",)),
                 f"'related' lists {_count(len(entry.related), 'entry', 'entries')}; list "
                 f"{RELATED[0]} to {RELATED[1]} that a patient would ask about next")
-        if entry.topic not in topic_ids:
+        if topic_ids is not None and entry.topic not in topic_ids:
             add(path, located.line(("topic",)),
                 f"the topic '{entry.topic}' is not in topics.yaml (known: {sorted(topic_ids)})")
         for i, source in enumerate(entry.sources):
-            if source not in source_ids:
+            if source_ids is not None and source not in source_ids:
                 add(path, located.line(("sources", i)),
                     f"the source '{source}' is not in sources.yaml")
         for i, related in enumerate(entry.related):

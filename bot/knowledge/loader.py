@@ -65,15 +65,16 @@ class _Reader:
                 self.problem(path, located.line(loc), _explain(err, loc, model))
             return None
 
-    def listed(self, model: type[M], path: Path, key: str) -> list[tuple[M, int]]:
-        """Read a file holding `key: [items]`; each valid item with its line."""
+    def listed(self, model: type[M], path: Path, key: str) -> list[tuple[M, int]] | None:
+        """Read a file holding `key: [items]`; each valid item with its line. None when the
+        file as a whole cannot be used (its problem is noted)."""
         located = self.read(path)
         if located is None:
-            return []
+            return None
         items = located.data.get(key)
         if not isinstance(items, list):
             self.problem(path, 1, f"the file needs a list called '{key}:'")
-            return []
+            return None
         result = []
         for i, item in enumerate(items):
             parsed = self.model(model, item, located, path, (key, i))
@@ -170,6 +171,7 @@ def load_knowledge(root: Path) -> KnowledgeBase:
     if reader.problems or None in (synonyms, safety, smalltalk, messages):
         raise KnowledgeError(reader.problems)
     assert synonyms and safety and smalltalk and messages is not None
+    assert sources is not None and topics is not None
     return KnowledgeBase(
         entries={entry.id: entry for entry, _, _ in entries},
         sources={source.id: source for source, _ in sources},

@@ -28,6 +28,8 @@ from bot.telegram.recorder import Recorder
 from bot.telegram.state import COMMENT_WINDOW, StateStore, UserState
 
 log = logging.getLogger(__name__)
+
+RELOAD_PROBLEMS_SHOWN = 15  # in a chat; `python -m bot check` lists them all
 T = TypeVar("T")
 
 PROFILE_WAIT = 1.0  # seconds a first message may wait for the stored language
@@ -237,7 +239,11 @@ class Conversation:
         except KnowledgeError as exc:
             log.warning("reload refused: %d problem(s) in the knowledge base", len(exc.problems))
             lines = [old.message("reload-failed", lang, count=str(len(exc.problems)))]
-            lines += [f"<code>{escape(str(problem))}</code>" for problem in exc.problems]
+            lines += [f"<code>{escape(str(problem))}</code>"
+                      for problem in exc.problems[:RELOAD_PROBLEMS_SHOWN]]
+            if len(exc.problems) > RELOAD_PROBLEMS_SHOWN:
+                lines.append(old.message("reload-more", lang,
+                                         count=str(len(exc.problems) - RELOAD_PROBLEMS_SHOWN)))
             return Reply("\n".join(lines))
         log.info("knowledge base reloaded: %d entries", len(kb.entries))
         return Reply(kb.message("reload-done", lang, entries=str(len(kb.entries)),
