@@ -144,6 +144,13 @@ AUDITED = {
         "all of a sudden my leg is weak",
         "my hand suddenly went numb",
     ],
+    "hot-red-swollen-joint": [
+        "mijn knie is rood, warm en dik",
+        "mijn knie is plots heet en gezwollen",
+        "mijn duim is vuurrood en opgezet",
+        "my knee is hot and swollen",
+        "my knee is red, warm and swollen",
+    ],
     "hot-swollen-joint-with-fever": [
         "ik heb koorst en mijn knie is heet",  # letters swapped: one typo
         "mijn knie is gezwolen en ik heb koortz",
@@ -151,6 +158,10 @@ AUDITED = {
     ],
 }
 NOT_EMERGENCIES = [
+    "mijn knie is dik en warm na het wandelen",
+    "helpt een warm bad als mijn knie dik is",
+    "is a hot pack good for a swollen knee",
+    "does a hot shower help when my knee is swollen",
     "mijn knie is soms wat warm na het fietsen",
     "mijn knie is wat dik na het wandelen",
     "ik heb geen koorts maar mijn knie is warm",
