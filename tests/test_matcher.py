@@ -6,9 +6,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from benchmarks.speed import synthetic
 from bot.knowledge import KnowledgeBase
 from bot.matching import KINDS, Matcher, Thresholds
 from bot.matching.decision import MAX_CANDIDATES
+from bot.matching.index import MAX_SCORED
 
 
 @pytest.mark.parametrize(
@@ -112,3 +114,19 @@ def test_suggestions_need_our_own_vocabulary(kb: KnowledgeBase) -> None:
     off_topic = eager.match("mijn fiets kraakt en de ketting roest bij de garagist")
     assert off_topic.kind == "fallback"
     assert off_topic.candidates  # it did score: the vocabulary, not the score, said no
+
+
+def test_large_knowledge_bases_score_only_the_best_bm25_entries(kb: KnowledgeBase,
+                                                                matcher: Matcher) -> None:
+    """Candidate pruning: with many entries, only the MAX_SCORED best by BM25 get the costly
+    signals, and the right entry is still found among hundreds that share its words."""
+    # The real entries' words, half of them shuffled: they share many stems. Variants of the
+    # expected entry itself are left out, as they may well be better answers.
+    noise = {entry_id: entry for entry_id, entry in synthetic(kb, 300).entries.items()
+             if not entry_id.startswith("worn-out-joint-")}
+    large = Matcher(kb.model_copy(update={"entries": {**kb.entries, **noise}}),
+                    matcher.thresholds)
+    question = "is mijn knie versleten"
+    assert len(large.rank(question, "nl")) == MAX_SCORED
+    assert large.rank(question, "nl")[0][0] == matcher.rank(question, "nl")[0][0] \
+        == "worn-out-joint"
