@@ -212,6 +212,7 @@ class RecordedCall:
     result: Any = None
     description: str | None = None
     delivered: bool = False
+    at: float = field(default_factory=time.monotonic)  # when the request arrived
 
     @property
     def ok(self) -> bool:
