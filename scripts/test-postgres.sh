@@ -2,6 +2,7 @@
 # Start a throw-away PostgreSQL for the storage tests and print its URL on stdout.
 # Installs Debian's server when it is missing (needs root). Prints nothing and exits 1 when a
 # server cannot be had, so callers can fall back to SQLite-only tests.
+# `scripts/test-postgres.sh stop` stops the server again if this script started it.
 #
 # A server started here must not inherit the caller's stdout: `url=$(this script)` waits until
 # every holder of that pipe has closed it, so a postmaster keeping it would hang the caller for
@@ -11,11 +12,22 @@ set -euo pipefail
 exec 3>&1 1>&2
 
 detached() { "$@" </dev/null >/dev/null 2>&1 3>&-; }
+started="${TMPDIR:-/tmp}/mythbot-test-postgres.started"  # "version cluster", if we started it
+
+if [ "${1-}" = stop ]; then
+    if [ -f "$started" ]; then
+        read -r version cluster < "$started"
+        detached pg_ctlcluster "$version" "$cluster" stop || true
+        rm -f "$started"
+    fi
+    exit 0
+fi
 
 if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
     command -v apt-get >/dev/null && [ "$(id -u)" = 0 ] || exit 1
     detached apt-get update -qq
     DEBIAN_FRONTEND=noninteractive detached apt-get install -y -qq postgresql
+    installed=yes  # its package may have started a server already: ours to stop too
 fi
 version=$(ls /usr/lib/postgresql | sort -n | tail -1)
 cluster=$(pg_lsclusters -h 2>/dev/null | awk -v v="$version" '$1 == v {print $2; exit}')
@@ -23,7 +35,13 @@ if [ -z "$cluster" ]; then
     detached pg_createcluster "$version" main
     cluster=main
 fi
-detached pg_ctlcluster "$version" "$cluster" start || true
+status=$(pg_lsclusters -h | awk -v v="$version" -v c="$cluster" '$1 == v && $2 == c {print $4}')
+if [ "$status" != online ]; then
+    detached pg_ctlcluster "$version" "$cluster" start || true
+fi
+if [ "$status" != online ] || [ "${installed-}" = yes ]; then
+    echo "$version $cluster" > "$started"
+fi
 port=$(pg_lsclusters -h | awk -v v="$version" -v c="$cluster" '$1 == v && $2 == c {print $3}')
 psql_as_postgres() { su postgres -c "psql -p $port $1" 3>&-; }
 for _ in $(seq 30); do
