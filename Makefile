@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run chat test lint check bench clean
+.PHONY: run chat test lint check bench site screenshots clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,14 @@ test: lint check
 
 bench: $(INSTALLED)
 	$(BIN)/python -m benchmarks
+
+# Static web pages of every answer, in dist/ (`python -m bot site --help` for a clinic's site).
+site: $(INSTALLED)
+	$(BIN)/python -m bot site --out dist
+
+# The README's screenshots of the site, taken by the browser test in headless Chromium.
+screenshots: $(INSTALLED)
+	MYTHBOT_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q tests/test_site_browser.py -k screenshots
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

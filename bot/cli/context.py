@@ -53,13 +53,17 @@ def checked_knowledge(args: argparse.Namespace, config: Config) -> KnowledgeBase
         return None
 
 
-def load_all(args: argparse.Namespace) -> Loaded:
-    config = config_from(args)
+def valid_knowledge(args: argparse.Namespace, config: Config) -> KnowledgeBase:
+    """The knowledge base, or a CliError that names its first problem."""
     try:
-        kb = knowledge_from(args, config)
+        return knowledge_from(args, config)
     except KnowledgeError as exc:
         count = len(exc.problems)
         first = exc.problems[0] if exc.problems else "unknown problem"
         raise CliError(f"the knowledge base has {count} problem(s), first: {first} "
                        f"(run `python -m bot check` for all)", EXIT_CONTENT) from None
-    return build(config, kb)
+
+
+def load_all(args: argparse.Namespace) -> Loaded:
+    config = config_from(args)
+    return build(config, valid_knowledge(args, config))

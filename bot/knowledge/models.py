@@ -192,5 +192,10 @@ REQUIRED_MESSAGES: frozenset[str] = frozenset(
         "reload-failed", "reload-more", "command-start", "command-help", "command-topics",
         "command-language", "command-sources", "command-privacy", "command-forget", "command-about",
         "bot-description", "bot-short-description",
+        # the web pages (bot/site)
+        "site-title", "site-intro", "site-skip", "site-search-label", "site-search-hint",
+        "site-search-none", "site-topics", "site-all-questions", "site-ask-bot", "site-related",
+        "site-explanation", "site-back", "site-language", "site-other-language", "site-print-qr",
+        "site-clinic-heading", "site-clinic-how", "site-clinic-read", "site-qr-alt",
     }
 )
