@@ -88,8 +88,12 @@ def test_export_json_has_every_entry_and_source() -> None:
     ids = {entry["id"] for entry in document["entries"]}
     assert "worn-out-joint" in ids and len(ids) >= 21
     entry = next(e for e in document["entries"] if e["id"] == "worn-out-joint")
-    assert set(entry) >= {"topic", "verdict", "nl", "en", "sources", "related", "reviewed",
+    assert set(entry) >= {"topic", "verdict", "nl", "en", "sources", "related", "updated",
                           "reviewed_by"}
+    assert "reviewed" not in entry
+    # No clinician has reviewed anything yet: no entry may name a reviewer.
+    assert document["reviewers"] == []
+    assert all(e["reviewed_by"] is None for e in document["entries"])
     assert set(entry["nl"]) == {"title", "claim", "questions", "keywords", "short",
                                 "explanation", "tips"}
     sources = {source["id"] for source in document["sources"]}

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from bot.knowledge import LANGS, KnowledgeBase
-from bot.knowledge.telegram_html import html_problems
+from bot.config import Config
+from bot.knowledge import LANGS, KnowledgeBase, load_knowledge
+from bot.knowledge.telegram_html import html_problems, strip_tags
 from bot.matching import Candidate, Decision, Matcher
 from bot.rendering import Action, Renderer, Reply, citation, parse
+from bot.rendering.plain import plain_text
+from bot.runtime import build
 
 TELEGRAM_LIMIT = 4096
 
@@ -45,9 +50,10 @@ def test_every_button_routes_and_fits_in_callback_data(kb: KnowledgeBase,
 def test_answer_layout(kb: KnowledgeBase, renderer: Renderer) -> None:
     entry = kb.entries["worn-out-joint"]
     reply = renderer.answer(entry, "nl")
-    assert reply.text.startswith("❌ Fabel · <b>")
+    # What is answered comes before the verdict, so a mismatch shows.
+    assert reply.text.startswith(f"<b>{entry.nl.title}</b>\n❌ Fabel\n\n")
     assert entry.nl.short in reply.text
-    assert "Bron: " in reply.text and "nagekeken 2026-11" in reply.text
+    assert "Bron: " in reply.text
     actions = [parse(b.action) for row in reply.buttons for b in row]
     kinds = [a.kind for a in actions if a]
     assert kinds[:2] == ["more", "sources"]
@@ -56,9 +62,79 @@ def test_answer_layout(kb: KnowledgeBase, renderer: Renderer) -> None:
 
 
 def test_english_answer(kb: KnowledgeBase, renderer: Renderer) -> None:
-    reply = renderer.answer(kb.entries["strength-training"], "en")
-    assert reply.text.startswith("✅ True · <b>")
+    entry = kb.entries["strength-training"]
+    reply = renderer.answer(entry, "en")
+    assert reply.text.startswith(f"<b>{entry.en.title}</b>\n✅ True\n\n")
     assert "Source: " in reply.text
+
+
+def test_the_verdict_follows_the_question_in_plain_text_too(kb: KnowledgeBase,
+                                                            renderer: Renderer) -> None:
+    entry = kb.entries["aerobic-exercise"]
+    text, _ = plain_text(renderer.answer(entry, "nl"))
+    title, verdict = text.splitlines()[:2]
+    assert title == strip_tags(entry.nl.title)
+    assert verdict == strip_tags(kb.message(f"verdict-{entry.verdict}", "nl"))
+
+
+def test_an_entry_that_explains_shows_no_verdict(kb: KnowledgeBase, renderer: Renderer) -> None:
+    # "…is dat artrose?" may land on the symptoms entry: no "✅ Klopt" may confirm it.
+    entry = kb.entries["symptoms"]
+    assert entry.verdict == "info"
+    for lang in LANGS:
+        text = renderer.answer(entry, lang).text
+        assert text.startswith(f"<b>{entry.text(lang).title}</b>\n\n{entry.text(lang).short}")
+        for verdict in ("myth", "fact", "nuance"):
+            assert kb.message(f"verdict-{verdict}", lang) not in text
+
+
+def test_every_answer_says_it_is_an_unreviewed_draft_with_its_date(
+        kb: KnowledgeBase, renderer: Renderer) -> None:
+    for entry in kb.entries.values():
+        month = entry.updated.strftime("%m-%Y")
+        nl = renderer.answer(entry, "nl").text
+        en = renderer.answer(entry, "en").text
+        assert (f"concept van de redactie ({month}), nog niet nagekeken door een zorgverlener"
+                in nl)
+        assert f"draft by the editors ({month}), not yet reviewed by a clinician" in en
+        assert "nagekeken door een zorgverlener" not in nl.replace("niet nagekeken", "")
+
+
+def test_about_and_who_are_you_say_the_texts_are_unreviewed_drafts(
+        kb: KnowledgeBase, renderer: Renderer) -> None:
+    latest = max(e.updated for e in kb.entries.values()).strftime("%m-%Y")
+    about = renderer.about("nl", "1.0").text
+    assert f"concept van de redactie (laatst bijgewerkt {latest})" in about
+    assert "nog niet nagekeken door een zorgverlener" in about
+    who = renderer.decision(Decision("smalltalk", "en", 1.0, None, (), rule="who-are-you")).text
+    assert f"draft by the editors (last updated {latest}), not yet reviewed by a clinician" in who
+    assert "reliable" not in who and "{" not in who
+
+
+def with_reviewer(root: Path, entry_id: str, date: str = "2027-01-15") -> None:
+    (root / "reviewers.yaml").write_text(
+        "reviewers:\n  - id: test-reviewer\n    name: Test Reviewer\n"
+        f"    profession: huisarts\n    date: {date}\n", encoding="utf-8")
+    path = root / "entries" / f"{entry_id}.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("\nupdated:", "\nreviewed_by: test-reviewer\nupdated:", 1),
+                    encoding="utf-8")
+
+
+def test_only_an_entry_with_a_listed_reviewer_says_reviewed_by(
+        knowledge_copy: Path, config: Config) -> None:
+    with_reviewer(knowledge_copy, "worn-out-joint")
+    kb = load_knowledge(knowledge_copy)
+    renderer = build(config, kb).renderer
+    reviewed = renderer.answer(kb.entries["worn-out-joint"], "nl").text
+    assert "nagekeken door Test Reviewer, huisarts (01-2027)" in reviewed
+    assert "concept" not in reviewed
+    assert "reviewed by Test Reviewer, huisarts" in renderer.answer(
+        kb.entries["worn-out-joint"], "en").text
+    draft = renderer.answer(kb.entries["only-old-age"], "nl").text
+    assert "nog niet nagekeken door een zorgverlener" in draft and "Test Reviewer" not in draft
+    about = renderer.about("en", "1.0").text
+    assert f"1 of the {len(kb.entries)} answers have been reviewed by a clinician" in about
 
 
 def test_sources_are_numbered_links(kb: KnowledgeBase, renderer: Renderer) -> None:
