@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from bot.config import Config
 from bot.knowledge import LANGS, KnowledgeBase, load_knowledge
+from bot.knowledge.models import Source
 from bot.knowledge.telegram_html import html_problems, strip_tags
 from bot.matching import Candidate, Decision, Matcher
 from bot.rendering import Action, Renderer, Reply, citation, parse
@@ -145,10 +147,46 @@ def test_sources_are_numbered_links(kb: KnowledgeBase, renderer: Renderer) -> No
         assert kb.sources[source_id].link.replace("&", "&amp;") in text
 
 
-def test_citations_place_pages_after_volume_or_after_the_journal(kb: KnowledgeBase) -> None:
-    assert "<i>Osteoarthritis and Cartilage 27(11):1578-1589</i>" in citation(
-        kb.sources["bannuru-2019"])
-    assert "<i>Nature Reviews Rheumatology, 59-66</i>" in citation(kb.sources["arden-2021"])
+def source(**fields: object) -> Source:
+    base: dict[str, object] = {"id": "x", "label": "X 2020", "authors": "Doe J, Roe R",
+                               "title": "A study", "journal": "Some Journal",
+                               "doi": "10.1000/xyz"}
+    return Source.model_validate({**base, **fields})
+
+
+@pytest.mark.parametrize(("fields", "where"), [
+    ({"volume": 27, "issue": 11, "pages": "1578-1589"}, "<i>Some Journal</i> 27(11):1578-1589. "),
+    ({"volume": 15, "pages": "10"}, "<i>Some Journal</i> 15:10. "),
+    ({"volume": 15, "issue": 2}, "<i>Some Journal</i> 15(2). "),
+    ({"volume": 15}, "<i>Some Journal</i> 15. "),
+    # an issue without its volume would read as part of the name: "Rheumatology(1)"
+    ({"issue": 1, "pages": "53-75"}, "<i>Some Journal</i>, p. 53-75. "),
+    ({"issue": 1}, "<i>Some Journal</i>. "),
+    ({"pages": "59-66"}, "<i>Some Journal</i>, p. 59-66. "),
+    ({}, "<i>Some Journal</i>. "),
+    ({"journal": None, "publisher": "NICE"}, "<i>NICE</i>. "),
+])
+def test_a_citation_shows_only_the_fields_it_has(fields: dict[str, object], where: str) -> None:
+    text = citation(source(year=2020, **fields))
+    assert text == (f"Doe J, Roe R (2020). A study. {where}"
+                    '<a href="https://doi.org/10.1000/xyz">doi:10.1000/xyz</a>')
+    assert "()" not in text and ":." not in text and " ." not in text and ".." not in text
+
+
+def test_a_citation_without_a_year_or_doi_and_with_punctuated_names() -> None:
+    text = citation(source(doi=None, url="https://example.org/a?b=1&c=2", title="Is more better?",
+                           authors="Ann A, Bob B, Cy C, Di D"))
+    assert text == ('Ann A, Bob B, Cy C, et al. Is more better? <i>Some Journal</i>. '
+                    '<a href="https://example.org/a?b=1&amp;c=2">'
+                    'https://example.org/a?b=1&amp;c=2</a>')
+    assert citation(source(authors="Roe R, et al.", year=2014)).startswith("Roe R, et al. (2014).")
+
+
+def test_every_real_citation_is_well_formed(kb: KnowledgeBase) -> None:
+    for item in kb.sources.values():
+        text = strip_tags(citation(item))
+        assert not re.search(r"[^\W\d]\(\d", text), text  # "Rheumatology(1)"
+        assert ".." not in text and "?." not in text and " ." not in text and "()" not in text
 
 
 def test_red_flag_reply_has_the_configured_numbers(renderer: Renderer) -> None:

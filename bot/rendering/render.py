@@ -191,19 +191,35 @@ class Renderer:
 
 
 def citation(source: Source) -> str:
-    """One reference in Telegram HTML: authors (year). Title. Journal volume(issue):pages. link"""
+    """One reference in Telegram HTML, showing only the fields the source has:
+    authors (year). Title. <i>Journal</i> volume(issue):pages. link
+
+    Without a volume, an issue number alone would read as part of the journal's name
+    ("Rheumatology(1)") and point nowhere, so it is left out: the DOI finds the article."""
     authors = [a.strip() for a in source.authors.split(",")]
     shown = ", ".join(authors[:MAX_AUTHORS]) + (", et al." if len(authors) > MAX_AUTHORS else "")
-    year = f" ({source.year})" if source.year else ""
-    where = source.journal or source.publisher or ""
+    head = escape(shown)
+    if source.year:
+        head += f" ({source.year})"
+    title = escape(source.title)
+    parts = [_sentence(head), _sentence(title)]
+    venue = source.journal or source.publisher or ""
+    where = f"<i>{escape(venue)}</i>" if venue else ""
     if source.volume:
-        where += f" {source.volume}"
-    if source.issue:
-        where += f"({source.issue})"
-    if source.pages:
-        # "17(1):59-66"; without a volume the colon would hang on the journal's name
-        where += f":{source.pages}" if source.volume or source.issue else f", {source.pages}"
+        where += f" {escape(source.volume)}"
+        if source.issue:
+            where += f"({escape(source.issue)})"
+        if source.pages:
+            where += f":{escape(source.pages)}"
+    elif source.pages:
+        where += f", p. {escape(source.pages)}"
+    if where:
+        parts.append(where + ".")
     label = f"doi:{source.doi}" if source.doi else source.link
-    link = f'<a href="{escape(source.link)}">{escape(label)}</a>'
-    return (f"{escape(shown.removesuffix('.'))}{year}. {escape(source.title)}. "
-            f"<i>{escape(where.strip())}</i>. {link}")
+    parts.append(f'<a href="{escape(source.link)}">{escape(label)}</a>')
+    return " ".join(parts)
+
+
+def _sentence(text: str) -> str:
+    """`text` with one closing mark: "…is more better?" and "et al." get no second one."""
+    return text if text.endswith(("?", "!", ".")) else text + "."
