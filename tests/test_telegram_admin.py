@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import Config
+from bot.knowledge import load_knowledge
 from bot.runtime import Loaded
 from tests.helpers import updates
 from tests.helpers.fake_bot_api import FakeBotApi
@@ -84,7 +85,9 @@ async def test_reload_keeps_the_old_knowledge_on_errors_and_says_where(
 
     entry.write_text(original.replace("verdict: myth", "verdict: nuance"), encoding="utf-8")
     (done,) = await as_admin(bot, "/reload")
-    assert done == "Knowledge base reloaded: 21 subjects, 21 sources."
+    reloaded = load_knowledge(knowledge_copy)
+    assert done == (f"Knowledge base reloaded: {len(reloaded.entries)} subjects, "
+                    f"{len(reloaded.sources)} sources.")
     (answer,) = await bot.say("Is artrose slijtage?")
     assert "</b>\n⚖️ Genuanceerd\n" in answer.text
 
