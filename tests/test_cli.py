@@ -82,14 +82,31 @@ def test_check_lists_every_problem_and_exits_1(knowledge_copy: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_check_refuses_a_review_nobody_did(knowledge_copy: Path) -> None:
+    entry = knowledge_copy / "entries" / "weight-loss.yaml"
+    text = entry.read_text(encoding="utf-8")
+    line = text[:text.index("\nupdated:")].count("\n") + 2  # the line inserted before it
+    entry.write_text(text.replace("\nupdated:", "\nreviewed_by: dr-peeters\nupdated:", 1),
+                     encoding="utf-8")
+    result = mythbot("check", "--knowledge", str(knowledge_copy))
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        f"knowledge/entries/weight-loss.yaml:{line}: 'reviewed_by' names 'dr-peeters', who is "
+        "not in reviewers.yaml (listed: none yet)")
+
+
 def test_export_json_has_every_entry_and_source() -> None:
     result = mythbot("export", "--json")
     document = json.loads(result.stdout)
     ids = {entry["id"] for entry in document["entries"]}
     assert "worn-out-joint" in ids and len(ids) >= 21
     entry = next(e for e in document["entries"] if e["id"] == "worn-out-joint")
-    assert set(entry) >= {"topic", "verdict", "nl", "en", "sources", "related", "reviewed",
+    assert set(entry) >= {"topic", "verdict", "nl", "en", "sources", "related", "updated",
                           "reviewed_by"}
+    assert "reviewed" not in entry
+    # No clinician has reviewed anything yet: no entry may name a reviewer.
+    assert document["reviewers"] == []
+    assert all(e["reviewed_by"] is None for e in document["entries"])
     assert set(entry["nl"]) == {"title", "claim", "questions", "keywords", "short",
                                 "explanation", "tips"}
     sources = {source["id"] for source in document["sources"]}

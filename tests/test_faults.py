@@ -295,7 +295,7 @@ async def test_a_bot_api_that_drops_and_hangs_for_a_while_answers_each_question_
         await asyncio.sleep(1.0)  # anything sent twice, or a "sorry", would come now
     for person in who:
         texts = api.sent_texts(int(person["id"]))
-        assert len(texts) == 2 and all(text.startswith("❌") for text in texts), texts
+        assert len(texts) == 2 and all(("</b>\n❌ " in text) for text in texts), texts
     outcomes = Counter((call.method, call.status, call.delivered) for call in api.log
                        if call.method in ("getUpdates", "sendMessage"))
     assert outcomes[("getUpdates", 0, False)] == 1  # reset

@@ -265,3 +265,86 @@ def test_related_count(knowledge_copy: Path) -> None:
                     encoding="utf-8")
     assert any(p.startswith(f"{ENTRY}:{line}: 'related' lists 1 entry; list 2 to 4")
                for p in problems_of(knowledge_copy))
+
+
+# Review claims: nothing may say a clinician reviewed a text unless one is listed and did.
+
+def add_reviewer(root: Path, fields: str) -> None:
+    (root / "reviewers.yaml").write_text(f"reviewers:\n  - id: test-reviewer\n{fields}",
+                                         encoding="utf-8")
+
+
+def test_reviewed_by_must_name_a_listed_reviewer(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "entries/worn-out-joint.yaml"
+    line = edit(path, "\nupdated:", "\nreviewed_by: dr-nobody\nupdated:") + 1
+    found = problems_of(knowledge_copy)
+    assert [p for p in found if p.startswith(f"{ENTRY}:{line}: 'reviewed_by' names 'dr-nobody'")]
+    assert len(found) == 1
+
+
+def test_the_old_editors_draft_line_is_no_reviewer(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "entries/worn-out-joint.yaml"
+    line = edit(path, "\nupdated:",
+                '\nreviewed_by: "mythbot editors (draft, not yet reviewed)"\nupdated:') + 1
+    found = problems_of(knowledge_copy)
+    assert len(found) == 1
+    assert found[0].startswith(f"{ENTRY}:{line}: 'reviewed_by' must be the id of a reviewer")
+
+
+def test_a_leftover_reviewed_date_says_rename_it(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "entries/worn-out-joint.yaml"
+    line = edit(path, "\nupdated:", "\nreviewed:") + 1
+    found = problems_of(knowledge_copy)
+    assert len(found) == 1, found
+    assert found[0].startswith(f"{ENTRY}:{line}: 'reviewed' is now called 'updated': rename it")
+
+
+@pytest.mark.parametrize("missing", ["name", "profession", "date"])
+def test_a_reviewer_needs_a_name_a_profession_and_a_date(knowledge_copy: Path,
+                                                         missing: str) -> None:
+    fields = {"name": "Test Reviewer", "profession": "huisarts", "date": "2027-01-15"}
+    del fields[missing]
+    add_reviewer(knowledge_copy, "".join(f"    {k}: {v}\n" for k, v in fields.items()))
+    assert problems_of(knowledge_copy) == [
+        f"knowledge/reviewers.yaml:2: the field 'reviewers[1].{missing}' is missing"]
+
+
+def test_a_listed_reviewer_is_accepted_and_a_later_change_needs_a_new_review(
+        knowledge_copy: Path) -> None:
+    add_reviewer(knowledge_copy,
+                 "    name: Test Reviewer\n    profession: huisarts\n    date: 2027-01-15\n")
+    path = knowledge_copy / "entries/worn-out-joint.yaml"
+    edit(path, "\nupdated:", "\nreviewed_by: test-reviewer\nupdated:")
+    kb = load_knowledge(knowledge_copy)
+    assert kb.entries["worn-out-joint"].reviewed_by == "test-reviewer"
+    assert kb.reviewers["test-reviewer"].profession == "huisarts"
+    line = line_of(path, r"^updated:")
+    text = path.read_text(encoding="utf-8")
+    path.write_text(re.sub(r"(?m)^updated: .*$", "updated: 2027-02-01", text), encoding="utf-8")
+    found = problems_of(knowledge_copy)
+    assert len(found) == 1
+    assert found[0].startswith(f"{ENTRY}:{line}: the text was updated on 2027-02-01, after "
+                               "Test Reviewer reviewed it on 2027-01-15")
+
+
+@pytest.mark.parametrize(("file", "old", "new"), [
+    ("messages.yaml", "Bij elk antwoord staan de bronnen.",
+     "Alles is nagekeken door een arts."),
+    ("smalltalk.yaml", "met de bronnen erbij.", "nagekeken door artsen."),
+    ("entries/worn-out-joint.yaml", "  claim: \"", "  claim: \"Reviewed by our doctors. "),
+])
+def test_text_may_not_claim_a_review(knowledge_copy: Path, file: str, old: str,
+                                     new: str) -> None:
+    line = edit(knowledge_copy / file, old, new)
+    found = problems_of(knowledge_copy)
+    assert len(found) == 1, found
+    assert found[0].startswith(f"knowledge/{file}:")
+    assert "says the text was reviewed or checked by someone" in found[0]
+    assert line - 3 <= int(found[0].split(":")[1]) <= line  # the line of the text's field
+
+
+def test_a_placeholder_the_bot_does_not_fill_is_refused(knowledge_copy: Path) -> None:
+    line = edit(knowledge_copy / "smalltalk.yaml", "erbij. {review}", "erbij. {reviewer}")
+    assert problems_of(knowledge_copy) == [
+        f"knowledge/smalltalk.yaml:{line}: 'intents.2.reply.nl': '{{reviewer}}' is not a known "
+        "placeholder here; use {review}"]

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
-from bot.knowledge import LANGS, KnowledgeBase
-from bot.knowledge.telegram_html import html_problems
+from bot.config import Config
+from bot.knowledge import LANGS, KnowledgeBase, load_knowledge
+from bot.knowledge.models import Source
+from bot.knowledge.telegram_html import html_problems, strip_tags
 from bot.matching import Candidate, Decision, Matcher
 from bot.rendering import Action, Renderer, Reply, citation, parse
+from bot.rendering.plain import plain_text
+from bot.runtime import build
 
 TELEGRAM_LIMIT = 4096
 
@@ -45,9 +52,10 @@ def test_every_button_routes_and_fits_in_callback_data(kb: KnowledgeBase,
 def test_answer_layout(kb: KnowledgeBase, renderer: Renderer) -> None:
     entry = kb.entries["worn-out-joint"]
     reply = renderer.answer(entry, "nl")
-    assert reply.text.startswith("❌ Fabel · <b>")
+    # What is answered comes before the verdict, so a mismatch shows.
+    assert reply.text.startswith(f"<b>{entry.nl.title}</b>\n❌ Fabel\n\n")
     assert entry.nl.short in reply.text
-    assert "Bron: " in reply.text and "nagekeken 2026-11" in reply.text
+    assert "Bron: " in reply.text
     actions = [parse(b.action) for row in reply.buttons for b in row]
     kinds = [a.kind for a in actions if a]
     assert kinds[:2] == ["more", "sources"]
@@ -56,9 +64,79 @@ def test_answer_layout(kb: KnowledgeBase, renderer: Renderer) -> None:
 
 
 def test_english_answer(kb: KnowledgeBase, renderer: Renderer) -> None:
-    reply = renderer.answer(kb.entries["strength-training"], "en")
-    assert reply.text.startswith("✅ True · <b>")
+    entry = kb.entries["strength-training"]
+    reply = renderer.answer(entry, "en")
+    assert reply.text.startswith(f"<b>{entry.en.title}</b>\n✅ True\n\n")
     assert "Source: " in reply.text
+
+
+def test_the_verdict_follows_the_question_in_plain_text_too(kb: KnowledgeBase,
+                                                            renderer: Renderer) -> None:
+    entry = kb.entries["aerobic-exercise"]
+    text, _ = plain_text(renderer.answer(entry, "nl"))
+    title, verdict = text.splitlines()[:2]
+    assert title == strip_tags(entry.nl.title)
+    assert verdict == strip_tags(kb.message(f"verdict-{entry.verdict}", "nl"))
+
+
+def test_an_entry_that_explains_shows_no_verdict(kb: KnowledgeBase, renderer: Renderer) -> None:
+    # "…is dat artrose?" may land on the symptoms entry: no "✅ Klopt" may confirm it.
+    entry = kb.entries["symptoms"]
+    assert entry.verdict == "info"
+    for lang in LANGS:
+        text = renderer.answer(entry, lang).text
+        assert text.startswith(f"<b>{entry.text(lang).title}</b>\n\n{entry.text(lang).short}")
+        for verdict in ("myth", "fact", "nuance"):
+            assert kb.message(f"verdict-{verdict}", lang) not in text
+
+
+def test_every_answer_says_it_is_an_unreviewed_draft_with_its_date(
+        kb: KnowledgeBase, renderer: Renderer) -> None:
+    for entry in kb.entries.values():
+        month = entry.updated.strftime("%m-%Y")
+        nl = renderer.answer(entry, "nl").text
+        en = renderer.answer(entry, "en").text
+        assert (f"concept van de redactie ({month}), nog niet nagekeken door een zorgverlener"
+                in nl)
+        assert f"draft by the editors ({month}), not yet reviewed by a clinician" in en
+        assert "nagekeken door een zorgverlener" not in nl.replace("niet nagekeken", "")
+
+
+def test_about_and_who_are_you_say_the_texts_are_unreviewed_drafts(
+        kb: KnowledgeBase, renderer: Renderer) -> None:
+    latest = max(e.updated for e in kb.entries.values()).strftime("%m-%Y")
+    about = renderer.about("nl", "1.0").text
+    assert f"concept van de redactie (laatst bijgewerkt {latest})" in about
+    assert "nog niet nagekeken door een zorgverlener" in about
+    who = renderer.decision(Decision("smalltalk", "en", 1.0, None, (), rule="who-are-you")).text
+    assert f"draft by the editors (last updated {latest}), not yet reviewed by a clinician" in who
+    assert "reliable" not in who and "{" not in who
+
+
+def with_reviewer(root: Path, entry_id: str, date: str = "2027-01-15") -> None:
+    (root / "reviewers.yaml").write_text(
+        "reviewers:\n  - id: test-reviewer\n    name: Test Reviewer\n"
+        f"    profession: huisarts\n    date: {date}\n", encoding="utf-8")
+    path = root / "entries" / f"{entry_id}.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("\nupdated:", "\nreviewed_by: test-reviewer\nupdated:", 1),
+                    encoding="utf-8")
+
+
+def test_only_an_entry_with_a_listed_reviewer_says_reviewed_by(
+        knowledge_copy: Path, config: Config) -> None:
+    with_reviewer(knowledge_copy, "worn-out-joint")
+    kb = load_knowledge(knowledge_copy)
+    renderer = build(config, kb).renderer
+    reviewed = renderer.answer(kb.entries["worn-out-joint"], "nl").text
+    assert "nagekeken door Test Reviewer, huisarts (01-2027)" in reviewed
+    assert "concept" not in reviewed
+    assert "reviewed by Test Reviewer, huisarts" in renderer.answer(
+        kb.entries["worn-out-joint"], "en").text
+    draft = renderer.answer(kb.entries["only-old-age"], "nl").text
+    assert "nog niet nagekeken door een zorgverlener" in draft and "Test Reviewer" not in draft
+    about = renderer.about("en", "1.0").text
+    assert f"1 of the {len(kb.entries)} answers have been reviewed by a clinician" in about
 
 
 def test_sources_are_numbered_links(kb: KnowledgeBase, renderer: Renderer) -> None:
@@ -69,10 +147,46 @@ def test_sources_are_numbered_links(kb: KnowledgeBase, renderer: Renderer) -> No
         assert kb.sources[source_id].link.replace("&", "&amp;") in text
 
 
-def test_citations_place_pages_after_volume_or_after_the_journal(kb: KnowledgeBase) -> None:
-    assert "<i>Osteoarthritis and Cartilage 27(11):1578-1589</i>" in citation(
-        kb.sources["bannuru-2019"])
-    assert "<i>Nature Reviews Rheumatology, 59-66</i>" in citation(kb.sources["arden-2021"])
+def source(**fields: object) -> Source:
+    base: dict[str, object] = {"id": "x", "label": "X 2020", "authors": "Doe J, Roe R",
+                               "title": "A study", "journal": "Some Journal",
+                               "doi": "10.1000/xyz"}
+    return Source.model_validate({**base, **fields})
+
+
+@pytest.mark.parametrize(("fields", "where"), [
+    ({"volume": 27, "issue": 11, "pages": "1578-1589"}, "<i>Some Journal</i> 27(11):1578-1589. "),
+    ({"volume": 15, "pages": "10"}, "<i>Some Journal</i> 15:10. "),
+    ({"volume": 15, "issue": 2}, "<i>Some Journal</i> 15(2). "),
+    ({"volume": 15}, "<i>Some Journal</i> 15. "),
+    # an issue without its volume would read as part of the name: "Rheumatology(1)"
+    ({"issue": 1, "pages": "53-75"}, "<i>Some Journal</i>, p. 53-75. "),
+    ({"issue": 1}, "<i>Some Journal</i>. "),
+    ({"pages": "59-66"}, "<i>Some Journal</i>, p. 59-66. "),
+    ({}, "<i>Some Journal</i>. "),
+    ({"journal": None, "publisher": "NICE"}, "<i>NICE</i>. "),
+])
+def test_a_citation_shows_only_the_fields_it_has(fields: dict[str, object], where: str) -> None:
+    text = citation(source(year=2020, **fields))
+    assert text == (f"Doe J, Roe R (2020). A study. {where}"
+                    '<a href="https://doi.org/10.1000/xyz">doi:10.1000/xyz</a>')
+    assert "()" not in text and ":." not in text and " ." not in text and ".." not in text
+
+
+def test_a_citation_without_a_year_or_doi_and_with_punctuated_names() -> None:
+    text = citation(source(doi=None, url="https://example.org/a?b=1&c=2", title="Is more better?",
+                           authors="Ann A, Bob B, Cy C, Di D"))
+    assert text == ('Ann A, Bob B, Cy C, et al. Is more better? <i>Some Journal</i>. '
+                    '<a href="https://example.org/a?b=1&amp;c=2">'
+                    'https://example.org/a?b=1&amp;c=2</a>')
+    assert citation(source(authors="Roe R, et al.", year=2014)).startswith("Roe R, et al. (2014).")
+
+
+def test_every_real_citation_is_well_formed(kb: KnowledgeBase) -> None:
+    for item in kb.sources.values():
+        text = strip_tags(citation(item))
+        assert not re.search(r"[^\W\d]\(\d", text), text  # "Rheumatology(1)"
+        assert ".." not in text and "?." not in text and " ." not in text and "()" not in text
 
 
 def test_red_flag_reply_has_the_configured_numbers(renderer: Renderer) -> None:

@@ -33,7 +33,8 @@ pytestmark = pytest.mark.timeout(20)
 
 ANSWERED = "Is artrose slijtage?"
 RED_FLAG = "Ik heb koorts en mijn knie is rood en gezwollen"
-VERDICT = re.compile(r"^(❌ Fabel|✅ Klopt|⚖️ Genuanceerd) · <b>[^<]+</b>\n\n")
+# The question the entry answers comes first, so a verdict never hangs under the wrong one.
+VERDICT = re.compile(r"^<b>[^<]+</b>\n(❌ Fabel|✅ Klopt|⚖️ Genuanceerd)\n\n")
 FALLBACK = "Daar heb ik helaas geen goed antwoord op."
 
 
@@ -126,7 +127,9 @@ async def test_answer_then_read_more_sources_related_and_thumbs_up(bot: Harness)
     (answer,) = await bot.say(ANSWERED)
     assert answer.params["parse_mode"] == "HTML"
     assert VERDICT.match(answer.text)
-    assert "<i>Bron: " in answer.text and "nagekeken" in answer.text
+    assert "<i>Bron: " in answer.text
+    assert "concept van de redactie" in answer.text
+    assert "nog niet nagekeken door een zorgverlener</i>" in answer.text
     labels = [label for label, _ in answer.buttons]
     assert labels[:2] == ["📖 Lees meer", "📚 Bronnen"] and labels[-2:] == ["👍", "👎"]
     related = [data for _, data in answer.buttons if data.startswith("a:")]
@@ -261,7 +264,7 @@ async def test_language_command_switches_and_is_remembered(bot: Harness) -> None
     (switched,) = await bot.press(menu, "English")
     assert switched.text == "OK, from now on I'll speak English with you."
     (answer,) = await bot.say("Is osteoarthritis just wear and tear?")
-    assert re.match(r"^(❌ Myth|✅ True|⚖️ It depends) · <b>", answer.text)
+    assert re.match(r"^<b>[^<]+</b>\n(❌ Myth|✅ True|⚖️ It depends)\n", answer.text)
     assert [label for label, _ in answer.buttons][:2] == ["📖 Read more", "📚 Sources"]
     (help_text,) = await bot.say("/help")
     assert help_text.text.startswith("<b>How it works</b>")
@@ -281,7 +284,7 @@ async def test_chosen_language_survives_a_restart(api: FakeBotApi, bot_settings:
 
 async def test_questions_are_answered_in_the_language_they_are_asked_in(bot: Harness) -> None:
     (answer,) = await bot.say("Should I rest until the pain is gone?")
-    assert re.match(r"^(❌ Myth|✅ True|⚖️ It depends) · <b>", answer.text)
+    assert re.match(r"^<b>[^<]+</b>\n(❌ Myth|✅ True|⚖️ It depends)\n", answer.text)
     (more,) = await bot.press(answer, "Read more")  # buttons follow the answer's language
     assert "<b>What you can do</b>" in more.text
 
@@ -360,6 +363,7 @@ async def test_help_topics_about_and_unknown_commands(bot: Harness) -> None:
     assert all(data.startswith("a:") for _, data in topic.buttons)
     (about,) = await bot.say("/about")
     assert about.text.startswith("<b>mythbot</b> ") and "21 onderwerpen" in about.text
+    assert "nog niet nagekeken door een zorgverlener" in about.text
     (unknown,) = await bot.say("/bestaatniet")
     assert unknown.text == "Dat commando ken ik niet. Typ /help om te zien wat ik kan."
 

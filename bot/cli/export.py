@@ -24,6 +24,8 @@ def run(args: argparse.Namespace) -> int:
         "sources": [source.model_dump(mode="json", exclude_none=True)
                     for source in kb.sources.values()],
         "topics": [topic.model_dump(mode="json") for topic in kb.topics.values()],
+        # An entry's `reviewed_by` is null unless one of these reviewed it.
+        "reviewers": [reviewer.model_dump(mode="json") for reviewer in kb.reviewers.values()],
     }
     print(json.dumps(document, ensure_ascii=False, indent=2))
     return 0

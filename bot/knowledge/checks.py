@@ -13,6 +13,7 @@ from bot.knowledge.models import (
     REQUIRED_MESSAGES,
     Entry,
     LangText,
+    Reviewer,
     Source,
     Topic,
 )
@@ -28,6 +29,25 @@ TIPS = (2, 4)
 RELATED = (2, 4)
 PROSE_FIELDS = ("title", "claim", "short", "explanation")
 SAFETY_FIELDS = frozenset({"numbers", "crisis_numbers", "emergency"})
+# The placeholders the renderer fills in these messages; any other one would break the reply.
+MESSAGE_FIELDS: dict[str, frozenset[str]] = {
+    "source-line": frozenset({"sources", "status"}),
+    "status-draft": frozenset({"updated"}),
+    "status-reviewed": frozenset({"updated", "name", "profession", "date"}),
+    "review-all-draft": frozenset({"updated"}),
+    "review-some": frozenset({"reviewed", "entries", "updated"}),
+    "about": frozenset({"version", "entries", "sources", "review"}),
+}
+SMALLTALK_FIELDS = frozenset({"review"})
+# Texts that say "reviewed by" only when it is true: the renderer shows them only for entries
+# whose `reviewed_by` names a listed reviewer, or when at least one entry has one.
+REVIEW_CLAIM_MESSAGES = frozenset({"status-reviewed", "review-some"})
+# "nagekeken door", "reviewed by"…: a claim that someone checked the text, unless negated
+# ("nog niet nagekeken door", "not yet reviewed by").
+_REVIEW_CLAIM = re.compile(
+    r"(?<!\bniet )(?<!\bnot )(?<!\bnot yet )(?<!\bnever )(?<!\bnooit )"
+    r"\b(nagekeken|nagelezen|reviewed)\s+"
+    r"(door|by)\b", re.IGNORECASE)
 
 
 def cross_check(
@@ -35,6 +55,7 @@ def cross_check(
     entries: list[tuple[Entry, Path, Located]],
     sources: list[tuple[Source, int]] | None,  # None: sources.yaml itself is unusable
     topics: list[tuple[Topic, int]] | None,  # None: topics.yaml itself is unusable
+    reviewers: list[tuple[Reviewer, int]] | None,  # None: reviewers.yaml itself is unusable
     singles: dict[str, Located | None],
     messages: dict[str, LangText] | None,
     entry_files: list[Path],
@@ -46,6 +67,8 @@ def cross_check(
 
     problems += _duplicate_ids(root / "sources.yaml", root, sources or [], "source")
     problems += _duplicate_ids(root / "topics.yaml", root, topics or [], "topic")
+    problems += _duplicate_ids(root / "reviewers.yaml", root, reviewers or [], "reviewer")
+    reviewer_by_id = None if reviewers is None else {r.id: r for r, _ in reviewers}
     for topic, line in topics or []:
         if len(topic.id) > MAX_ID_CHARS:
             add(root / "topics.yaml", line, _id_too_long("topic", topic.id))
@@ -80,6 +103,19 @@ def cross_check(
             if source_ids is not None and source not in source_ids:
                 add(path, located.line(("sources", i)),
                     f"the source '{source}' is not in sources.yaml")
+        if entry.reviewed_by is not None and reviewer_by_id is not None:
+            reviewer = reviewer_by_id.get(entry.reviewed_by)
+            if reviewer is None:
+                known = ", ".join(sorted(reviewer_by_id)) or "none yet"
+                add(path, located.line(("reviewed_by",)),
+                    f"'reviewed_by' names '{entry.reviewed_by}', who is not in reviewers.yaml "
+                    f"(listed: {known}); add the reviewer there, or remove the line: an entry "
+                    "may say 'reviewed by' only when a listed clinician reviewed it")
+            elif reviewer.date < entry.updated:
+                add(path, located.line(("updated",)),
+                    f"the text was updated on {entry.updated}, after {reviewer.name} reviewed it "
+                    f"on {reviewer.date}; have it reviewed again (and update the date in "
+                    "reviewers.yaml) or remove 'reviewed_by'")
         for i, related in enumerate(entry.related):
             if related == entry.id:
                 add(path, located.line(("related", i)), "an entry cannot be related to itself")
@@ -116,11 +152,18 @@ def cross_check(
             for loc, value in fields:
                 for message in html_problems(value):
                     add(path, located.line(loc), f"'{'.'.join(map(str, loc))}': {message}")
+                if _REVIEW_CLAIM.search(strip_tags(value)):
+                    add(path, located.line(loc), _review_claim(loc))
 
     message_fields: list[tuple[tuple[str | int, ...], object]] = [
         (("messages", key, lang), value.get(lang))
         for key, value in (messages or {}).items() for lang in LANGS]
     problems += _text_problems(root, "messages.yaml", singles.get("messages"), message_fields)
+    problems += _claim_problems(root, "messages.yaml", singles.get("messages"), [
+        (loc, value) for loc, value in message_fields if loc[1] not in REVIEW_CLAIM_MESSAGES])
+    problems += _field_problems(root, "messages.yaml", singles.get("messages"), [
+        (loc, value, MESSAGE_FIELDS[str(loc[1])])
+        for loc, value in message_fields if loc[1] in MESSAGE_FIELDS])
     if messages is not None:
         for missing in sorted(REQUIRED_MESSAGES - messages.keys()):
             add(root / "messages.yaml", 1, f"the message '{missing}' is missing; the bot needs it")
@@ -131,6 +174,49 @@ def cross_check(
                         for i, intent in enumerate(smalltalk.data["intents"])
                         if isinstance(intent, dict) for lang in LANGS]
         problems += _text_problems(root, "smalltalk.yaml", smalltalk, reply_fields)
+        problems += _claim_problems(root, "smalltalk.yaml", smalltalk, reply_fields)
+        problems += _field_problems(root, "smalltalk.yaml", smalltalk, [
+            (loc, value, SMALLTALK_FIELDS) for loc, value in reply_fields])
+    return problems
+
+
+def _review_claim(loc: tuple[str | int, ...]) -> str:
+    return (f"'{'.'.join(map(str, loc))}' says the text was reviewed or checked by someone; "
+            "only the bot may say that, for an entry whose 'reviewed_by' names a reviewer "
+            "in reviewers.yaml. Say it is a draft, or leave it out")
+
+
+def _claim_problems(root: Path, name: str, located: Located | None,
+                    fields: Iterable[tuple[tuple[str | int, ...], object]]) -> list[Problem]:
+    if located is None:
+        return []
+    return [Problem(display_path(root / name, root), located.line(loc), _review_claim(loc))
+            for loc, value in fields
+            if isinstance(value, str) and _REVIEW_CLAIM.search(strip_tags(value))]
+
+
+def _field_problems(root: Path, name: str, located: Located | None,
+                    fields: Iterable[tuple[tuple[str | int, ...], object, frozenset[str]]],
+                    ) -> list[Problem]:
+    """Placeholders the bot does not fill would break the reply at the moment it is sent."""
+    if located is None:
+        return []
+    problems = []
+    for loc, value, allowed in fields:
+        if not isinstance(value, str):
+            continue
+        try:
+            names = {field for _, field, _, _ in string.Formatter().parse(value) if field}
+        except ValueError:
+            names = set()
+            problems.append(Problem(display_path(root / name, root), located.line(loc),
+                                    f"'{'.'.join(map(str, loc))}': a '{{' or '}}' without its "
+                                    "partner; placeholders look like {name}"))
+        for unknown in sorted(names - allowed):
+            known = ", ".join("{" + n + "}" for n in sorted(allowed))
+            problems.append(Problem(display_path(root / name, root), located.line(loc),
+                                    f"'{'.'.join(map(str, loc))}': '{{{unknown}}}' is not a "
+                                    f"known placeholder here; use {known}"))
     return problems
 
 
@@ -162,7 +248,7 @@ def count_sentences(text: str) -> int:
     return len(ends) + 1
 
 
-def _duplicate_ids(path: Path, root: Path, items: Iterable[tuple[Source | Topic, int]],
+def _duplicate_ids(path: Path, root: Path, items: Iterable[tuple[Source | Topic | Reviewer, int]],
                    what: str) -> list[Problem]:
     seen: set[str] = set()
     problems = []

@@ -14,6 +14,7 @@ from bot.knowledge.models import (
     Entry,
     KnowledgeBase,
     LangText,
+    Reviewer,
     Safety,
     Smalltalk,
     Source,
@@ -99,6 +100,9 @@ def _explain(err: ErrorDetails, loc: tuple[str | int, ...], model: type[BaseMode
         if name in ("nl", "en"):
             return f"the language '{name}' is missing: every text is needed in nl and en"
         return f"the field '{where}' is missing"
+    if kind == "extra_forbidden" and loc == ("reviewed",) and model is Entry:
+        return ("'reviewed' is now called 'updated': rename it. It is the date the editors last "
+                "checked the text against its sources, not a review by a clinician")
     if kind == "extra_forbidden":
         return f"unknown field '{where}': is it a typo? Check the spelling against other files"
     if kind == "string_too_long":
@@ -107,6 +111,9 @@ def _explain(err: ErrorDetails, loc: tuple[str | int, ...], model: type[BaseMode
     if kind in ("string_too_short", "too_short"):
         return f"'{where}' is too short or empty: at least {ctx.get('min_length')} needed"
     if kind == "string_pattern_mismatch":
+        if loc == ("reviewed_by",):
+            return (f"'reviewed_by' must be the id of a reviewer in reviewers.yaml "
+                    f"(found {value!r}); an entry no clinician reviewed has no 'reviewed_by'")
         if str(loc[-1]) in ("id", "topic"):
             return (f"'{where}' must be lower-case words joined by hyphens, like "
                     f"'worn-out-joint' (found {value!r})")
@@ -142,12 +149,13 @@ def load_knowledge(root: Path) -> KnowledgeBase:
         located = reader.read(path)
         if located is None:
             continue
-        entry = reader.model(Entry, located.data, located, path)
+        entry = reader.model(Entry, _renamed(located.data), located, path)
         if entry is not None:
             entries.append((entry, path, located))
 
     sources = reader.listed(Source, root / "sources.yaml", "sources")
     topics = reader.listed(Topic, root / "topics.yaml", "topics")
+    reviewers = reader.listed(Reviewer, root / "reviewers.yaml", "reviewers")
     singles = {name: reader.read(root / f"{name}.yaml")
                for name in ("synonyms", "safety", "smalltalk", "messages")}
 
@@ -166,21 +174,30 @@ def load_knowledge(root: Path) -> KnowledgeBase:
                               root / "messages.yaml")
         messages = holder.messages if holder else None
 
-    reader.problems += cross_check(root, entries, sources, topics, singles, messages,
-                                   entry_files)
+    reader.problems += cross_check(root, entries, sources, topics, reviewers, singles,
+                                   messages, entry_files)
     if reader.problems or None in (synonyms, safety, smalltalk, messages):
         raise KnowledgeError(reader.problems)
     assert synonyms and safety and smalltalk and messages is not None
-    assert sources is not None and topics is not None
+    assert sources is not None and topics is not None and reviewers is not None
     return KnowledgeBase(
         entries={entry.id: entry for entry, _, _ in entries},
         sources={source.id: source for source, _ in sources},
         topics={topic.id: topic for topic, _ in topics},
         synonyms=synonyms,
+        reviewers={reviewer.id: reviewer for reviewer, _ in reviewers},
         safety=safety,
         smalltalk=smalltalk,
         messages=messages,
     )
+
+
+def _renamed(data: dict[str, Any]) -> dict[str, Any]:
+    """An entry still written with the old `reviewed:` date is reported once ("rename it to
+    'updated'"), not a second time as "'updated' is missing"."""
+    if "reviewed" in data and "updated" not in data:
+        return {**data, "updated": data["reviewed"]}
+    return data
 
 
 class _Messages(BaseModel):

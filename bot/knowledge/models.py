@@ -9,7 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 LANGS: tuple[str, ...] = ("nl", "en")
 Lang = Literal["nl", "en"]
-Verdict = Literal["myth", "fact", "nuance"]
+# "info": an explanation rather than a yes or no ("what are the symptoms?"); its reply shows no
+# verdict, so a question such as "is this osteoarthritis?" never gets a "✅ True".
+Verdict = Literal["myth", "fact", "nuance", "info"]
 SHORT_MAX = 350
 ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 
@@ -40,11 +42,22 @@ class Entry(_Strict):
     en: EntryText
     sources: list[str] = Field(min_length=1)
     related: list[str] = Field(default_factory=list)
-    reviewed: dt.date
-    reviewed_by: str = Field(min_length=2)
+    # The date the editors last checked the text against its sources. It is not a review:
+    # only `reviewed_by`, naming someone in reviewers.yaml, lets the bot say "reviewed by".
+    updated: dt.date
+    reviewed_by: str | None = Field(default=None, pattern=ID_PATTERN)
 
     def text(self, lang: str) -> EntryText:
         return self.en if lang == "en" else self.nl
+
+
+class Reviewer(_Strict):
+    """A clinician who reviewed entries; an entry names them in `reviewed_by`."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    name: str = Field(min_length=2)
+    profession: str = Field(min_length=2)
+    date: dt.date  # the day of the review
 
 
 class Source(_Strict):
@@ -162,6 +175,7 @@ class KnowledgeBase(BaseModel):
     sources: dict[str, Source]
     topics: dict[str, Topic]
     synonyms: Synonyms
+    reviewers: dict[str, Reviewer]
     safety: Safety
     smalltalk: Smalltalk
     messages: dict[str, LangText]
@@ -175,7 +189,8 @@ class KnowledgeBase(BaseModel):
 # Every message key the bot's code uses; `check` refuses a messages.yaml without one of them.
 REQUIRED_MESSAGES: frozenset[str] = frozenset(
     {
-        "verdict-myth", "verdict-fact", "verdict-nuance", "source-line", "button-more",
+        "verdict-myth", "verdict-fact", "verdict-nuance", "source-line", "status-draft",
+        "status-reviewed", "review-all-draft", "review-some", "button-more",
         "button-sources", "button-topics", "button-none", "tips-heading", "sources-heading",
         "related-heading", "suggest-intro", "fallback", "topics-intro", "empty-question",
         "disclaimer", "emergency-label", "feedback-thanks",

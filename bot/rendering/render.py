@@ -17,6 +17,7 @@ from bot.rendering.reply import Button, Reply
 
 MAX_RELATED = 3
 MAX_AUTHORS = 3
+DATE_SHOWN = "%m-%Y"  # "12-2026": a month is what an editor's check date means to a reader
 
 
 class Renderer:
@@ -33,7 +34,10 @@ class Renderer:
             return self.red_flag(decision.rule or "", lang)
         if decision.kind == "smalltalk":
             intent = next(i for i in self.kb.smalltalk.intents if i.id == decision.rule)
-            return Reply(intent.reply.get(lang), self._topic_rows(lang))
+            text = intent.reply.get(lang)
+            if "{review}" in text:
+                text = text.format(review=self.review_status(lang))
+            return Reply(text, self._topic_rows(lang))
         if decision.kind == "answer" and decision.entry_id:
             return self.answer(self.kb.entries[decision.entry_id], lang)
         if decision.empty:
@@ -87,9 +91,13 @@ class Renderer:
     # Entries -------------------------------------------------------------------------------
 
     def answer(self, entry: Entry, lang: str) -> Reply:
-        """Verdict, title, the short answer and its sources; buttons to read on."""
+        """The question the entry answers, then its verdict, the short answer and its sources;
+        buttons to read on. The question comes first so that a reader sees what the verdict is
+        about: "✅ True" under a question the entry does not answer would read as a yes to it."""
         text = entry.text(lang)
-        body = (f"{self.kb.message('verdict-' + entry.verdict, lang)} · <b>{text.title}</b>\n\n"
+        verdict = ("" if entry.verdict == "info"
+                   else self.kb.message("verdict-" + entry.verdict, lang) + "\n")
+        body = (f"<b>{text.title}</b>\n{verdict}\n"
                 f"{text.short}\n\n<i>{self.source_line(entry, lang)}</i>")
         rows: list[tuple[Button, ...]] = [(
             Button(self.kb.message("button-more", lang), Action("more", entry.id).encode()),
@@ -119,10 +127,36 @@ class Renderer:
         return Reply(self._source_list(list(self.kb.sources.values()), lang))
 
     def source_line(self, entry: Entry, lang: str) -> str:
-        """ "Bron: OARSI 2019 · nagekeken 2026-11" """
+        """ "Bron: OARSI 2019 · concept van de redactie (12-2026), nog niet nagekeken door een
+        zorgverlener"; "nagekeken door <name>" only when a listed reviewer reviewed it."""
         labels = ", ".join(escape(self.kb.sources[s].label) for s in entry.sources)
         return self.kb.message("source-line", lang, sources=labels,
-                               reviewed=entry.reviewed.strftime("%Y-%m"))
+                               status=self.review_line(entry, lang))
+
+    def review_line(self, entry: Entry, lang: str) -> str:
+        updated = entry.updated.strftime(DATE_SHOWN)
+        reviewer = self.kb.reviewers.get(entry.reviewed_by) if entry.reviewed_by else None
+        if reviewer is None:
+            return self.kb.message("status-draft", lang, updated=updated)
+        return self.kb.message("status-reviewed", lang, updated=updated,
+                               name=escape(reviewer.name), profession=escape(reviewer.profession),
+                               date=reviewer.date.strftime(DATE_SHOWN))
+
+    def review_status(self, lang: str) -> str:
+        """One sentence on who checked the texts, for /about and "who are you"."""
+        entries = self.kb.entries.values()
+        updated = max(e.updated for e in entries).strftime(DATE_SHOWN)
+        reviewed = sum(1 for e in entries if e.reviewed_by in self.kb.reviewers)
+        if not reviewed:
+            return self.kb.message("review-all-draft", lang, updated=updated)
+        return self.kb.message("review-some", lang, reviewed=str(reviewed),
+                               entries=str(len(self.kb.entries)), updated=updated)
+
+    def about(self, lang: str, version: str) -> Reply:
+        return Reply(self.kb.message("about", lang, version=version,
+                                     entries=str(len(self.kb.entries)),
+                                     sources=str(len(self.kb.sources)),
+                                     review=self.review_status(lang)))
 
     # Topics --------------------------------------------------------------------------------
 
@@ -157,19 +191,35 @@ class Renderer:
 
 
 def citation(source: Source) -> str:
-    """One reference in Telegram HTML: authors (year). Title. Journal volume(issue):pages. link"""
+    """One reference in Telegram HTML, showing only the fields the source has:
+    authors (year). Title. <i>Journal</i> volume(issue):pages. link
+
+    Without a volume, an issue number alone would read as part of the journal's name
+    ("Rheumatology(1)") and point nowhere, so it is left out: the DOI finds the article."""
     authors = [a.strip() for a in source.authors.split(",")]
     shown = ", ".join(authors[:MAX_AUTHORS]) + (", et al." if len(authors) > MAX_AUTHORS else "")
-    year = f" ({source.year})" if source.year else ""
-    where = source.journal or source.publisher or ""
+    head = escape(shown)
+    if source.year:
+        head += f" ({source.year})"
+    title = escape(source.title)
+    parts = [_sentence(head), _sentence(title)]
+    venue = source.journal or source.publisher or ""
+    where = f"<i>{escape(venue)}</i>" if venue else ""
     if source.volume:
-        where += f" {source.volume}"
-    if source.issue:
-        where += f"({source.issue})"
-    if source.pages:
-        # "17(1):59-66"; without a volume the colon would hang on the journal's name
-        where += f":{source.pages}" if source.volume or source.issue else f", {source.pages}"
+        where += f" {escape(source.volume)}"
+        if source.issue:
+            where += f"({escape(source.issue)})"
+        if source.pages:
+            where += f":{escape(source.pages)}"
+    elif source.pages:
+        where += f", p. {escape(source.pages)}"
+    if where:
+        parts.append(where + ".")
     label = f"doi:{source.doi}" if source.doi else source.link
-    link = f'<a href="{escape(source.link)}">{escape(label)}</a>'
-    return (f"{escape(shown.removesuffix('.'))}{year}. {escape(source.title)}. "
-            f"<i>{escape(where.strip())}</i>. {link}")
+    parts.append(f'<a href="{escape(source.link)}">{escape(label)}</a>')
+    return " ".join(parts)
+
+
+def _sentence(text: str) -> str:
+    """`text` with one closing mark: "…is more better?" and "et al." get no second one."""
+    return text if text.endswith(("?", "!", ".")) else text + "."

@@ -150,9 +150,7 @@ class Conversation:
         return self.library.loaded.renderer.all_sources(await self.language(person))
 
     async def about(self, person: Person) -> Reply:
-        kb = self.library.loaded.kb
-        return Reply(kb.message("about", await self.language(person), version=__version__,
-                                entries=str(len(kb.entries)), sources=str(len(kb.sources))))
+        return self.library.loaded.renderer.about(await self.language(person), __version__)
 
     async def language_menu(self, person: Person) -> Reply:
         kb = self.library.loaded.kb
