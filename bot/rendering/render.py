@@ -95,8 +95,8 @@ class Renderer:
         buttons to read on. The question comes first so that a reader sees what the verdict is
         about: "✅ True" under a question the entry does not answer would read as a yes to it."""
         text = entry.text(lang)
-        verdict = ("" if entry.verdict == "info"
-                   else self.kb.message("verdict-" + entry.verdict, lang) + "\n")
+        label = self.verdict(entry, lang)
+        verdict = f"{label}\n" if label else ""
         body = (f"<b>{text.title}</b>\n{verdict}\n"
                 f"{text.short}\n\n<i>{self.source_line(entry, lang)}</i>")
         rows: list[tuple[Button, ...]] = [(
@@ -107,6 +107,10 @@ class Renderer:
         rows.append((Button("👍", Action("up", entry.id).encode()),
                      Button("👎", Action("down", entry.id).encode())))
         return Reply(body, tuple(rows))
+
+    def verdict(self, entry: Entry, lang: str) -> str:
+        """ "✅ Klopt", "❌ Fabel", "⚖️ Genuanceerd"; empty for information without a verdict."""
+        return "" if entry.verdict == "info" else self.kb.message("verdict-" + entry.verdict, lang)
 
     def more(self, entry: Entry, lang: str) -> Reply:
         """The explanation and tips."""

@@ -93,7 +93,9 @@ def _ask_button(site: Site, lang: str) -> str:
 def entry_page(site: Site, entry: Entry, lang: str) -> str:
     text = entry.text(lang)
     title = strip_tags(text.title)
-    verdict = site.message("verdict-" + entry.verdict, lang)
+    label = site.renderer.verdict(entry, lang)
+    verdict = (f'<p class="verdict verdict-{entry.verdict}">{escape(label)}</p>\n'
+               if label else "")
     tips = "\n".join(f"<li>{tip}</li>" for tip in text.tips)
     sources = "\n".join(f"<li>{citation(site.kb.sources[s])}</li>" for s in entry.sources)
     related = "\n".join(
@@ -101,8 +103,7 @@ def entry_page(site: Site, entry: Entry, lang: str) -> str:
         "</a></li>" for r in entry.related if r in site.kb.entries)
     body = f"""<article class="entry">
 <h1>{text.title}</h1>
-<p class="verdict verdict-{entry.verdict}">{escape(verdict)}</p>
-<p class="short">{text.short}</p>
+{verdict}<p class="short">{text.short}</p>
 <h2>{escape(site.message("site-explanation", lang))}</h2>
 {_paragraphs(text.explanation)}
 <h2>{escape(strip_tags(site.message("tips-heading", lang)))}</h2>
