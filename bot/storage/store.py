@@ -36,6 +36,7 @@ from bot.storage.privacy import (
     question_to_keep,
 )
 from bot.storage.records import (
+    BeliefAnswer,
     EventRow,
     FeedbackRow,
     Profile,
@@ -428,7 +429,17 @@ class Storage:
             feedback_rows = tuple(
                 FeedbackRow(r.user_key, r.at, r.entry_id, r.helpful, r.comment, r.clinic)
                 for r in await conn.execute(ratings))
-            return ReportRows(event_rows, feedback_rows)
+            # Beliefs before and after, whenever given: the report pairs them and keeps the
+            # pairs whose follow-up falls in the period.
+            measured = (select(quiz_answers)
+                        .where(quiz_answers.c.phase.in_(("before", "after")))
+                        .order_by(quiz_answers.c.at, quiz_answers.c.id))
+            if clinic is not None:
+                measured = measured.where(quiz_answers.c.clinic == clinic)
+            belief_rows = tuple(
+                BeliefAnswer(r.user_key, r.at, r.entry_id, r.phase, r.correct, r.clinic)
+                for r in await conn.execute(measured))
+            return ReportRows(event_rows, feedback_rows, belief_rows)
 
         return await self._read("reading report data", work)
 
