@@ -74,12 +74,16 @@ def test_only_people_answering_both_times_count_once_each() -> None:
                        since=dt.date(2026, 12, 1), until=dt.date(2026, 12, 31)) == ()
 
 
+def _nowhere(question: str, lang: str) -> None:
+    return None
+
+
 def test_small_cells_are_suppressed_in_a_clinic_report() -> None:
     rng = random.Random(1)
     answers = (_people(12, 0.2, 0.8, rng)
                + _people(4, 0.5, 0.5, rng, entry_id="aerobic-exercise", prefix="v"))
     rows = ReportRows((), (), tuple(answers))
-    report = build_report(rows, scope="Kinepraktijk Demo", clinic="demo-kine", nearest=lambda q, l: None,
+    report = build_report(rows, scope="Kinepraktijk Demo", clinic="demo-kine", nearest=_nowhere,
                           titles={}, phrasing_score=0.4, statements=STATEMENTS, **PERIOD)
     shown = {r.entry_id: r.hidden for r in report.beliefs}
     assert shown == {"rest-until-pain-free": False, "aerobic-exercise": True}
@@ -90,7 +94,7 @@ def test_small_cells_are_suppressed_in_a_clinic_report() -> None:
     csv_rows = report_tables(report)["beliefs.csv"]
     assert [r[0] for r in csv_rows[1:]] == ["rest-until-pain-free"]
     # the editors' report shows every clinic and all of them together, nothing suppressed
-    everyone = build_report(rows, scope="all clinics", clinic=None, nearest=lambda q, l: None,
+    everyone = build_report(rows, scope="all clinics", clinic=None, nearest=_nowhere,
                             titles={}, phrasing_score=0.4, statements=STATEMENTS, **PERIOD)
     assert {(r.entry_id, r.clinic) for r in everyone.beliefs} == {
         ("rest-until-pain-free", None), ("rest-until-pain-free", "demo-kine"),
