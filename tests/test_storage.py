@@ -320,7 +320,7 @@ async def upgraded(engine: AsyncEngine) -> Storage:
     assert await storage.start()
     async with engine.connect() as conn:
         version = (await conn.execute(text("SELECT version FROM schema_version"))).scalar_one()
-    assert version == SCHEMA_VERSION == 3
+    assert version == SCHEMA_VERSION == 4
     return storage
 
 

@@ -87,8 +87,9 @@ async def test_start_greets_explains_and_shows_topics(bot: Harness) -> None:
     assert lines[0] == "👋 Welkom bij mythbot!"
     assert len(lines) == 4 and "geen diagnose" in lines[2]
     assert [data for _, data in greeting.buttons] == [
-        "tp:understanding", "tp:pain", "tp:exercise", "tp:lifestyle", "tp:treatment"]
+        "tp:understanding", "tp:pain", "tp:exercise", "tp:lifestyle", "tp:treatment", "qz"]
     assert greeting.buttons[0][0] == "Wat is artrose?"
+    assert greeting.buttons[-1][0] == "🎯 Test jezelf"
 
 
 async def test_start_in_the_language_of_the_telegram_app(bot: Harness) -> None:
@@ -239,7 +240,8 @@ async def test_no_second_did_you_mean_in_a_row(bot: Harness, unclear: list[str])
 async def test_fallback_for_an_unrelated_question(bot: Harness, unknown: str) -> None:
     (fallback,) = await bot.say(unknown)
     assert fallback.text.startswith(FALLBACK)
-    assert all(data.startswith("tp:") for _, data in fallback.buttons)
+    assert all(data.startswith("tp:") for _, data in fallback.buttons[:-1])
+    assert fallback.buttons[-1][1] == "qz"  # and the quiz
 
 
 async def test_red_flag_gets_the_safety_reply_only(bot: Harness) -> None:
@@ -373,7 +375,7 @@ async def test_menus_and_descriptions_are_set_per_language(api: FakeBotApi, bot:
     await until(lambda: len(api.my_short_descriptions) == 3, timeout=5)
     default = '{"type": "default"}'
     assert [c["command"] for c in api.my_commands[(default, "nl")]] == [
-        "start", "help", "topics", "language", "sources", "privacy", "forget", "about"]
+        "start", "help", "topics", "quiz", "language", "sources", "privacy", "forget", "about"]
     assert api.my_commands[(default, "en")][1]["description"] == "How does it work?"
     assert api.my_commands[(default, "")][1]["description"] == "Hoe werkt het?"
     assert set(api.my_descriptions) == set(api.my_short_descriptions) == {"nl", "en", ""}

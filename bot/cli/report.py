@@ -65,7 +65,8 @@ def run(args: argparse.Namespace) -> int:
     report = build_report(rows, since=since, until=max(today, since), scope=scope,
                           clinic=args.clinic, nearest=_nearest(loaded.matcher),
                           titles=_titles(loaded), phrasing_score=config.matching.suggest_threshold,
-                          weights=knowledge_weights(loaded.kb))
+                          weights=knowledge_weights(loaded.kb),
+                          statements={e: s.en for e, s in loaded.kb.quiz.items()})
     try:
         if args.format == "csv":
             write_tables(report_tables(report), out)

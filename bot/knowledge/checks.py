@@ -13,6 +13,7 @@ from bot.knowledge.models import (
     REQUIRED_MESSAGES,
     Entry,
     LangText,
+    QuizStatement,
     Reviewer,
     Source,
     Topic,
@@ -217,6 +218,50 @@ def _field_problems(root: Path, name: str, located: Located | None,
             problems.append(Problem(display_path(root / name, root), located.line(loc),
                                     f"'{'.'.join(map(str, loc))}': '{{{unknown}}}' is not a "
                                     f"known placeholder here; use {known}"))
+    return problems
+
+
+# A quiz statement states the entry's claim: true for a fact, false for a myth. An entry whose
+# honest answer is "it depends" (or that has no verdict) has no statement to be right about.
+QUIZ_TRUTH = {"fact": True, "myth": False}
+
+
+def quiz_problems(root: Path, located: Located, statements: list[QuizStatement],
+                  entries: dict[str, Entry], entry_files: set[str]) -> list[Problem]:
+    """Problems of quiz.yaml. A statement about an entry whose file is broken is skipped: that
+    file's own problem is the one to fix."""
+    path = display_path(root / "quiz.yaml", root)
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for i, statement in enumerate(statements):
+        def add(field: str, message: str, i: int = i) -> None:
+            problems.append(Problem(path, located.line(("statements", i, field)), message))
+
+        entry = entries.get(statement.entry)
+        if entry is None:
+            if statement.entry not in entry_files:
+                add("entry", f"the entry '{statement.entry}' does not exist "
+                    f"(no entries/{statement.entry}.yaml)")
+            continue
+        if statement.entry in seen:
+            add("entry", f"the entry '{statement.entry}' already has a statement; write one "
+                "per entry")
+        seen.add(statement.entry)
+        expected = QUIZ_TRUTH.get(str(entry.verdict))
+        if expected is None:
+            add("entry", f"'{statement.entry}' is a {entry.verdict}, not a clear myth or fact: "
+                "a quiz statement about it would have no right answer; remove it")
+        elif statement.truth != expected:
+            add("truth", f"'truth: {str(statement.truth).lower()}' contradicts the entry: "
+                f"'{statement.entry}' is a {entry.verdict}, so its statement is "
+                f"{'true' if expected else 'false (the myth itself)'}")
+        for lang in LANGS:
+            text = statement.text(lang)
+            if text.rstrip().endswith("?"):
+                add(lang, f"'{lang}' is a question; a quiz statement is a sentence that is true "
+                    "or a myth")
+            for message in html_problems(text):
+                add(lang, f"'{lang}': {message}")
     return problems
 
 

@@ -8,12 +8,13 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from bot.knowledge.checks import cross_check
+from bot.knowledge.checks import cross_check, quiz_problems
 from bot.knowledge.located_yaml import DuplicateKeyError, Located, YamlSyntaxError, load_located
 from bot.knowledge.models import (
     Entry,
     KnowledgeBase,
     LangText,
+    Quiz,
     Reviewer,
     Safety,
     Smalltalk,
@@ -176,6 +177,14 @@ def load_knowledge(root: Path) -> KnowledgeBase:
 
     reader.problems += cross_check(root, entries, sources, topics, reviewers, singles,
                                    messages, entry_files)
+    # The quiz is optional: a knowledge folder without quiz.yaml simply has no quiz.
+    quiz_path = root / "quiz.yaml"
+    quiz_file = reader.read(quiz_path) if quiz_path.exists() else None
+    statements = reader.model(Quiz, quiz_file.data, quiz_file, quiz_path) if quiz_file else None
+    if quiz_file is not None and statements is not None:
+        reader.problems += quiz_problems(root, quiz_file, statements.statements,
+                                         {e.id: e for e, _, _ in entries},
+                                         {path.stem for path in entry_files})
     if reader.problems or None in (synonyms, safety, smalltalk, messages):
         raise KnowledgeError(reader.problems)
     assert synonyms and safety and smalltalk and messages is not None
@@ -189,6 +198,7 @@ def load_knowledge(root: Path) -> KnowledgeBase:
         safety=safety,
         smalltalk=smalltalk,
         messages=messages,
+        quiz={s.entry: s for s in (statements.statements if statements else [])},
     )
 
 

@@ -146,6 +146,22 @@ class Safety(_Strict):
     rules: list[SafetyRule] = Field(min_length=1)
 
 
+class QuizStatement(_Strict):
+    """A statement about one entry for the myth-or-fact quiz, true or a myth."""
+
+    entry: str = Field(pattern=ID_PATTERN)
+    truth: bool
+    nl: str = Field(min_length=10, max_length=200)
+    en: str = Field(min_length=10, max_length=200)
+
+    def text(self, lang: str) -> str:
+        return self.en if lang == "en" else self.nl
+
+
+class Quiz(_Strict):
+    statements: list[QuizStatement] = Field(default_factory=list)
+
+
 class SmalltalkIntent(_Strict):
     id: str = Field(pattern=ID_PATTERN)
     phrases: PerLang
@@ -179,6 +195,8 @@ class KnowledgeBase(BaseModel):
     safety: Safety
     smalltalk: Smalltalk
     messages: dict[str, LangText]
+    # Quiz statements by entry id (knowledge/quiz.yaml; none when the file is absent)
+    quiz: dict[str, QuizStatement] = Field(default_factory=dict)
 
     def message(self, key: str, lang: str, **fields: str) -> str:
         """A user-interface text in `lang`, with `{placeholders}` filled in."""
@@ -207,6 +225,11 @@ REQUIRED_MESSAGES: frozenset[str] = frozenset(
         "reload-failed", "reload-more", "command-start", "command-help", "command-topics",
         "command-language", "command-sources", "command-privacy", "command-forget", "command-about",
         "bot-description", "bot-short-description",
+        # the quiz (bot/quiz, bot/rendering/quiz.py)
+        "button-quiz", "quiz-intro", "quiz-progress", "button-quiz-true", "button-quiz-myth",
+        "button-quiz-unsure", "button-quiz-next", "button-quiz-score", "button-quiz-again",
+        "quiz-right", "quiz-wrong", "quiz-unsure", "quiz-is-true", "quiz-is-myth", "quiz-score",
+        "quiz-read", "quiz-empty", "command-quiz",
         # the web pages (bot/site)
         "site-title", "site-intro", "site-skip", "site-search-label", "site-search-hint",
         "site-search-none", "site-topics", "site-all-questions", "site-ask-bot", "site-related",

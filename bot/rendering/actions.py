@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 ActionKind = Literal["answer", "more", "sources", "topics", "topic", "none", "up", "down", "lang",
-                     "skip", "forget", "keep"]
+                     "skip", "forget", "keep", "quiz", "quiz-answer", "quiz-next"]
 
 _PREFIX: dict[ActionKind, str] = {
     "answer": "a",
@@ -25,9 +25,13 @@ _PREFIX: dict[ActionKind, str] = {
     "skip": "sk",  # no comment after 👎
     "forget": "fg",  # /forget confirmed
     "keep": "kp",  # /forget cancelled
+    "quiz": "qz",  # start a new quiz
+    "quiz-answer": "qa",  # "<entry id>.<t|m|u>": an answer to a quiz statement
+    "quiz-next": "qn",  # the next statement, or the score after the last
 }
 _KIND = {prefix: kind for kind, prefix in _PREFIX.items()}
-_NEEDS_ARG = frozenset({"answer", "more", "sources", "topic", "up", "down", "lang"})
+_NEEDS_ARG = frozenset({"answer", "more", "sources", "topic", "up", "down", "lang",
+                        "quiz-answer"})
 MAX_BYTES = 64
 SEP = ":"
 

@@ -185,8 +185,11 @@ class Renderer:
         return [(self._entry_button(r, lang),) for r in entry.related[:MAX_RELATED]]
 
     def _topic_rows(self, lang: str) -> tuple[tuple[Button, ...], ...]:
-        return tuple((Button(t.label(lang), Action("topic", t.id).encode()),)
-                     for t in self.kb.topics.values())
+        rows = [(Button(t.label(lang), Action("topic", t.id).encode()),)
+                for t in self.kb.topics.values()]
+        if self.kb.quiz:
+            rows.append((Button(self.kb.message("button-quiz", lang), Action("quiz").encode()),))
+        return tuple(rows)
 
     def _source_list(self, sources: list[Source], lang: str) -> str:
         lines = [f"<b>{self.kb.message('sources-heading', lang)}</b>"]

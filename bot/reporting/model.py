@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from bot.matching import KINDS
+from bot.reporting.beliefs import BeliefRow, belief_rows
 from bot.reporting.cluster import Asked, Group, Weights, group_questions
 from bot.storage import ReportRows
 from bot.storage.privacy import TEXT_KINDS
@@ -115,6 +116,7 @@ class Report:
     hidden_groups: int  # groups not shown because too few people asked them
     comments: tuple[Comment, ...]
     disliked: tuple[Comment, ...]  # questions whose answer was rated not helpful
+    beliefs: tuple[BeliefRow, ...]  # before and after, per quiz statement (and clinic)
     rows: ReportRows  # the rows of the period, for the CSV export of the full report
 
 
@@ -141,7 +143,8 @@ def advice_for(nearest: tuple[str, float] | None, phrasing_score: float) -> str:
 
 def build_report(rows: ReportRows, *, since: dt.date, until: dt.date, scope: str,
                  clinic: str | None, nearest: Nearest, titles: Mapping[str, str],
-                 phrasing_score: float, weights: Mapping[str, Weights] | None = None) -> Report:
+                 phrasing_score: float, weights: Mapping[str, Weights] | None = None,
+                 statements: Mapping[str, str] | None = None) -> Report:
     """All numbers of a report over the days `since`..`until` (inclusive, UTC)."""
     min_users = MIN_USERS if clinic is not None else None
     events = [e for e in rows.events if since <= e.at.date() <= until]
@@ -202,11 +205,13 @@ def build_report(rows: ReportRows, *, since: dt.date, until: dt.date, scope: str
     disliked = _own_words(((e.user, e.entry_id, e.at, e.question) for e in events
                            if e.kind == "answer" and e.entry_id and e.question), min_users)
     people = len({e.user for e in events})
+    beliefs = belief_rows(rows.beliefs, statements or {}, since=since, until=until,
+                          min_users=min_users, per_clinic=clinic is None)
     return Report(scope, clinic, since, until, min_users, total, Cell(people, people),
                   _cell(r.user for r in ratings if r.helpful),
                   _cell(r.user for r in ratings if not r.helpful), tuple(days), kinds, entries,
-                  tuple(shown), hidden, comments, disliked,
-                  ReportRows(tuple(events), tuple(ratings)))
+                  tuple(shown), hidden, comments, disliked, beliefs,
+                  ReportRows(tuple(events), tuple(ratings), rows.beliefs))
 
 
 def _own_words(written: Iterable[tuple[str, str, dt.datetime, str]],

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from html import escape
 
+from bot.reporting.beliefs import BeliefRow, Share
 from bot.reporting.model import (
     WITHHELD,
     Cell,
@@ -84,7 +85,8 @@ def render_html(report: Report, generated: dt.datetime) -> str:
             f"out. A number shown as “{WITHHELD}” is withheld so that a “&lt;"
             f"{report.min_users}” in the same table cannot be worked out from the total.</p>")
     parts += [_summary(report), _over_time(report), _kinds(report), _entries(report),
-              _unanswered(report), _comments(report), _definitions(), "</main></body></html>"]
+              _beliefs(report), _unanswered(report), _comments(report), _definitions(),
+              "</main></body></html>"]
     return "\n".join(parts) + "\n"
 
 
@@ -232,6 +234,65 @@ def _entry_row(entry: EntryRow, report: Report) -> str:
             f"</span></td><td class=n>{_show(entry.asked, report)}</td>"
             f"<td class=n>{_show(entry.helpful, report)}</td>"
             f"<td class=n>{_show(entry.not_helpful, report)}</td><td class=n>{share}</td></tr>")
+
+
+BEFORE_COLOR = "#9aa5b1"
+AFTER_COLOR = "#0b6e69"
+
+
+def _beliefs(report: Report) -> str:
+    head = ("<section><h2>What patients believe, before and after</h2>"
+            '<p class="note">People who agreed to the follow-up answered the same statements '
+            "before they read anything and again about two weeks later. Each bar is the share "
+            "holding the correct belief (“not sure” counts as not holding it), with its 95% "
+            "interval (Wilson). Only people who answered both times are counted.</p>")
+    shown = [row for row in report.beliefs if not row.hidden]
+    hidden = len(report.beliefs) - len(shown)
+    note = (f'<p class="note">{hidden} statement(s) answered by fewer than {report.min_users} '
+            "people are not shown.</p>" if hidden else "")
+    if not shown:
+        what = ("No follow-up was answered by enough people in this period." if hidden
+                else "No follow-up answers in this period.")
+        return f"{head}{note}<p>{what}</p></section>"
+    rows = "".join(
+        f"<tr><td>{escape(r.statement)}<br><span class=note>{escape(r.entry_id)}"
+        f"{' · ' + escape(r.clinic) if r.clinic else ''}</span></td>"
+        f"<td class=n>{r.people}</td>{_share(r.before)}{_share(r.after)}</tr>" for r in shown)
+    legend = (f'<p class="legend"><span><i class="swatch" style="background:{BEFORE_COLOR}">'
+              f'</i>before</span><span><i class="swatch" style="background:{AFTER_COLOR}">'
+              "</i>after</span></p>")
+    return (f"{head}{note}{legend}{_belief_chart([r for r in shown if r.clinic is None])}"
+            "<table><tr><th>statement</th><th class=n>people</th><th class=n>correct before"
+            f"</th><th class=n>correct after</th></tr>{rows}</table></section>")
+
+
+def _share(share: Share) -> str:
+    low, high = share.interval
+    return (f"<td class=n>{share.rate:.0%} <span class=note>({low:.0%}–{high:.0%})</span>"
+            "</td>")
+
+
+def _belief_chart(rows: list[BeliefRow]) -> str:
+    """Per statement a pair of bars, before and after, with their intervals as whiskers."""
+    if not rows:
+        return ""
+    left, width, step = 330, 500, 40
+    parts = []
+    for i, row in enumerate(rows):
+        y = i * step
+        parts.append(f'<text x="0" y="{y + 20}">{escape(_clip(row.statement, 52))}</text>')
+        for j, (share, color) in enumerate(((row.before, BEFORE_COLOR),
+                                            (row.after, AFTER_COLOR))):
+            top = y + 4 + j * 16
+            low, high = share.interval
+            parts.append(
+                f'<rect x="{left}" y="{top}" width="{width * share.rate:.1f}" height="13" '
+                f'fill="{color}"/><line x1="{left + width * low:.1f}" y1="{top + 6.5}" '
+                f'x2="{left + width * high:.1f}" y2="{top + 6.5}" stroke="#1f2933"/>'
+                f'<text x="{left + width + 8}" y="{top + 11}">{share.rate:.0%}</text>')
+    return (f'<svg viewBox="0 0 880 {len(rows) * step + 4}" width="100%" font-size="12" '
+            f'role="img" aria-label="share with the correct belief, before and after">'
+            f'{"".join(parts)}</svg>')
 
 
 def _unanswered(report: Report) -> str:

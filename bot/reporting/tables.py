@@ -52,6 +52,12 @@ def report_tables(report: Report) -> dict[str, Table]:
         "not_helpful_questions.csv": [["entry_id", "date", "question"]] + [
             [c.entry_id, c.at.date().isoformat(), user_text(c.text)]
             for c in report.disliked],
+        "beliefs.csv": [["entry_id", "clinic", "people", "correct_before", "correct_after",
+                         "before_low", "before_high", "after_low", "after_high"]] + [
+            [r.entry_id, r.clinic or "", str(r.people), str(r.before.correct),
+             str(r.after.correct), *(f"{v:.4f}" for v in (*r.before.interval,
+                                                          *r.after.interval))]
+            for r in report.beliefs if not r.hidden],
     }
     if report.clinic is None:
         tables["events.csv"] = [["at", "kind", "entry_id", "language", "clinic", "question"]] + [

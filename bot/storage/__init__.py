@@ -60,6 +60,7 @@ from bot.storage.engine import StorageConfigError
 from bot.storage.identity import SECRET_ENV, user_key
 from bot.storage.migrations import LATEST as SCHEMA_VERSION
 from bot.storage.records import (
+    BeliefAnswer,
     EventRow,
     FeedbackRow,
     Profile,
@@ -75,6 +76,7 @@ from bot.storage.store import Storage, StorageError, open_storage
 __all__ = [
     "SCHEMA_VERSION",
     "SECRET_ENV",
+    "BeliefAnswer",
     "EventRow",
     "FeedbackRow",
     "Profile",

@@ -92,10 +92,27 @@ async def _v3(conn: AsyncConnection) -> None:
     await conn.run_sync(meta.create_all)
 
 
+async def _v4(conn: AsyncConnection) -> None:
+    meta = MetaData()
+    Table("users", meta, Column("key", String(64), primary_key=True))
+    Table("quiz_answers", meta,
+          Column("id", Integer, primary_key=True, autoincrement=True),
+          Column("user_key", String(64), ForeignKey("users.key"), nullable=False, index=True),
+          Column("entry_id", String(100), nullable=False),
+          Column("answer", String(16), nullable=False),
+          Column("correct", Boolean, nullable=True),
+          Column("phase", String(16), nullable=False),
+          Column("language", String(8), nullable=False),
+          Column("clinic", String(64), nullable=True),
+          Column("at", DateTime(timezone=True), nullable=False, index=True))
+    await conn.run_sync(lambda sync: meta.tables["quiz_answers"].create(sync))
+
+
 STEPS: tuple[Step, ...] = (
     Step(1, "users, events and feedback", _v1),
     Step(2, "clinic of each user and event (QR codes / deep links)", _v2),
     Step(3, "Telegram updates handled but not yet confirmed (no reply twice after a crash)", _v3),
+    Step(4, "answers to quiz statements (the quiz, beliefs before and after)", _v4),
 )
 LATEST = STEPS[-1].version
 

@@ -95,6 +95,20 @@ class FeedbackRow:
 
 
 @dataclass(frozen=True)
+class BeliefAnswer:
+    """An answer to a quiz statement in the opt-in measure: `phase` "before" reading anything,
+    or "after" (the follow-up); `correct` None for "not sure"."""
+
+    user: str
+    at: dt.datetime
+    entry_id: str
+    phase: str
+    correct: bool | None
+    clinic: str | None
+
+
+@dataclass(frozen=True)
 class ReportRows:
     events: tuple[EventRow, ...]
     feedback: tuple[FeedbackRow, ...]
+    beliefs: tuple[BeliefAnswer, ...] = ()

@@ -101,6 +101,22 @@ feedback = Table(
     Column("at", UtcDateTime, nullable=False),
 )
 
+# Answers to quiz statements (since v4). `phase` is "quiz" for /quiz, and "before" / "after"
+# for the opt-in measure of beliefs; `correct` is None for "not sure". The clinic is the
+# user's at the time, as for events, so that reports per clinic need no join.
+quiz_answers = Table(
+    "quiz_answers", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_key", String(KEY_LENGTH), ForeignKey("users.key"), nullable=False, index=True),
+    Column("entry_id", String(ENTRY_LENGTH), nullable=False),
+    Column("answer", String(KIND_LENGTH), nullable=False),
+    Column("correct", Boolean, nullable=True),
+    Column("phase", String(KIND_LENGTH), nullable=False),
+    Column("language", String(LANG_LENGTH), nullable=False),
+    Column("clinic", String(SLUG_LENGTH), nullable=True),
+    Column("at", UtcDateTime, nullable=False, index=True),
+)
+
 # Telegram updates the bot has answered while Telegram may still send them again (their
 # offset is not confirmed yet); after a crash the restarted bot skips them. Only update ids
 # (numbers Telegram gives each update, not people) and when: nothing about the person.

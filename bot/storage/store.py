@@ -36,6 +36,7 @@ from bot.storage.privacy import (
     question_to_keep,
 )
 from bot.storage.records import (
+    BeliefAnswer,
     EventRow,
     FeedbackRow,
     Profile,
@@ -46,7 +47,7 @@ from bot.storage.records import (
     Unanswered,
     UserData,
 )
-from bot.storage.schema import events, feedback, handled_updates, users
+from bot.storage.schema import events, feedback, handled_updates, quiz_answers, users
 from bot.storage.writer import Rows, WriteQueue
 
 DEFAULT_TIMEOUT = 2.0
@@ -219,6 +220,36 @@ class Storage:
 
         return await self._write("saving a comment", work) or False
 
+    async def record_quiz_answer(self, telegram_id: int, entry_id: str, answer: str,
+                                 correct: bool | None, *, language: str, phase: str = "quiz",
+                                 now: dt.datetime | None = None) -> bool:
+        """An answer to a quiz statement (`correct` None for "not sure"), with the user's
+        current clinic."""
+        key = self._key(telegram_id)
+        at = _now(now)
+
+        async def work(conn: AsyncConnection) -> bool:
+            await conn.execute(self._upsert_user(key, at, None, None, update_language=False))
+            clinic = (await conn.execute(select(users.c.clinic).where(users.c.key == key))
+                      ).scalar_one_or_none()
+            await conn.execute(quiz_answers.insert().values(
+                user_key=key, entry_id=entry_id, answer=answer, correct=correct, phase=phase,
+                language=language, clinic=clinic, at=at))
+            return True
+
+        return await self._write("saving a quiz answer", work) or False
+
+    async def quiz_seen(self, telegram_id: int) -> frozenset[str] | None:
+        """The statements (entry ids) this user has answered in quizzes; None if unavailable."""
+        key = self._key(telegram_id)
+
+        async def work(conn: AsyncConnection) -> frozenset[str]:
+            rows = await conn.execute(select(quiz_answers.c.entry_id).distinct().where(
+                quiz_answers.c.user_key == key, quiz_answers.c.phase == "quiz"))
+            return frozenset(rows.scalars())
+
+        return await self._write("reading quiz answers", work, access="read")
+
     async def purge_expired(self, now: dt.datetime | None = None) -> int | None:
         """Delete question texts and comments older than the retention period (the rows and
         their counts stay). Run daily and at start-up. The number of texts deleted, or None
@@ -291,6 +322,7 @@ class Storage:
             count = 0
             # Children first: foreign keys point from feedback to events to users.
             for statement in (delete(feedback).where(feedback.c.user_key == key),
+                              delete(quiz_answers).where(quiz_answers.c.user_key == key),
                               delete(events).where(events.c.user_key == key),
                               delete(users).where(users.c.key == key)):
                 count += int((await conn.execute(statement)).rowcount or 0)
@@ -397,7 +429,17 @@ class Storage:
             feedback_rows = tuple(
                 FeedbackRow(r.user_key, r.at, r.entry_id, r.helpful, r.comment, r.clinic)
                 for r in await conn.execute(ratings))
-            return ReportRows(event_rows, feedback_rows)
+            # Beliefs before and after, whenever given: the report pairs them and keeps the
+            # pairs whose follow-up falls in the period.
+            measured = (select(quiz_answers)
+                        .where(quiz_answers.c.phase.in_(("before", "after")))
+                        .order_by(quiz_answers.c.at, quiz_answers.c.id))
+            if clinic is not None:
+                measured = measured.where(quiz_answers.c.clinic == clinic)
+            belief_rows = tuple(
+                BeliefAnswer(r.user_key, r.at, r.entry_id, r.phase, r.correct, r.clinic)
+                for r in await conn.execute(measured))
+            return ReportRows(event_rows, feedback_rows, belief_rows)
 
         return await self._read("reading report data", work)
 

@@ -100,7 +100,8 @@ def build_application(config: Config, token: str, loaded: Loaded, *,
     application.add_handler(CallbackQueryHandler(h.gate), GATE)
 
     # Group 0: the first handler that matches wins, so the order below matters.
-    public = {"start": h.start, "help": h.help, "topics": h.topics, "language": h.language,
+    public = {"start": h.start, "help": h.help, "topics": h.topics, "quiz": h.quiz,
+              "language": h.language,
               "sources": h.sources, "privacy": h.privacy, "forget": h.forget, "about": h.about}
     for name in MENU:
         application.add_handler(CommandHandler(name, public[name], filters=new))

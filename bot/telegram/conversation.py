@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -21,7 +22,9 @@ from bot import __version__
 from bot.config import Clinic, Config
 from bot.knowledge import LANGS, KnowledgeError
 from bot.matching import Decision
+from bot.quiz import grade, new_run
 from bot.rendering import Action, Button, Reply, kept_data, parse
+from bot.rendering import quiz as quiz_replies
 from bot.runtime import Loaded
 from bot.storage import Stats, Storage, StorageError
 from bot.telegram.recorder import Recorder
@@ -75,6 +78,7 @@ class Conversation:
         self.states = states
         self.recorder = recorder
         self.storage: Storage | None = None  # opened at start-up, in the bot's event loop
+        self.rng = random.Random()  # which quiz statements, in which order
 
     # Conversation ------------------------------------------------------------------------
 
@@ -130,6 +134,14 @@ class Conversation:
             return Outcome(Reply(kb.message("forget-cancelled", lang)))
         if action.kind == "none":
             return Outcome(await self._reject_suggestions(person, state, lang))
+        if action.kind == "quiz":
+            return Outcome(await self.quiz(person))
+        if action.kind == "quiz-answer":
+            return await self._quiz_answer(person, state, lang, action.arg) or stale
+        if action.kind == "quiz-next":
+            if state.quiz is None:
+                return stale
+            return Outcome(quiz_replies.statement(kb, state.quiz, lang))
         reply = self.library.loaded.renderer.navigate(action, lang)
         if reply is None:
             return stale
@@ -151,6 +163,17 @@ class Conversation:
 
     async def about(self, person: Person) -> Reply:
         return self.library.loaded.renderer.about(await self.language(person), __version__)
+
+    async def quiz(self, person: Person) -> Reply:
+        """A new quiz of statements this person has not answered before, where there are."""
+        state = await self._state(person)
+        lang = self._lang(person, state)
+        kb = self.library.loaded.kb
+        run = new_run(kb, state.quiz_seen, self.rng)
+        if not run.statements:
+            return Reply(kb.message("quiz-empty", lang))
+        await self.states.put(person.id, replace(state, quiz=run, reply_lang=lang))
+        return quiz_replies.statement(kb, run, lang, intro=True)
 
     async def language_menu(self, person: Person) -> Reply:
         kb = self.library.loaded.kb
@@ -308,6 +331,25 @@ class Conversation:
         skip = Button(kb.message("button-skip", lang), Action("skip").encode())
         return Outcome(Reply(f"{thanks}\n\n{kb.message('feedback-ask', lang)}", ((skip,),)))
 
+    async def _quiz_answer(self, person: Person, state: UserState, lang: str,
+                           arg: str) -> Outcome | None:
+        """An answer to the current statement. A press on an earlier statement's buttons, or
+        on a quiz that was replaced, changes nothing (None: the note for a stale button)."""
+        kb = self.library.loaded.kb
+        decoded = quiz_replies.decode_answer(arg)
+        if decoded is None or state.quiz is None or decoded[0] not in kb.quiz:
+            return None
+        entry_id, answer = decoded
+        run = state.quiz.answer(entry_id, answer)
+        if run is None:
+            return None
+        await self.states.put(person.id, replace(state, quiz=run,
+                                                 quiz_seen=state.quiz_seen | {entry_id}))
+        correct = grade(kb, entry_id, answer)
+        self._record(person, lambda storage: storage.record_quiz_answer(
+            person.id, entry_id, answer, correct, language=lang))
+        return Outcome(quiz_replies.feedback(kb, run, entry_id, answer, lang))
+
     async def _reject_suggestions(self, person: Person, state: UserState, lang: str) -> Reply:
         """The reply to "none of these": the fallback. If these suggestions are still the
         latest, their question is recorded as one the bot could not answer."""
@@ -348,13 +390,16 @@ class Conversation:
         if state.loaded:
             return state
         profile = None
+        seen: frozenset[str] | None = None
         if self.storage is not None:
             try:
                 async with asyncio.timeout(PROFILE_WAIT):
                     profile = await self.storage.profile(person.id)
+                    seen = await self.storage.quiz_seen(person.id)
             except TimeoutError:
                 log.warning("storage too slow to read a profile; going on without it")
-        state = replace(state, loaded=True, chosen_lang=profile.language if profile else None)
+        state = replace(state, loaded=True, chosen_lang=profile.language if profile else None,
+                        quiz_seen=seen or frozenset())
         await self.states.put(person.id, state)
         return state
 

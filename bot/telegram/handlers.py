@@ -45,6 +45,10 @@ class Handlers:
         """/topics: the topic buttons."""
         await _reply(update, context, await self.chat.topics(_person(update)))
 
+    async def quiz(self, update: Update, context: Context) -> None:
+        """/quiz: five statements, myth or fact?"""
+        await _reply(update, context, await self.chat.quiz(_person(update)))
+
     async def language(self, update: Update, context: Context) -> None:
         """/language: buttons to choose Dutch or English."""
         await _reply(update, context, await self.chat.language_menu(_person(update)))

@@ -22,7 +22,7 @@ from bot.telegram.retrying import ONCE
 log = logging.getLogger(__name__)
 
 # The commands in the menu, in menu order; each has a "command-<name>" message.
-MENU = ("start", "help", "topics", "language", "sources", "privacy", "forget", "about")
+MENU = ("start", "help", "topics", "quiz", "language", "sources", "privacy", "forget", "about")
 
 
 async def describe_bot(bot: ExtBot[Any], kb: KnowledgeBase, default_lang: str) -> None:

@@ -12,6 +12,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.quiz import QuizRun
+
 MAX_USERS = 10_000
 COMMENT_WINDOW = 15 * 60.0  # seconds in which a text after 👎 counts as the comment
 
@@ -28,6 +30,8 @@ class UserState:
     suggested: str | None = None  # the question whose "did you mean" awaits a choice
     comment_for: str | None = None  # entry id whose 👎 awaits a "what was missing?"
     comment_until: float = 0.0  # monotonic deadline for that comment
+    quiz: QuizRun | None = None  # the quiz under way; its buttons work until a new one starts
+    quiz_seen: frozenset[str] = frozenset()  # statements answered before (also in storage)
 
     def awaits_comment(self, now: float) -> str | None:
         """The entry whose comment the next text is, if the 👎 was recent enough."""
