@@ -304,8 +304,8 @@ def test_csv_tables_in_a_folder_and_in_a_zip(config_file: Path, tmp_path: Path) 
     folder = tmp_path / "tables"
     report(config_file, folder, "--format", "csv", "--clinic", "demo-kine")
     assert sorted(p.name for p in folder.iterdir()) == [
-        "beliefs.csv", "comments.csv", "days.csv", "entries.csv", "not_helpful_questions.csv", "outcomes.csv",
-        "unanswered.csv"]
+        "beliefs.csv", "comments.csv", "days.csv", "entries.csv", "not_helpful_questions.csv",
+        "outcomes.csv", "unanswered.csv"]
     entries = {r["entry_id"]: r for r in read_csv(
         (folder / "entries.csv").read_text(encoding="utf-8"))}
     assert (entries["injections"]["answered"], entries["injections"]["helpful"],
