@@ -74,6 +74,8 @@ class Telegram(_Section):
     base_url: str = Field(min_length=1)
     bot_username: str = Field(min_length=1)
     token_file: Path | None = None
+    # Tries to reach Telegram at start-up before giving up (waits 1, 2, 4… s in between).
+    startup_attempts: int = Field(default=5, ge=1, le=20)
 
 
 class Config(_Section):
