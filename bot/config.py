@@ -140,13 +140,30 @@ def load_config(path: Path) -> Config:
         more = len(exc.errors()) - 1
         extra = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
         raise ConfigError(f"{path}: the key '{key}' {reason}{extra}") from None
+    # Every path in the file is taken from the file's folder, so that every command finds
+    # the same knowledge base and database whichever folder it is started from.
     base = path.parent
-    updates: dict[str, Any] = {"knowledge_dir": base / config.knowledge_dir}
+    updates: dict[str, Any] = {
+        "knowledge_dir": base / config.knowledge_dir,
+        "storage": config.storage.model_copy(
+            update={"url": sqlite_relative_to(config.storage.url, base.absolute())}),
+    }
     if config.telegram.token_file is not None:
         updates["telegram"] = config.telegram.model_copy(
             update={"token_file": base / config.telegram.token_file}
         )
     return config.model_copy(update=updates)
+
+
+def sqlite_relative_to(url: str, base: Path) -> str:
+    """`url` with a relative SQLite file path made absolute from `base`; others as they are."""
+    scheme, sep, rest = url.partition(":///")
+    if not sep or not scheme.startswith("sqlite"):
+        return url
+    file, query_sep, query = rest.partition("?")
+    if file in ("", ":memory:") or file.startswith("file:") or Path(file).is_absolute():
+        return url
+    return f"{scheme}:///{(base / file).as_posix()}{query_sep}{query}"
 
 
 def read_token(config: Config) -> SecretStr | None:

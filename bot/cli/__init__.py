@@ -8,13 +8,14 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from bot import __version__
-from bot.cli import ask, chat, check, evaluate, export, qr, report, run
+from bot.cli import ask, backup, chat, check, evaluate, export, qr, report, run
 from bot.cli.context import EXIT_USAGE, CliError
 
 COMMANDS = (
     ask, check, export, evaluate, chat,
     qr,
     report,
+    backup,
     run,
 )
 

@@ -188,7 +188,7 @@ REQUIRED_MESSAGES: frozenset[str] = frozenset(
         "button-forget-no", "forget-done", "forget-nothing", "forget-cancelled",
         "storage-failed", "about", "media-unsupported", "rate-limited", "error",
         "button-stale", "feedback-ask", "button-skip", "comment-thanks", "comment-skipped",
-        "admin-only", "stats", "unanswered-heading", "unanswered-none", "reload-done",
+        "admin-only", "whoami", "stats", "unanswered-heading", "unanswered-none", "reload-done",
         "reload-failed", "reload-more", "command-start", "command-help", "command-topics",
         "command-language", "command-sources", "command-privacy", "command-forget", "command-about",
         "bot-description", "bot-short-description",

@@ -200,6 +200,11 @@ class Conversation:
     async def error(self, person: Person) -> Reply:
         return Reply(await self._message(person, "error"))
 
+    async def whoami(self, person: Person) -> Reply:
+        """The person's own Telegram id: how a clinic's admin finds the number to configure."""
+        return Reply(self.library.loaded.kb.message("whoami", await self.language(person),
+                                                    id=str(person.id)))
+
     # Admin commands (the handlers check who may use them) --------------------------------
 
     async def admin_only(self, person: Person) -> Reply:

@@ -65,6 +65,10 @@ class Handlers:
         """/about: what this bot is."""
         await _reply(update, context, await self.chat.about(_person(update)))
 
+    async def whoami(self, update: Update, context: Context) -> None:
+        """/whoami: the person's own Telegram id (for admins to find theirs)."""
+        await _reply(update, context, await self.chat.whoami(_person(update)))
+
     async def stats(self, update: Update, context: Context) -> None:
         """/stats (admins): the last seven days in one message."""
         await _reply(update, context, await self.chat.stats(_person(update)))
