@@ -22,8 +22,8 @@ def register(commands: Any) -> None:
                         "picks the format")
     parser.add_argument("--paper", choices=sorted(PAPER_POINTS), default="a4",
                         help="paper size (default: a4)")
-    parser.add_argument("--config", help="configuration file (default: config.yaml, "
-                        "else $MYTHBOT_CONFIG, else config.example.yaml)")
+    parser.add_argument("--config", help="configuration file (default: $MYTHBOT_CONFIG, "
+                        "else ./config.yaml, else ./config.example.yaml)")
     parser.set_defaults(run=run)
 
 

@@ -1,7 +1,8 @@
 """A printable A4/A5 poster for a clinic's waiting room: QR code, clinic, bot handle, how-to.
 
 `layout()` is pure: it places every shape in points (1/72 inch) and knows no file format.
-The writers turn that into PNG or PDF (Pillow, 300 dpi) or SVG (text stays text).
+The writers turn that into PNG (Pillow, 300 dpi), or into SVG or PDF, where text stays text
+and the code is drawn as squares.
 """
 
 from __future__ import annotations
@@ -158,6 +159,9 @@ def _place(clinic: Clinic, bot_username: str, paper: Paper, measure: Measure,
     while size > 3 * unit and len(wrap(clinic.name, line_width, size, True, measure)) > 2:
         size *= 0.9
     y = lines(clinic.name, band_height + 4 * unit, size, INK, bold=True, gap=1.2)
+    contact = contact_line(clinic)
+    if contact:
+        y = lines(contact, y, 2.8 * unit, GREY)
 
     rows = qr_rows(url)
     modules = len(rows) + 2 * QUIET_ZONE
@@ -184,6 +188,13 @@ def _place(clinic: Clinic, bot_username: str, paper: Paper, measure: Measure,
     return Poster(width, height, paper, url, tuple(shapes)), y <= rule - 2 * page
 
 
+def contact_line(clinic: Clinic) -> str:
+    """The clinic's phone and website, when configured: "Tel. … · example.org/…"."""
+    parts = [f"Tel. {clinic.phone}" if clinic.phone else "",
+             (clinic.url or "").removeprefix("https://").removeprefix("http://").rstrip("/")]
+    return " · ".join(part for part in parts if part)
+
+
 def write_poster(path: Path, clinic: Clinic, bot_username: str, paper: Paper = "a4") -> str:
     """Write the poster in the format named by `path`'s extension; the URL it encodes."""
     suffix = path.suffix.lower()
@@ -198,14 +209,10 @@ def write_poster(path: Path, clinic: Clinic, bot_username: str, paper: Paper = "
     poster = layout(clinic, bot_username, paper, measure)
     if suffix == ".svg":
         path.write_text(to_svg(poster, fonts), encoding="utf-8")
+    elif suffix == ".pdf":
+        path.write_bytes(to_pdf(poster, fonts, title=f"mythbot - {clinic.name}"))
     else:
-        image = to_image(poster, fonts, DPI)
-        if suffix == ".png":
-            image.save(path, "PNG", dpi=(DPI, DPI), optimize=True)
-        else:
-            # Pillow embeds the picture as JPEG; at 300 dpi and high quality the code scans.
-            image.save(path, "PDF", resolution=DPI, quality=95,
-                       title=f"mythbot - {clinic.name}")
+        to_image(poster, fonts, DPI).save(path, "PNG", dpi=(DPI, DPI), optimize=True)
     return poster.url
 
 
@@ -267,9 +274,47 @@ def to_svg(poster: Poster, fonts: FontSet) -> str:
     return "\n".join(parts) + "\n"
 
 
-def qr_path(rows: tuple[tuple[bool, ...], ...]) -> str:
-    """SVG path data in module units: one rectangle per horizontal run of dark modules."""
-    commands = []
+def to_pdf(poster: Poster, fonts: FontSet, title: str) -> bytes:
+    """The poster as a vector PDF: text as text in the poster's font (only the letters used
+    are embedded) and the code as filled squares, so it prints sharp at any size and the
+    file stays small."""
+    from fpdf import FPDF  # only the PDF poster needs it
+
+    pdf = FPDF(unit="pt", format=(poster.width, poster.height))
+    pdf.set_margin(0)
+    pdf.set_auto_page_break(False)
+    pdf.set_title(title)
+    pdf.set_creator("mythbot")
+    pdf.add_page()
+    faces = {False: fonts.path(False), True: fonts.path(True)}
+    for bold, face in faces.items():
+        if face is not None:
+            pdf.add_font("Poster", "B" if bold else "", face)
+    for shape in poster.shapes:
+        if isinstance(shape, Rect):
+            pdf.set_fill_color(shape.color)
+            pdf.rect(shape.x, shape.y, shape.width, shape.height, style="F")
+        elif isinstance(shape, Text):
+            face = faces[shape.bold]
+            if face is not None:
+                pdf.set_font("Poster", "B" if shape.bold else "", shape.size)
+                text = shape.text
+            else:  # no system font: PDF's own Helvetica, which has Latin-1 letters only
+                pdf.set_font("Helvetica", "B" if shape.bold else "", shape.size)
+                text = shape.text.encode("latin-1", "replace").decode("latin-1")
+            pdf.set_text_color(shape.color)
+            pdf.text(shape.x - pdf.get_string_width(text) / 2, shape.y, text)
+        else:
+            pdf.set_fill_color("#000000")
+            for x, y, run in qr_runs(shape.rows):
+                pdf.rect(shape.x + x * shape.module, shape.y + y * shape.module,
+                         run * shape.module, shape.module, style="F")
+    return bytes(pdf.output())
+
+
+def qr_runs(rows: tuple[tuple[bool, ...], ...]) -> list[tuple[int, int, int]]:
+    """(x, y, length) in modules of every horizontal run of dark modules."""
+    runs = []
     for y, row in enumerate(rows):
         x = 0
         while x < len(row):
@@ -279,5 +324,10 @@ def qr_path(rows: tuple[tuple[bool, ...], ...]) -> str:
             start = x
             while x < len(row) and row[x]:
                 x += 1
-            commands.append(f"M{start} {y}h{x - start}v1h-{x - start}z")
-    return "".join(commands)
+            runs.append((start, y, x - start))
+    return runs
+
+
+def qr_path(rows: tuple[tuple[bool, ...], ...]) -> str:
+    """SVG path data in module units: one rectangle per horizontal run of dark modules."""
+    return "".join(f"M{x} {y}h{run}v1h-{run}z" for x, y, run in qr_runs(rows))
