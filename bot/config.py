@@ -58,6 +58,7 @@ class Clinic(_Section):
     welcome: LangText
     phone: str | None = None
     url: str | None = None
+    dutch: Literal["be", "nl"] | None = None  # None: the configuration's `dutch`
 
 
 class RateLimit(_Section):
@@ -80,6 +81,7 @@ class Telegram(_Section):
 
 class Config(_Section):
     default_language: Literal["nl", "en"]
+    dutch: Literal["be", "nl"] = "be"  # Belgian or Netherlands words (knowledge/dutch.yaml)
     knowledge_dir: Path
     matching: Matching
     emergency: list[Country] = Field(min_length=1)
@@ -92,6 +94,11 @@ class Config(_Section):
 
     def clinic(self, slug: str) -> Clinic | None:
         return next((c for c in self.clinics if c.slug == slug), None)
+
+    def dutch_for(self, slug: str | None) -> Literal["be", "nl"]:
+        """The Dutch a clinic's patients read (Belgian or Netherlands words)."""
+        clinic = self.clinic(slug) if slug else None
+        return clinic.dutch if clinic is not None and clinic.dutch else self.dutch
 
 
 def config_path(explicit: str | None) -> Path:

@@ -33,7 +33,8 @@ INK = "#1f2933"
 GREY = "#52606d"
 WHITE = "#ffffff"
 
-# Poster wording. Belgian patients say "gsm"; the English line is for everyone else.
+# Poster wording, in Belgian Dutch (`dutch` swaps "gsm-camera" and the like for the
+# Netherlands); the English line is for everyone else.
 TITLE_NL = "Vragen over artrose?"
 TITLE_EN = "Questions about osteoarthritis?"
 HOWTO_NL = "Scan de code met je gsm-camera en stel je vraag over artrose."
@@ -114,19 +115,21 @@ def wrap(text: str, width: float, size: float, bold: bool, measure: Measure) -> 
     return lines
 
 
-def layout(clinic: Clinic, bot_username: str, paper: Paper, measure: Measure) -> Poster:
+def layout(clinic: Clinic, bot_username: str, paper: Paper, measure: Measure,
+           dutch: Callable[[str], str] = str) -> Poster:
     """Every shape of the poster, top to bottom; sizes scale with the paper, and shrink
-    together when long texts (a long clinic name, a wide font) would not fit."""
+    together when long texts (a long clinic name, a wide font) would not fit. `dutch` puts
+    the Dutch lines in the clinic's Dutch (see bot.knowledge.dutch.swapper)."""
     factor = 1.0
     while True:
-        poster, fits = _place(clinic, bot_username, paper, measure, factor)
+        poster, fits = _place(clinic, bot_username, paper, measure, factor, dutch)
         if fits or factor < 0.5:
             return poster
         factor *= 0.95
 
 
 def _place(clinic: Clinic, bot_username: str, paper: Paper, measure: Measure,
-           factor: float) -> tuple[Poster, bool]:
+           factor: float, dutch: Callable[[str], str]) -> tuple[Poster, bool]:
     width, height = PAPER_POINTS[paper]
     page = width / 100  # sizes below are percentages of the page width ...
     unit = page * factor  # ... times `factor`, except the margins
@@ -149,7 +152,7 @@ def _place(clinic: Clinic, bot_username: str, paper: Paper, measure: Measure,
 
     band = Rect(0, 0, width, 0, TEAL)
     shapes.append(band)
-    y = lines(TITLE_NL, 4 * unit, 6.4 * unit, WHITE, bold=True, gap=1.2)
+    y = lines(dutch(TITLE_NL), 4 * unit, 6.4 * unit, WHITE, bold=True, gap=1.2)
     y = lines(TITLE_EN, y + 0.6 * unit, 3.8 * unit, WHITE)
     band_height = y + 2.6 * unit
     shapes[0] = Rect(0, 0, width, band_height, TEAL)
@@ -173,18 +176,19 @@ def _place(clinic: Clinic, bot_username: str, paper: Paper, measure: Measure,
 
     y = lines(bot_handle, y, 5 * unit, TEAL, bold=True)
     y = lines(url.removeprefix("https://"), y, 2.3 * unit, GREY)
-    y = lines(HOWTO_NL, y + 3.5 * unit, 3.4 * unit, INK, bold=True)
+    y = lines(dutch(HOWTO_NL), y + 3.5 * unit, 3.4 * unit, INK, bold=True)
     y = lines(HOWTO_EN, y + 1 * unit, 3 * unit, INK)
-    y = lines(SEARCH_NL.format(handle=bot_handle), y + 2.5 * unit, 2.5 * unit, GREY)
+    y = lines(dutch(SEARCH_NL).format(handle=bot_handle), y + 2.5 * unit, 2.5 * unit, GREY)
     y = lines(SEARCH_EN.format(handle=bot_handle), y, 2.5 * unit, GREY)
 
     footer = 2 * page
-    foot_lines = (len(wrap(FOOTER_NL, line_width, footer, False, measure))
+    footer_nl = dutch(FOOTER_NL)
+    foot_lines = (len(wrap(footer_nl, line_width, footer, False, measure))
                   + len(wrap(FOOTER_EN, line_width, footer, False, measure)))
     foot_top = height - margin - foot_lines * footer * 1.3
     rule = foot_top - 1.5 * page
     shapes.append(Rect(margin, rule, line_width, 0.25 * page, TEAL))
-    lines(FOOTER_EN, lines(FOOTER_NL, foot_top, footer, GREY), footer, GREY)
+    lines(FOOTER_EN, lines(footer_nl, foot_top, footer, GREY), footer, GREY)
     return Poster(width, height, paper, url, tuple(shapes)), y <= rule - 2 * page
 
 
@@ -195,7 +199,8 @@ def contact_line(clinic: Clinic) -> str:
     return " · ".join(part for part in parts if part)
 
 
-def write_poster(path: Path, clinic: Clinic, bot_username: str, paper: Paper = "a4") -> str:
+def write_poster(path: Path, clinic: Clinic, bot_username: str, paper: Paper = "a4",
+                 dutch: Callable[[str], str] = str) -> str:
     """Write the poster in the format named by `path`'s extension; the URL it encodes."""
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
@@ -206,7 +211,7 @@ def write_poster(path: Path, clinic: Clinic, bot_username: str, paper: Paper = "
     def measure(text: str, size: float, bold: bool) -> float:
         return fonts.measure(bold)(fonts.displayable(text, bold), size)
 
-    poster = layout(clinic, bot_username, paper, measure)
+    poster = layout(clinic, bot_username, paper, measure, dutch)
     if suffix == ".svg":
         path.write_text(to_svg(poster, fonts), encoding="utf-8")
     elif suffix == ".pdf":

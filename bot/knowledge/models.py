@@ -153,6 +153,13 @@ class Synonyms(_Strict):
         return self.en if lang == "en" else self.nl
 
 
+class DutchWord(_Strict):
+    """A word (or phrase) as Belgian Dutch (`be`) and Netherlands Dutch (`nl`) say it."""
+
+    be: str = Field(min_length=1)
+    nl: str = Field(min_length=1)
+
+
 class KnowledgeBase(BaseModel):
     """Everything the matcher and the renderer need, loaded and cross-checked."""
 
@@ -165,6 +172,7 @@ class KnowledgeBase(BaseModel):
     safety: Safety
     smalltalk: Smalltalk
     messages: dict[str, LangText]
+    dutch: list[DutchWord] = Field(default_factory=list)  # see bot.knowledge.dutch
 
     def message(self, key: str, lang: str, **fields: str) -> str:
         """A user-interface text in `lang`, with `{placeholders}` filled in."""

@@ -28,6 +28,7 @@ class UserState:
     suggested: str | None = None  # the question whose "did you mean" awaits a choice
     comment_for: str | None = None  # entry id whose 👎 awaits a "what was missing?"
     comment_until: float = 0.0  # monotonic deadline for that comment
+    clinic: str | None = None  # slug of the clinic whose link they came by (their Dutch)
 
     def awaits_comment(self, now: float) -> str | None:
         """The entry whose comment the next text is, if the 👎 was recent enough."""
