@@ -153,8 +153,8 @@ async def test_thumbs_down_asks_what_was_missing_and_keeps_the_comment(bot: Harn
     (answer,) = await bot.say(ANSWERED)
     (ask,) = await bot.press(answer, "👎")
     assert "Wat ontbrak er in dit antwoord?" in ask.text
-    assert ask.buttons == [("Overslaan", "sk")]
-    (noted,) = await bot.say("Het ging niet over mijn heup")
+    assert ask.buttons == [("Sla over", "sk")]
+    (noted,) = await bot.say("De uitleg was te moeilijk")
     assert noted.text == "Dank je, we nemen het mee om de uitleg beter te maken."
     # Only the next message is the comment; the one after is a question again.
     (again,) = await bot.say(ANSWERED)
@@ -162,7 +162,7 @@ async def test_thumbs_down_asks_what_was_missing_and_keeps_the_comment(bot: Harn
     (privacy,) = await bot.say("/privacy")
     assert "• Vragen: 2." in privacy.text
     assert f"<b>Je beoordelingen</b>\n{today()}: 👎 " in privacy.text
-    assert "\nJe opmerking: <i>Het ging niet over mijn heup</i>" in privacy.text
+    assert "\nJe opmerking: <i>De uitleg was te moeilijk</i>" in privacy.text
 
 
 async def test_the_question_of_a_thumbs_down_is_kept(bot: Harness, bot_settings: Config) -> None:
@@ -187,7 +187,7 @@ async def test_a_red_flag_after_thumbs_down_is_not_taken_for_a_comment(bot: Harn
 async def test_the_comment_can_be_skipped(bot: Harness) -> None:
     (answer,) = await bot.say(ANSWERED)
     (ask,) = await bot.press(answer, "👎")
-    (skipped,) = await bot.press(ask, "Overslaan")
+    (skipped,) = await bot.press(ask, "Sla over")
     assert skipped.text == "Oké, geen probleem."
     (again,) = await bot.say(ANSWERED)
     assert VERDICT.match(again.text)

@@ -110,12 +110,14 @@ class Conversation:
     async def text(self, person: Person, text: str) -> Reply:
         """A typed message: the comment after 👎 if one is awaited, else a question.
 
-        A message that raises a red flag is always treated as a question, comment or not.
+        Only the very next message after 👎 can be the comment, and only if it does not read
+        as a question (`reads_as_question`): then it is answered and no comment is kept. A red
+        flag is always a question.
         """
         state = await self._state(person)
         decision = self._decide(person, state, text)
         entry_id = state.awaits_comment(time.monotonic())
-        if entry_id is None or decision.kind == "red_flag":
+        if entry_id is None or reads_as_question(decision, text):
             return await self._answer(person, state, text, decision)
         await self.states.put(person.id, replace(state, comment_for=None))
         self._record(person, lambda storage: storage.record_comment(person.id, entry_id, text))
@@ -125,6 +127,10 @@ class Conversation:
         """A button press; stale or forged data gets a gentle note, never an error."""
         action = parse(data)
         state = await self._state(person)
+        if state.comment_for is not None and (action is None or action.kind != "down"):
+            # Pressing anything else ends the wait for a comment, as another message does.
+            state = replace(state, comment_for=None)
+            await self.states.put(person.id, state)
         lang = self._lang(person, state)
         kb = self._shown(state).kb
         stale = Outcome(note=kb.message("button-stale", lang))
@@ -210,6 +216,10 @@ class Conversation:
 
     async def media(self, person: Person) -> Reply:
         return Reply(await self._message(person, "media-unsupported"))
+
+    def is_red_flag(self, text: str) -> bool:
+        """Whether `text` may describe an emergency (the rate limit never holds those back)."""
+        return self.library.loaded.matcher.match(text).kind == "red_flag"
 
     async def slow_down(self, person: Person) -> str:
         return await self._message(person, "rate-limited")
@@ -370,8 +380,13 @@ class Conversation:
         return loaded.kb.message(key, lang)
 
     async def _view(self, person: Person) -> tuple[str, Loaded]:
-        """The language to talk to this person in, and the texts as they read them."""
+        """The language to talk to this person in, and the texts as they read them.
+
+        Called for every command: a command after 👎 ends the wait for a comment."""
         state = await self._state(person)
+        if state.comment_for is not None:
+            state = replace(state, comment_for=None)
+            await self.states.put(person.id, state)
         return self._lang(person, state), self._shown(state)
 
     def _shown(self, state: UserState) -> Loaded:
@@ -406,6 +421,13 @@ class Conversation:
             raise StorageError("storage is not open")
         await self.recorder.drain()
         return await read(self.storage)
+
+
+def reads_as_question(decision: Decision, text: str) -> bool:
+    """Whether a message after 👎 is a new question rather than the "what was missing?"
+    comment: the matcher recognises it (an answer, a suggestion or a red flag), or it ends
+    with a question mark."""
+    return decision.kind in ("answer", "suggest", "red_flag") or text.rstrip().endswith("?")
 
 
 def _stats_fields(stats: Stats) -> dict[str, str]:
