@@ -15,8 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from bot.cli.context import EXIT_USAGE, CliError, add_common, config_from
-from bot.storage.engine import StorageConfigError, parse_url
-from bot.storage.identity import SECRET_ENV, secret_file_for
 
 LOCK_WAIT = 30.0  # seconds to wait for a moment when the bot is not writing
 PAGES_PER_STEP = 1024  # copied at a time, so the bot can write in between
@@ -31,6 +29,10 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here: SQLAlchemy would slow every other command (`ask` above all) for nothing.
+    from bot.storage.engine import StorageConfigError, parse_url
+    from bot.storage.identity import SECRET_ENV, secret_file_for
+
     config = config_from(args)
     try:
         target = parse_url(config.storage.url)
