@@ -14,8 +14,8 @@ import pytest
 from bot.config import Config, RateLimit
 from bot.runtime import Loaded
 from bot.telegram import configure_logging
+from bot.telegram.rate_limit import PRESS_WEIGHT, Verdict
 from bot.telegram.rate_limit import RateLimit as UserRateLimit
-from bot.telegram.rate_limit import Verdict
 from tests.helpers import updates
 from tests.helpers.fake_bot_api import FakeBotApi
 from tests.helpers.telegram_bot import TOKEN, bot_config, running_bot, settle, until
@@ -278,3 +278,18 @@ async def test_the_token_is_in_no_log_line(
         assert secret not in (record.exc_text or "")
     assert "bot[REDACTED]/getMe" in caplog.text
     assert "error while handling an update" in caplog.text
+
+
+def test_rate_limit_note_comes_once_per_window_and_presses_weigh_half() -> None:
+    now = [0.0]
+    limit = UserRateLimit(2, 10, clock=lambda: now[0])
+    assert [limit.check(1), limit.check(1), limit.check(1)] == [
+        Verdict.ALLOW, Verdict.ALLOW, Verdict.WARN]
+    now[0] = 10.5  # one slot free again, but the note was given 8.5 s ago
+    assert [limit.check(1), limit.check(1)] == [Verdict.ALLOW, Verdict.DROP]
+    now[0] = 12.5  # a window after the note: someone still going gets it once more
+    assert limit.check(1) is Verdict.WARN
+    presses = UserRateLimit(2, 10, clock=lambda: now[0])
+    assert [presses.check(2, PRESS_WEIGHT) for _ in range(5)] == [Verdict.ALLOW] * 4 + [
+        Verdict.WARN]
+    assert presses.check(2, exempt=lambda: True) is Verdict.ALLOW  # e.g. a red flag
