@@ -283,12 +283,14 @@ async def test_the_token_is_in_no_log_line(
 def test_rate_limit_note_comes_once_per_window_and_presses_weigh_half() -> None:
     now = [0.0]
     limit = UserRateLimit(2, 10, clock=lambda: now[0])
-    assert [limit.check(1), limit.check(1), limit.check(1)] == [
-        Verdict.ALLOW, Verdict.ALLOW, Verdict.WARN]
-    now[0] = 10.5  # one slot free again, but the note was given 8.5 s ago
-    assert [limit.check(1), limit.check(1)] == [Verdict.ALLOW, Verdict.DROP]
-    now[0] = 12.5  # a window after the note: someone still going gets it once more
-    assert limit.check(1) is Verdict.WARN
+    verdicts = []
+    for moment in (0, 1, 2, 10.5, 10.6, 12.5, 12.6):
+        now[0] = moment
+        verdicts.append(limit.check(1))
+    # At 10.5 one slot is free again, but the note was given 8.5 s before: no second note.
+    # At 12.6, a window after the note, someone still going over gets it once more.
+    assert verdicts == [Verdict.ALLOW, Verdict.ALLOW, Verdict.WARN, Verdict.ALLOW,
+                        Verdict.DROP, Verdict.ALLOW, Verdict.WARN]
     presses = UserRateLimit(2, 10, clock=lambda: now[0])
     assert [presses.check(2, PRESS_WEIGHT) for _ in range(5)] == [Verdict.ALLOW] * 4 + [
         Verdict.WARN]
