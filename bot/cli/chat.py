@@ -69,7 +69,7 @@ async def _converse(loaded: Loaded, lang: str | None, inp: TextIO, out: TextIO,
         buttons = _show(out, await chat.start(person, clinic), None, buttons)
     commands = {"help": chat.help, "topics": chat.topics, "language": chat.language_menu,
                 "sources": chat.sources, "privacy": chat.privacy, "forget": chat.forget_menu,
-                "about": chat.about, "whoami": chat.whoami}
+                "about": chat.about}  # not /whoami: there is no Telegram id here
     while True:
         out.write(PROMPT)
         out.flush()
