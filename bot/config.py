@@ -58,6 +58,7 @@ class Clinic(_Section):
     welcome: LangText
     phone: str | None = None
     url: str | None = None
+    dutch: Literal["be", "nl"] | None = None  # None: the configuration's `dutch`
 
 
 class RateLimit(_Section):
@@ -74,10 +75,13 @@ class Telegram(_Section):
     base_url: str = Field(min_length=1)
     bot_username: str = Field(min_length=1)
     token_file: Path | None = None
+    # Tries to reach Telegram at start-up before giving up (waits 1, 2, 4… s in between).
+    startup_attempts: int = Field(default=5, ge=1, le=20)
 
 
 class Config(_Section):
     default_language: Literal["nl", "en"]
+    dutch: Literal["be", "nl"] = "be"  # Belgian or Netherlands words (knowledge/dutch.yaml)
     knowledge_dir: Path
     matching: Matching
     emergency: list[Country] = Field(min_length=1)
@@ -90,6 +94,11 @@ class Config(_Section):
 
     def clinic(self, slug: str) -> Clinic | None:
         return next((c for c in self.clinics if c.slug == slug), None)
+
+    def dutch_for(self, slug: str | None) -> Literal["be", "nl"]:
+        """The Dutch a clinic's patients read (Belgian or Netherlands words)."""
+        clinic = self.clinic(slug) if slug else None
+        return clinic.dutch if clinic is not None and clinic.dutch else self.dutch
 
 
 def config_path(explicit: str | None) -> Path:
@@ -138,13 +147,30 @@ def load_config(path: Path) -> Config:
         more = len(exc.errors()) - 1
         extra = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
         raise ConfigError(f"{path}: the key '{key}' {reason}{extra}") from None
+    # Every path in the file is taken from the file's folder, so that every command finds
+    # the same knowledge base and database whichever folder it is started from.
     base = path.parent
-    updates: dict[str, Any] = {"knowledge_dir": base / config.knowledge_dir}
+    updates: dict[str, Any] = {
+        "knowledge_dir": base / config.knowledge_dir,
+        "storage": config.storage.model_copy(
+            update={"url": sqlite_relative_to(config.storage.url, base.absolute())}),
+    }
     if config.telegram.token_file is not None:
         updates["telegram"] = config.telegram.model_copy(
             update={"token_file": base / config.telegram.token_file}
         )
     return config.model_copy(update=updates)
+
+
+def sqlite_relative_to(url: str, base: Path) -> str:
+    """`url` with a relative SQLite file path made absolute from `base`; others as they are."""
+    scheme, sep, rest = url.partition(":///")
+    if not sep or not scheme.startswith("sqlite"):
+        return url
+    file, query_sep, query = rest.partition("?")
+    if file in ("", ":memory:") or file.startswith("file:") or Path(file).is_absolute():
+        return url
+    return f"{scheme}:///{(base / file).as_posix()}{query_sep}{query}"
 
 
 def read_token(config: Config) -> SecretStr | None:

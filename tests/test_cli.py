@@ -212,3 +212,50 @@ def test_missing_config_key_names_the_key(tmp_path: Path) -> None:
     result = mythbot("check", "--config", str(broken))
     assert result.returncode == 2
     assert "default_language" in result.stderr and "missing" in result.stderr
+
+
+def chat_replies(*lines: str, args: tuple[str, ...] = ()) -> list[str]:
+    """What the terminal chat printed after each line typed (the greeting first)."""
+    result = mythbot("chat", *args, stdin="".join(f"{line}\n" for line in lines) + "/quit\n")
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split("> ")[:-1]  # the last prompt is where /quit was typed
+
+
+def test_chat_commands_behave_as_on_telegram() -> None:
+    _, topics, start, language, english = chat_replies(
+        "/topics", "/start demo-kine", "/language", "2")
+    assert topics.startswith("Over deze onderwerpen kan ik je iets vertellen:")
+    assert "[1] Wat is artrose?" in topics and "Fabel" not in topics
+    assert start.startswith("👋") and "Welkom via Kinepraktijk Demo!" in start
+    assert "+32 9 000 00 00" in start
+    assert language.startswith("In welke taal wil je verder?")
+    assert "[1] Nederlands" in language and "[2] English" in language
+    assert english.startswith("OK, from now on I'll speak English with you.")
+
+
+def test_chat_says_which_buttons_are_on_screen() -> None:
+    _, first, topics, missing = chat_replies("9", "/topics", "9")
+    assert first.startswith("Knop 9 staat niet op het scherm")
+    assert "[8] " in topics and "[9] " not in topics
+    assert missing.startswith("Knop 9 staat niet op het scherm")
+    _, english = chat_replies("7", args=("--lang", "en"))
+    assert english.startswith("Button 7 is not on screen")
+
+
+def test_chat_asks_what_was_missing_after_thumbs_down() -> None:
+    _, answer, ask, noted = chat_replies("is mijn knie versleten", "7",
+                                         "De uitleg was te moeilijk")
+    assert "[7] 👎" in answer
+    assert "Wat ontbrak er in dit antwoord?" in ask and "[1] Sla over" in ask
+    assert noted.startswith("Dank je, we nemen het mee")
+
+
+def test_chat_clinic_starts_as_the_deep_link_would() -> None:
+    _, first = chat_replies("Is artrose slijtage?", args=("--clinic", "demo-kine"))[:2]
+    greeting = chat_replies(args=("--clinic", "demo-kine"))[0]
+    assert "Welkom via Kinepraktijk Demo!" in greeting and "[1] Wat is artrose?" in greeting
+    assert first.startswith("Is mijn gewricht versleten?\n❌ Fabel")
+    result = mythbot("chat", "--clinic", "nope", stdin="")
+    assert result.returncode == 2
+    (line,) = result.stderr.splitlines()
+    assert "unknown clinic 'nope'; known clinics: demo-kine" in line

@@ -27,7 +27,7 @@ from sqlalchemy import DateTime, TextClause, bindparam, inspect, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.config import Config
+from bot.config import Config, load_config
 from bot.matching import Decision
 from bot.storage import SCHEMA_VERSION, Storage, StorageConfigError, StorageError, user_key
 from bot.storage.engine import create_engine, parse_url
@@ -37,6 +37,7 @@ from bot.storage.privacy import question_after_thumbs_down, question_to_keep
 from bot.storage.schema import metadata
 from bot.storage.store import open_storage
 from bot.storage.writer import Rows, WriteQueue
+from tests.conftest import EXAMPLE_CONFIG
 
 POSTGRES_ENV = "MYTHBOT_TEST_POSTGRES_URL"
 SECRET = b"test-secret-0123456789abcdef"
@@ -484,10 +485,16 @@ def test_generated_secret_is_kept_private_and_reused(tmp_path: Path,
     assert first.decode() not in caplog.text
 
 
-async def test_open_storage_with_the_default_url(config: Config, tmp_path: Path,
+async def test_open_storage_with_the_default_url(tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    assert config.storage.url == "sqlite+aiosqlite:///data/mythbot.sqlite3"
+    """The example's relative SQLite path is taken from the config file's folder."""
+    example = EXAMPLE_CONFIG.read_text(encoding="utf-8")
+    assert "url: sqlite+aiosqlite:///data/mythbot.sqlite3\n" in example
+    (tmp_path / "config.yaml").write_text(example, encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    config = load_config(tmp_path / "config.yaml")
     async with await open_storage(config, {}) as storage:
         assert await storage.record_visit(ALICE, clinic="demo-kine", now=NOW)
         async with storage.engine.connect() as conn:

@@ -131,3 +131,12 @@ async def test_reload_survives_a_file_broken_on_disk(bot: Harness, knowledge_cop
     assert f"<code>{broken}:" in refused and says in refused
     (answer,) = await bot.say("Is artrose slijtage?")
     assert "</b>\n❌ Fabel\n" in answer.text
+
+
+async def test_whoami_tells_anyone_their_own_id(bot: Harness) -> None:
+    """How a clinic's IT person finds the number to put under `admins`."""
+    someone = updates.user(777001, "Nieuw", language_code="nl")
+    (reply,) = await bot.say("/whoami", user=someone)
+    assert "<b>777001</b>" in reply.text and "admins" in reply.text
+    (reply,) = await bot.say("/whoami", user=ADMIN)
+    assert f"<b>{ADMIN_ID}</b>" in reply.text and "Your Telegram id" in reply.text

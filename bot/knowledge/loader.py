@@ -11,6 +11,7 @@ from pydantic_core import ErrorDetails
 from bot.knowledge.checks import cross_check, quiz_problems
 from bot.knowledge.located_yaml import DuplicateKeyError, Located, YamlSyntaxError, load_located
 from bot.knowledge.models import (
+    DutchWord,
     Entry,
     KnowledgeBase,
     LangText,
@@ -175,6 +176,7 @@ def load_knowledge(root: Path) -> KnowledgeBase:
                               root / "messages.yaml")
         messages = holder.messages if holder else None
 
+    dutch = _dutch_words(reader, root)
     reader.problems += cross_check(root, entries, sources, topics, reviewers, singles,
                                    messages, entry_files)
     # The quiz is optional: a knowledge folder without quiz.yaml simply has no quiz.
@@ -199,6 +201,7 @@ def load_knowledge(root: Path) -> KnowledgeBase:
         smalltalk=smalltalk,
         messages=messages,
         quiz={s.entry: s for s in (statements.statements if statements else [])},
+        dutch=dutch,
     )
 
 
@@ -208,6 +211,49 @@ def _renamed(data: dict[str, Any]) -> dict[str, Any]:
     if "reviewed" in data and "updated" not in data:
         return {**data, "updated": data["reviewed"]}
     return data
+
+
+def load_dutch_words(root: Path) -> list[DutchWord]:
+    """Only `dutch.yaml` of the knowledge folder (for the poster); raises KnowledgeError."""
+    reader = _Reader(root)
+    words = _dutch_words(reader, root)
+    if reader.problems:
+        raise KnowledgeError(reader.problems)
+    return words
+
+
+def _dutch_words(reader: _Reader, root: Path) -> list[DutchWord]:
+    """The Belgian/Netherlands word pairs; none without the (optional) file."""
+    path = root / "dutch.yaml"
+    if not path.exists():
+        return []
+    located = reader.read(path)
+    if located is None:
+        return []
+    items = located.data.get("words")
+    if not isinstance(items, list) or set(located.data) - {"words"}:
+        reader.problem(path, 1, "the file needs one list called 'words:', of {be: …, nl: …}")
+        return []
+    words: list[tuple[DutchWord, int]] = []
+    for i, item in enumerate(items):
+        loc = ("words", i)
+        if isinstance(item, dict) and not all(isinstance(item.get(form), str)
+                                              and item[form].strip() for form in ("be", "nl")):
+            reader.problem(path, located.line(loc), f"'words[{i + 1}]' needs both forms: "
+                           "be (Belgian Dutch) and nl (Netherlands Dutch)")
+            continue
+        word = reader.model(DutchWord, item, located, path, loc)
+        if word is not None:
+            words.append((word, located.line(loc)))
+    seen: dict[str, int] = {}
+    for word, line in words:
+        key = word.be.lower()
+        if key in seen:
+            reader.problem(path, line, f"'{word.be}' is already in the table (line {seen[key]})")
+        seen.setdefault(key, line)
+        if key == word.nl.lower():
+            reader.problem(path, line, f"'{word.be}' is the same in both forms: leave it out")
+    return [word for word, _ in words]
 
 
 class _Messages(BaseModel):

@@ -182,6 +182,13 @@ class Synonyms(_Strict):
         return self.en if lang == "en" else self.nl
 
 
+class DutchWord(_Strict):
+    """A word (or phrase) as Belgian Dutch (`be`) and Netherlands Dutch (`nl`) say it."""
+
+    be: str = Field(min_length=1)
+    nl: str = Field(min_length=1)
+
+
 class KnowledgeBase(BaseModel):
     """Everything the matcher and the renderer need, loaded and cross-checked."""
 
@@ -197,6 +204,7 @@ class KnowledgeBase(BaseModel):
     messages: dict[str, LangText]
     # Quiz statements by entry id (knowledge/quiz.yaml; none when the file is absent)
     quiz: dict[str, QuizStatement] = Field(default_factory=dict)
+    dutch: list[DutchWord] = Field(default_factory=list)  # see bot.knowledge.dutch
 
     def message(self, key: str, lang: str, **fields: str) -> str:
         """A user-interface text in `lang`, with `{placeholders}` filled in."""
@@ -221,7 +229,7 @@ REQUIRED_MESSAGES: frozenset[str] = frozenset(
         "button-forget-no", "forget-done", "forget-nothing", "forget-cancelled",
         "storage-failed", "about", "media-unsupported", "rate-limited", "error",
         "button-stale", "feedback-ask", "button-skip", "comment-thanks", "comment-skipped",
-        "admin-only", "stats", "unanswered-heading", "unanswered-none", "reload-done",
+        "admin-only", "whoami", "stats", "unanswered-heading", "unanswered-none", "reload-done",
         "reload-failed", "reload-more", "command-start", "command-help", "command-topics",
         "command-language", "command-sources", "command-privacy", "command-forget", "command-about",
         "bot-description", "bot-short-description",

@@ -105,6 +105,8 @@ def build_application(config: Config, token: str, loaded: Loaded, *,
               "sources": h.sources, "privacy": h.privacy, "forget": h.forget, "about": h.about}
     for name in MENU:
         application.add_handler(CommandHandler(name, public[name], filters=new))
+    # Not in the menu: only a clinic's admin needs it, once, to find their own id.
+    application.add_handler(CommandHandler("whoami", h.whoami, filters=new))
     admin = {"stats": h.stats, "unanswered": h.unanswered, "reload": h.reload}
     for name, callback in admin.items():
         application.add_handler(CommandHandler(name, callback, filters=new & admins))

@@ -13,16 +13,20 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, NetworkError, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from bot.rendering import Reply
+from bot.rendering import Reply, parse
 from bot.telegram.addressing import without_mention
 from bot.telegram.conversation import Conversation, Person
-from bot.telegram.rate_limit import RateLimit, Verdict
+from bot.telegram.rate_limit import PRESS_WEIGHT, RateLimit, Verdict
 from bot.telegram.retrying import probably_delivered
 from bot.telegram.sending import send
 
 log = logging.getLogger(__name__)
 
 Context = ContextTypes.DEFAULT_TYPE
+
+# Never rate-limited: how to start, get help, see or delete one's data, change language.
+UNLIMITED_COMMANDS = frozenset({"start", "help", "privacy", "forget", "language"})
+UNLIMITED_PRESSES = frozenset({"forget", "keep", "lang"})  # /forget's answers, a language
 
 
 class Handlers:
@@ -68,6 +72,10 @@ class Handlers:
     async def about(self, update: Update, context: Context) -> None:
         """/about: what this bot is."""
         await _reply(update, context, await self.chat.about(_person(update)))
+
+    async def whoami(self, update: Update, context: Context) -> None:
+        """/whoami: the person's own Telegram id (for admins to find theirs)."""
+        await _reply(update, context, await self.chat.whoami(_person(update)))
 
     async def stats(self, update: Update, context: Context) -> None:
         """/stats (admins): the last seven days in one message."""
@@ -116,8 +124,21 @@ class Handlers:
     # Guards ------------------------------------------------------------------------------
 
     async def gate(self, update: Update, context: Context) -> None:
-        """Stop an update over the user's rate limit; only the first one gets a note."""
-        verdict = self.limit.check(_person(update).id)
+        """Stop an update over the user's rate limit; only the first one gets a note.
+
+        What protects or informs the person is never held back: the commands and buttons of
+        `UNLIMITED_COMMANDS` / `UNLIMITED_PRESSES`, and a message that raises a red flag."""
+        person = _person(update)
+        if update.callback_query is not None:
+            action = parse(update.callback_query.data)
+            if action is not None and action.kind in UNLIMITED_PRESSES:
+                return
+            verdict = self.limit.check(person.id, PRESS_WEIGHT)
+        else:
+            text = _message_text(update)
+            if _command(text, context.bot.username) in UNLIMITED_COMMANDS:
+                return
+            verdict = self.limit.check(person.id, exempt=lambda: self.chat.is_red_flag(text))
         if verdict is Verdict.ALLOW:
             return
         if update.callback_query is not None:
@@ -155,6 +176,17 @@ def _person(update: Update) -> Person:
     if user is None:  # app.py routes only messages and button presses, which have a sender
         raise ValueError(f"update {update.update_id} has no sender")
     return Person(user.id, user.language_code)
+
+
+def _command(text: str, bot_username: str | None) -> str | None:
+    """The command of a message ("/help@the_bot now" -> "help"), or None."""
+    words = text.split(maxsplit=1)
+    if not words or not words[0].startswith("/"):
+        return None
+    name, _, addressee = words[0][1:].partition("@")
+    if addressee and bot_username and addressee.lower() != bot_username.lower():
+        return None
+    return name.lower()
 
 
 def _message_text(update: Update) -> str:
