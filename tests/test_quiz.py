@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import random
 import re
 import subprocess
@@ -12,9 +13,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bot.cli.chat import converse
+from bot.cli.quiz_session import QuizSession
 from bot.config import Config
 from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
 from bot.quiz import QUIZ_LENGTH, QuizRun, grade, new_run, worth_reading
+from bot.rendering import parse
 from bot.runtime import Loaded
 from bot.storage import open_storage
 from bot.storage.schema import quiz_answers
@@ -205,3 +209,27 @@ async def test_a_quiz_can_be_left_and_resumed(bot: Harness, kb: KnowledgeBase) -
     (card2,) = await bot.press(feedback, "Volgende ▶")
     assert "<i>Uitspraak 2 van 5</i>" in card2.text
     assert _statement(kb, card2) != first
+
+
+# In the terminal chat --------------------------------------------------------------------
+
+
+def test_the_terminal_chat_offers_the_quiz(loaded: Loaded, kb: KnowledgeBase) -> None:
+    inp = io.StringIO("/quiz\n1\n2\n")  # /quiz, "True", "Next"
+    out = io.StringIO()
+    converse(loaded, "nl", inp, out)
+    shown = out.getvalue()
+    assert "Uitspraak 1 van 5" in shown and "Uitspraak 2 van 5" in shown
+    first = next(e for e, s in kb.quiz.items() if s.nl in shown.split("Uitspraak 2")[0])
+    assert ("👍 Juist!" if kb.quiz[first].truth else "Niet helemaal.") in shown
+
+
+def test_a_terminal_quiz_counts_each_answer_once(kb: KnowledgeBase) -> None:
+    session = QuizSession(kb, random.Random(3))
+    card = session.start("en")
+    assert "Statement 1 of 5" in card.text
+    true = parse(card.buttons[0][0].action)
+    assert true is not None
+    assert session.press(true, "en") is not None
+    assert session.press(true, "en") is None  # the same button again: stale
+    assert session.seen == {session.run.statements[0]}  # type: ignore[union-attr]

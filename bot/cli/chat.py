@@ -7,6 +7,8 @@ import sys
 from typing import Any, TextIO
 
 from bot.cli.context import add_common, load_all
+from bot.cli.quiz_session import ACTIONS as QUIZ_ACTIONS
+from bot.cli.quiz_session import QuizSession
 from bot.rendering import Action, Button, Reply, parse, plain_text
 from bot.runtime import Loaded
 
@@ -31,7 +33,8 @@ def converse(loaded: Loaded, lang: str | None, inp: TextIO, out: TextIO) -> None
     """Read questions (or a button's number) line by line until end of input or "/quit"."""
     shown_lang = lang or loaded.config.default_language
     greeting = loaded.kb.message("disclaimer", shown_lang)
-    out.write(f"mythbot — {greeting}\n(type a question, a button number, or /quit)\n\n")
+    out.write(f"mythbot — {greeting}\n(type a question, a button number, /quiz, or /quit)\n\n")
+    quiz = QuizSession(loaded.kb)
     buttons: list[Button] = []
     previous: str | None = None
     while True:
@@ -43,7 +46,9 @@ def converse(loaded: Loaded, lang: str | None, inp: TextIO, out: TextIO) -> None
             return
         text = line.strip()
         if text.isdigit() and 1 <= int(text) <= len(buttons):
-            reply = _press(loaded, buttons[int(text) - 1], shown_lang)
+            reply = _press(loaded, buttons[int(text) - 1], shown_lang, quiz)
+        elif text == "/quiz":
+            reply = quiz.start(shown_lang)
         else:
             # Words that don't tell a language ("ok", "🙂") keep the conversation's.
             decision = loaded.matcher.match(text, lang, fallback_lang=shown_lang)
@@ -54,8 +59,10 @@ def converse(loaded: Loaded, lang: str | None, inp: TextIO, out: TextIO) -> None
         out.write(shown + "\n\n")
 
 
-def _press(loaded: Loaded, button: Button, lang: str) -> Reply:
+def _press(loaded: Loaded, button: Button, lang: str, quiz: QuizSession) -> Reply:
     action = parse(button.action) or Action("topics")
+    if action.kind in QUIZ_ACTIONS:
+        return quiz.press(action, lang) or Reply(loaded.kb.message("button-stale", lang))
     if action.kind in ("up", "down"):
         return Reply(loaded.kb.message("feedback-thanks", lang))
     if action.kind == "none":
