@@ -6,24 +6,28 @@ the report's before/after section built from those answers. End to end through t
 from __future__ import annotations
 
 import asyncio
+import csv
 import datetime as dt
+import io
 import random
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import yaml
 from sqlalchemy import select
 from telegram import Bot
 
+from bot.cli import main
 from bot.config import Beliefs, Config
 from bot.knowledge import KnowledgeBase
 from bot.quiz.measure import BeliefPress, decode, encode, pick, when
-from bot.reporting.beliefs import belief_rows
 from bot.runtime import Loaded
 from bot.storage import Storage, open_storage
 from bot.storage.schema import followups, quiz_answers
 from bot.telegram.conversation import Library
 from bot.telegram.followups import FollowUpSender
+from tests.conftest import EXAMPLE_CONFIG
 from tests.helpers.fake_bot_api import FakeBotApi
 from tests.helpers.telegram_bot import SECRET, TOKEN, Harness, Sent, bot_config, running_bot, until
 
@@ -131,7 +135,8 @@ async def _new_messages(bot: Harness, before: int, count: int = 1) -> list[Sent]
 
 @pytest.mark.timeout(60)
 async def test_consent_before_and_after_and_the_report(bot: Harness, kb: KnowledgeBase,
-                                                       settings: Config, clock: Clock) -> None:
+                                                       settings: Config, clock: Clock,
+                                                       tmp_path: Path) -> None:
     greeting, offer = await bot.say("/start", replies=2)
     assert "Welkom" in greeting.text and offer.text == OFFER
     assert [label for label, _ in offer.buttons] == ["Ja", "Nee"]
@@ -203,16 +208,22 @@ async def test_consent_before_and_after_and_the_report(bot: Harness, kb: Knowled
     assert [a["correct"] for a in stored if a["phase"] == "after"] == [True] * 3
 
     # The report's section "What patients believe, before and after" counts this person.
-    async with await open_storage(settings, SECRET, identify_users=False) as storage:
-        report = await storage.report_rows()
-    rows = belief_rows(report.beliefs, {e: kb.quiz[e].nl for e in kb.quiz},
-                       since=dt.date(2000, 1, 1), until=clock.now.date(), min_users=None,
-                       per_clinic=False)
-    assert {r.entry_id for r in rows} == set(asked)
-    assert all(r.people == 1 and r.after.correct == 1 for r in rows)
-    believed = {r.entry_id: r.before.correct for r in rows}
-    assert believed[asked[0]] == (not kb.quiz[asked[0]].truth)  # answered "myth" before
-    assert believed[asked[2]] == 0  # "not sure" is not the correct belief
+    report_config = tmp_path / "report.yaml"
+    data = yaml.safe_load(EXAMPLE_CONFIG.read_text(encoding="utf-8"))
+    data["knowledge_dir"] = str(settings.knowledge_dir)
+    data["storage"]["url"] = settings.storage.url
+    report_config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    out = tmp_path / "tables"
+    assert await asyncio.to_thread(main, ["report", "--config", str(report_config),
+                                          "--format", "csv", "--out", str(out)]) == 0
+    table = (out / "beliefs.csv").read_text(encoding="utf-8").removeprefix("\ufeff")
+    rows = {r["entry_id"]: r for r in csv.DictReader(io.StringIO(table))}
+    assert set(rows) == set(asked)
+    assert all(r["people"] == "1" and r["correct_after"] == "1" for r in rows.values())
+    # answered "myth", "true", "not sure" before; "not sure" is not the correct belief
+    assert rows[asked[0]]["correct_before"] == str(int(not kb.quiz[asked[0]].truth))
+    assert rows[asked[1]]["correct_before"] == str(int(kb.quiz[asked[1]].truth))
+    assert rows[asked[2]]["correct_before"] == "0"
 
 
 @pytest.mark.timeout(30)
