@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Row, and_, delete, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.storage.records import FollowUp
@@ -36,11 +37,11 @@ async def read(conn: AsyncConnection, key: str) -> FollowUp | None:
 
 async def offer(conn: AsyncConnection, key: str, at: dt.datetime) -> bool:
     """A row for someone never asked; False when they were asked before (by any instance)."""
-    if await read(conn, key) is not None:
-        return False
-    await conn.execute(followups.insert().values(
-        user_key=key, consent=None, asked_at=at, before_answered=0, after_answered=0))
-    return True
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    added = await conn.execute(insert(followups).values(
+        user_key=key, consent=None, asked_at=at, before_answered=0, after_answered=0,
+    ).on_conflict_do_nothing(index_elements=[followups.c.user_key]))
+    return bool(added.rowcount)
 
 
 async def consent(conn: AsyncConnection, key: str, yes: bool, *, chat_id: int | None,

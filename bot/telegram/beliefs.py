@@ -28,7 +28,7 @@ class BeliefMeasure:
     async def offer(self, storage: Storage, kb: KnowledgeBase, person_id: int,
                     lang: str) -> Reply | None:
         """The question "may we ask again later?", if this person was never asked."""
-        if len(kb.quiz) < 1 or not await storage.offer_follow_up(person_id):
+        if not kb.quiz or not await storage.offer_follow_up(person_id):
             return None
         return replies.offer(kb, lang, self.days)
 
