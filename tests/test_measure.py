@@ -28,6 +28,7 @@ from bot.storage.schema import followups, quiz_answers
 from bot.telegram.conversation import Library
 from bot.telegram.followups import FollowUpSender
 from tests.conftest import EXAMPLE_CONFIG
+from tests.helpers import updates
 from tests.helpers.fake_bot_api import FakeBotApi
 from tests.helpers.telegram_bot import SECRET, TOKEN, Harness, Sent, bot_config, running_bot, until
 
@@ -239,12 +240,28 @@ async def test_no_consent_schedules_nothing_and_is_not_asked_again(
     assert row["statements"] is None and stored == []
     (greeting,) = await bot.say("/start")  # only the greeting now
     assert "Welkom" in greeting.text
+    await asyncio.sleep(QUIET)
+    assert bot.sent()[-1] == greeting
     (privacy,) = await bot.say("/privacy")
     assert "Drie vragen later nog eens: nee." in privacy.text
     sent = len(bot.sent())
     clock.skip(30)
     await asyncio.sleep(QUIET)
     assert len(bot.sent()) == sent
+
+
+@pytest.mark.timeout(30)
+async def test_offered_in_english_and_never_in_a_group(bot: Harness) -> None:
+    english = updates.user(3003, "Ann", language_code="en")
+    _, offer = await bot.say("/start", user=english, replies=2)
+    assert offer.text.startswith("May we ask you three questions again in 2 weeks?")
+    assert [label for label, _ in offer.buttons] == ["Yes", "No"]
+    # In a group the bot could not write to the person later: no offer there.
+    (greeting,) = await bot.say("/start@" + bot.api.username, user=updates.user(3004),
+                                chat=updates.group_chat())
+    assert "Welkom" in greeting.text
+    await asyncio.sleep(QUIET)
+    assert len(bot.sent(updates.group_chat()["id"])) == 1
 
 
 @pytest.mark.timeout(30)
