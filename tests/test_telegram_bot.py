@@ -396,7 +396,7 @@ async def test_menus_and_descriptions_are_set_per_language(api: FakeBotApi, bot:
 
 
 async def test_forget_deletes_everything_after_confirmation(bot: Harness) -> None:
-    await bot.send(updates.command("start", "demo-kine"))
+    await bot.send(updates.command("start", "demo-kine"), replies=2)  # greeting, offer
     (answer,) = await bot.say(ANSWERED)
     await bot.press(answer, "👍")
     (before,) = await bot.say("/privacy")
