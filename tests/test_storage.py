@@ -310,6 +310,27 @@ async def test_follow_up_lifecycle_counts_everything_once(store: Storage) -> Non
     assert await store.follow_up(ALICE) is None
 
 
+async def test_concurrent_claims_never_take_a_row_twice(engine: AsyncEngine) -> None:
+    """Instances that read the same due rows at once: each row is claimed by one of them."""
+    instances = [Storage(engine, SECRET, retention_days=90) for _ in range(2)]
+    one = instances[0]
+    assert await one.start()
+    people = range(1000, 1030)
+    for person in people:
+        assert await one.offer_follow_up(person, now=NOW)
+        assert await one.record_consent(person, True, chat_id=person, language="nl",
+                                        statements=["only-old-age"], now=NOW)
+        assert await one.record_belief(person, "before", 0, answer="true", correct=False,
+                                       language="nl", follow_up_after=dt.timedelta(days=1),
+                                       now=NOW)
+    due = NOW + dt.timedelta(days=2)
+    claims = await asyncio.gather(*(
+        storage.claim_follow_ups(f"owner-{n}", due, stale_after=dt.timedelta(hours=1), limit=50)
+        for n, storage in enumerate(instances * 3)))
+    keys = [row.key for claimed in claims for row in claimed]
+    assert sorted(keys) == sorted(user_key(SECRET, person) for person in people)
+
+
 # ----- admin queries -----------------------------------------------------------------------
 
 
