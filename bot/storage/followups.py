@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, and_, delete, or_, select, update
+from sqlalchemy import ColumnElement, Row, and_, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -92,12 +92,10 @@ async def claim(conn: AsyncConnection, owner: str, now: dt.datetime,
                 stale_after: dt.timedelta, limit: int) -> list[FollowUp]:
     """Claim due follow-ups for `owner`: pending ones whose time has come, and claims left
     behind by an instance that stopped mid-send (older than `stale_after`)."""
-    ready = and_(followups.c.status == PENDING, followups.c.due.is_not(None),
-                 followups.c.due <= now)
-    abandoned = and_(followups.c.status == CLAIMED, followups.c.claimed_at < now - stale_after)
+    claimable = _claimable(now, stale_after)
     candidates = (await conn.execute(
         select(followups.c.user_key, followups.c.status, followups.c.claimed_by)
-        .where(or_(ready, abandoned)).order_by(followups.c.due).limit(limit))).all()
+        .where(claimable).order_by(followups.c.due).limit(limit))).all()
     claimed = []
     for candidate in candidates:
         # The row must still be as it was read: another instance may have claimed it since.
@@ -105,13 +103,28 @@ async def claim(conn: AsyncConnection, owner: str, now: dt.datetime,
                 else followups.c.claimed_by == candidate.claimed_by)
         changed = await conn.execute(update(followups).where(
             followups.c.user_key == candidate.user_key, followups.c.status == candidate.status,
-            same, or_(ready, abandoned)).values(status=CLAIMED, claimed_by=owner,
+            same, claimable).values(status=CLAIMED, claimed_by=owner,
                                                 claimed_at=now))
         if changed.rowcount:
             row = await read(conn, candidate.user_key)
             if row is not None:
                 claimed.append(row)
     return claimed
+
+
+async def any_due(conn: AsyncConnection, now: dt.datetime, stale_after: dt.timedelta) -> bool:
+    """Whether `claim` would find anything: a read, so that the loop asking every minute
+    neither takes SQLite's write lock nor counts as a working write when nothing is due."""
+    found = await conn.execute(
+        select(followups.c.user_key).where(_claimable(now, stale_after)).limit(1))
+    return found.first() is not None
+
+
+def _claimable(now: dt.datetime, stale_after: dt.timedelta) -> ColumnElement[bool]:
+    ready = and_(followups.c.status == PENDING, followups.c.due.is_not(None),
+                 followups.c.due <= now)
+    abandoned = and_(followups.c.status == CLAIMED, followups.c.claimed_at < now - stale_after)
+    return or_(ready, abandoned)
 
 
 async def settle(conn: AsyncConnection, key: str, owner: str, status: str) -> bool:

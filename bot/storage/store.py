@@ -322,9 +322,14 @@ class Storage:
         unavailable."""
         _now(now)
 
+        async def due(conn: AsyncConnection) -> bool:
+            return await followup_sql.any_due(conn, now, stale_after)
+
         async def work(conn: AsyncConnection) -> list[FollowUp]:
             return await followup_sql.claim(conn, owner, now, stale_after, limit)
 
+        if not await self._write("looking for due follow-ups", due, access="read"):
+            return []
         return await self._write("claiming follow-ups", work) or []
 
     async def settle_follow_up(self, key: str, owner: str, status: str) -> bool:
