@@ -243,7 +243,8 @@ AFTER_COLOR = "#0b6e69"
 def _beliefs(report: Report) -> str:
     head = ("<section><h2>What patients believe, before and after</h2>"
             '<p class="note">People who agreed to the follow-up answered the same statements '
-            "before they read anything and again about two weeks later. Each bar is the share "
+            "before they read anything and again when the follow-up came (after "
+            "beliefs.follow_up_days, 14 by default). Each bar is the share "
             "holding the correct belief (“not sure” counts as not holding it), with its 95% "
             "interval (Wilson). Only people who answered both times are counted.</p>")
     shown = [row for row in report.beliefs if not row.hidden]
