@@ -71,6 +71,14 @@ class Storage(_Section):
     retention_days: int = Field(ge=1)
 
 
+class Beliefs(_Section):
+    """The opt-in measure of beliefs: the same three statements again after this many days;
+    the bot looks for due follow-ups every `check_every_seconds`."""
+
+    follow_up_days: int = Field(default=14, ge=1)
+    check_every_seconds: float = Field(default=60.0, gt=0)
+
+
 class Telegram(_Section):
     base_url: str = Field(min_length=1)
     bot_username: str = Field(min_length=1)
@@ -89,6 +97,7 @@ class Config(_Section):
     rate_limit: RateLimit
     admins: list[int] = Field(default_factory=list)
     storage: Storage
+    beliefs: Beliefs = Field(default_factory=Beliefs)  # older configs have no such section
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"]
     telegram: Telegram
 

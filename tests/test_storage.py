@@ -19,7 +19,7 @@ import os
 import sqlite3
 import stat
 import struct
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from pathlib import Path
 
 import pytest
@@ -29,7 +29,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.config import Config, load_config
 from bot.matching import Decision
-from bot.storage import SCHEMA_VERSION, Storage, StorageConfigError, StorageError, user_key
+from bot.storage import (
+    SCHEMA_VERSION,
+    FollowUp,
+    Storage,
+    StorageConfigError,
+    StorageError,
+    user_key,
+)
 from bot.storage.engine import create_engine, parse_url
 from bot.storage.identity import SECRET_ENV, SecretError, resolve_secret, secret_file_for
 from bot.storage.migrations import migrate
@@ -43,7 +50,8 @@ POSTGRES_ENV = "MYTHBOT_TEST_POSTGRES_URL"
 SECRET = b"test-secret-0123456789abcdef"
 NOW = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
 ALICE, BOB = 987654321, 123987456
-TABLES = ("feedback", "events", "users", "handled_updates", "schema_version")
+TABLES = ("followups", "quiz_answers", "feedback", "events", "users", "handled_updates",
+          "schema_version")
 
 
 def answer(entry: str, lang: str = "nl") -> Decision:
@@ -254,6 +262,76 @@ async def test_forget_removes_everything_of_that_user_only(store: Storage) -> No
     assert {f.user for f in rows.feedback} == {user_key(SECRET, BOB)}
 
 
+# ----- the opt-in follow-up ----------------------------------------------------------------
+
+
+async def test_follow_up_lifecycle_counts_everything_once(store: Storage) -> None:
+    statements = ["rest-until-pain-free", "exercise-is-harmful", "worn-out-joint"]
+    weeks = dt.timedelta(days=14)
+    assert await store.offer_follow_up(ALICE, now=NOW)
+    assert not await store.offer_follow_up(ALICE, now=NOW)  # once per person
+    assert not await store.record_consent(BOB, True, chat_id=BOB, language="nl",
+                                          statements=statements)  # never offered
+    assert await store.record_consent(ALICE, True, chat_id=ALICE, language="en",
+                                      statements=statements, now=NOW)
+    assert not await store.record_consent(ALICE, False, chat_id=None, language="en",
+                                          statements=())  # answered already
+
+    def belief(index: int, phase: str = "before", at: dt.datetime = NOW) -> Awaitable[object]:
+        return store.record_belief(ALICE, phase, index, answer="myth", correct=True,
+                                   language="en", follow_up_after=weeks, now=at)
+
+    assert await belief(1) is None  # out of turn
+    assert await belief(0) is not None
+    assert await belief(0) is None  # the same statement again
+    assert await belief(0, "after") is None  # not sent yet
+    assert await belief(1) is not None
+    last = await belief(2)
+    assert isinstance(last, FollowUp) and last.due == NOW + weeks and last.status == "pending"
+
+    assert await store.claim_follow_ups("a", NOW + weeks - dt.timedelta(seconds=1),
+                                        stale_after=weeks) == []
+    (claimed,) = await store.claim_follow_ups("a", NOW + weeks, stale_after=weeks)
+    assert claimed.chat_id == ALICE and claimed.statements == tuple(statements)
+    assert await store.claim_follow_ups("b", NOW + weeks, stale_after=weeks) == []
+    assert not await store.settle_follow_up(claimed.key, "b", "sent")
+    assert await store.settle_follow_up(claimed.key, "a", "sent")
+    data = await store.describe(ALICE)
+    assert data is not None and data.follow_up is not None
+    assert data.follow_up.status == "sent" and data.follow_up.chat_id is None
+
+    later = NOW + weeks + dt.timedelta(hours=1)
+    for index in range(3):
+        assert await belief(index, "after", later) is not None
+    assert (await store.follow_up(ALICE)).status == "done"  # type: ignore[union-attr]
+    rows = await store.report_rows()
+    assert [(b.phase, b.entry_id) for b in rows.beliefs] == [
+        *(("before", e) for e in statements), *(("after", e) for e in statements)]
+    assert await store.forget(ALICE) == 1 + 6 + 1  # the follow-up, six answers, the user
+    assert await store.follow_up(ALICE) is None
+
+
+async def test_concurrent_claims_never_take_a_row_twice(engine: AsyncEngine) -> None:
+    """Instances that read the same due rows at once: each row is claimed by one of them."""
+    instances = [Storage(engine, SECRET, retention_days=90) for _ in range(2)]
+    one = instances[0]
+    assert await one.start()
+    people = range(1000, 1030)
+    for person in people:
+        assert await one.offer_follow_up(person, now=NOW)
+        assert await one.record_consent(person, True, chat_id=person, language="nl",
+                                        statements=["only-old-age"], now=NOW)
+        assert await one.record_belief(person, "before", 0, answer="true", correct=False,
+                                       language="nl", follow_up_after=dt.timedelta(days=1),
+                                       now=NOW)
+    due = NOW + dt.timedelta(days=2)
+    claims = await asyncio.gather(*(
+        storage.claim_follow_ups(f"owner-{n}", due, stale_after=dt.timedelta(hours=1), limit=50)
+        for n, storage in enumerate(instances * 3)))
+    keys = [row.key for claimed in claims for row in claimed]
+    assert sorted(keys) == sorted(user_key(SECRET, person) for person in people)
+
+
 # ----- admin queries -----------------------------------------------------------------------
 
 
@@ -321,7 +399,7 @@ async def upgraded(engine: AsyncEngine) -> Storage:
     assert await storage.start()
     async with engine.connect() as conn:
         version = (await conn.execute(text("SELECT version FROM schema_version"))).scalar_one()
-    assert version == SCHEMA_VERSION == 4
+    assert version == SCHEMA_VERSION == 5
     return storage
 
 

@@ -82,8 +82,10 @@ def today(lang: str = "nl") -> str:
 
 
 async def test_start_greets_explains_and_shows_topics(bot: Harness) -> None:
-    (greeting,) = await bot.send(updates.command("start"))
+    greeting, offer = await bot.send(updates.command("start"), replies=2)
     assert greeting.params["parse_mode"] == "HTML"
+    # then, as a message of its own, the opt-in measure of beliefs (tests/test_measure.py)
+    assert offer.text.startswith("Mogen we je over 2 weken nog eens drie vragen stellen?")
     lines = greeting.text.splitlines()
     assert lines[0] == "👋 Welkom bij mythbot!"
     assert len(lines) == 4 and "geen diagnose" in lines[2]
@@ -96,17 +98,19 @@ async def test_start_greets_explains_and_shows_topics(bot: Harness) -> None:
 
 async def test_start_in_the_language_of_the_telegram_app(bot: Harness) -> None:
     english = updates.user(2002, "Ann", language_code="en-GB")
-    (greeting,) = await bot.send(updates.command("start", user=english), chat_id=2002)
+    greeting, _offer = await bot.send(updates.command("start", user=english), chat_id=2002,
+                                      replies=2)
     assert greeting.text.startswith("👋 Welcome to mythbot!")
     assert greeting.buttons[0][0] == "What is osteoarthritis?"
     french = updates.user(2003, "Anne", language_code="fr")
-    (greeting,) = await bot.send(updates.command("start", user=french), chat_id=2003)
+    greeting, _offer = await bot.send(updates.command("start", user=french), chat_id=2003,
+                                      replies=2)
     assert greeting.text.startswith("👋 Welkom")  # the configured default language
 
 
 async def test_start_with_a_clinic_link_adds_its_welcome_and_contact(bot: Harness,
                                                                      unknown: str) -> None:
-    (greeting,) = await bot.send(updates.command("start", "demo-kine"))
+    greeting, _offer = await bot.send(updates.command("start", "demo-kine"), replies=2)
     assert "<b>Welkom via Kinepraktijk Demo!" in greeting.text
     assert "📞 Telefoon: +32 9 000 00 00" in greeting.text
     assert "🔗 Website: https://example.org/kinepraktijk-demo" in greeting.text
@@ -117,7 +121,7 @@ async def test_start_with_a_clinic_link_adds_its_welcome_and_contact(bot: Harnes
 
 
 async def test_start_with_an_unknown_link_is_polite(bot: Harness) -> None:
-    (greeting,) = await bot.send(updates.command("start", "no-such-clinic"))
+    greeting, _offer = await bot.send(updates.command("start", "no-such-clinic"), replies=2)
     assert "Die link ken ik niet, maar je bent natuurlijk van harte welkom." in greeting.text
     assert "no-such-clinic" not in greeting.text
     assert greeting.buttons  # the topics, as always
@@ -272,7 +276,8 @@ async def test_language_command_switches_and_is_remembered(bot: Harness) -> None
     assert [label for label, _ in answer.buttons][:2] == ["📖 Read more", "📚 Sources"]
     (help_text,) = await bot.say("/help")
     assert help_text.text.startswith("<b>How it works</b>")
-    (greeting,) = await bot.send(updates.command("start"))  # the app says nl; the choice wins
+    # the app says nl; the choice wins
+    greeting, _offer = await bot.send(updates.command("start"), replies=2)
     assert greeting.text.startswith("👋 Welcome")
 
 
@@ -282,7 +287,7 @@ async def test_chosen_language_survives_a_restart(api: FakeBotApi, bot_settings:
         (menu,) = await bot.say("/language")
         await bot.press(menu, "English")
     async with running_bot(api, bot_settings, loaded=loaded) as bot:
-        (greeting,) = await bot.send(updates.command("start"))
+        greeting, _offer = await bot.send(updates.command("start"), replies=2)
         assert greeting.text.startswith("👋 Welcome")
 
 
@@ -392,7 +397,7 @@ async def test_menus_and_descriptions_are_set_per_language(api: FakeBotApi, bot:
 
 
 async def test_forget_deletes_everything_after_confirmation(bot: Harness) -> None:
-    await bot.send(updates.command("start", "demo-kine"))
+    await bot.send(updates.command("start", "demo-kine"), replies=2)  # greeting, offer
     (answer,) = await bot.say(ANSWERED)
     await bot.press(answer, "👍")
     (before,) = await bot.say("/privacy")

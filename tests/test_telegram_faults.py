@@ -125,7 +125,7 @@ async def test_start_up_goes_on_when_menus_cannot_be_set(
     api.fail("setMyDescription", 3, status=400, description="Bad Request: description invalid")
     api.reset_connection("setMyShortDescription", 20)
     async with running_bot(api, settings, loaded=loaded) as bot:
-        (greeting,) = await bot.send(updates.command("start"))
+        greeting, _offer = await bot.send(updates.command("start"), replies=2)
         await until(lambda: len(api.calls("setMyShortDescription")) == 3, timeout=5)
         await settle()
     assert greeting.text.startswith("👋 Welkom")
@@ -145,7 +145,7 @@ async def test_a_flood_limit_on_the_menus_holds_up_no_reply(
     api.fail("setMyCommands", status=429, retry_after=600)
     async with running_bot(api, settings, loaded=loaded) as bot:
         async with asyncio.timeout(2):
-            (greeting,) = await bot.send(updates.command("start"))
+            greeting, _offer = await bot.send(updates.command("start"), replies=2)
         await settle()
     assert greeting.text.startswith("👋 Welkom")
     assert [len(api.calls(m)) for m in DECORATIONS] == [1, 0, 0]

@@ -67,7 +67,8 @@ async def _converse(loaded: Loaded, lang: str | None, inp: TextIO, out: TextIO,
     buttons: list[Button] = []
     if clinic is not None:
         buttons = _show(out, await chat.start(person, clinic), None, buttons)
-    commands = {"help": chat.help, "topics": chat.topics, "language": chat.language_menu,
+    commands = {"help": chat.help, "topics": chat.topics, "quiz": chat.quiz,
+                "language": chat.language_menu,
                 "sources": chat.sources, "privacy": chat.privacy, "forget": chat.forget_menu,
                 "about": chat.about}  # not /whoami: there is no Telegram id here
     while True:

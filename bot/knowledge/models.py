@@ -238,6 +238,12 @@ REQUIRED_MESSAGES: frozenset[str] = frozenset(
         "button-quiz-unsure", "button-quiz-next", "button-quiz-score", "button-quiz-again",
         "quiz-right", "quiz-wrong", "quiz-unsure", "quiz-is-true", "quiz-is-myth", "quiz-score",
         "quiz-read", "quiz-empty", "command-quiz",
+        # the opt-in measure of beliefs (bot/quiz/measure.py, bot/rendering/measure.py)
+        "beliefs-offer", "beliefs-in-weeks", "beliefs-in-a-week", "beliefs-in-days",
+        "button-beliefs-yes", "button-beliefs-no", "beliefs-yes", "beliefs-no",
+        "beliefs-progress", "beliefs-thanks", "beliefs-before-done", "beliefs-after-intro",
+        "beliefs-after-done", "button-beliefs-more", "privacy-followup-yes",
+        "privacy-followup-asking", "privacy-followup-sent", "privacy-followup-no",
         # the web pages (bot/site)
         "site-title", "site-intro", "site-skip", "site-search-label", "site-search-hint",
         "site-search-none", "site-topics", "site-all-questions", "site-ask-bot", "site-related",

@@ -65,7 +65,8 @@ WORDS: dict[str, dict[str, str]] = {
         "months": "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec",
         "beliefs": "What patients believe, before and after",
         "beliefs intro": "People who agreed to the follow-up answered the same statements "
-                         "before they read anything and again about two weeks later. Each bar "
+                         "before they read anything and again at the follow-up (after "
+                         "beliefs.follow_up_days, 14 by default). Each bar "
                          "is the share holding the correct belief (“not sure” counts as not "
                          "holding it), with its 95% interval (Wilson). Only people who answered "
                          "both times are counted.",
@@ -122,7 +123,8 @@ WORDS: dict[str, dict[str, str]] = {
         "months": "jan feb mrt apr mei jun jul aug sep okt nov dec",
         "beliefs": "Wat patiënten denken, voor en na",
         "beliefs intro": "Mensen die met de opvolging instemden, beantwoordden dezelfde "
-                         "uitspraken voor ze iets lazen en ongeveer twee weken later opnieuw. "
+                         "uitspraken voor ze iets lazen en opnieuw bij de opvolging (na "
+                         "beliefs.follow_up_days, standaard 14 dagen). "
                          "Elke balk is het aandeel met de juiste opvatting (“weet ik niet” telt "
                          "niet als juist), met het 95%-interval (Wilson). Alleen mensen die "
                          "beide keren antwoordden, tellen mee.",

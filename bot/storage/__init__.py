@@ -38,6 +38,17 @@ log the outage once (and again only after it recovered and failed anew) and retu
         Telegram updates answered but not yet confirmed to Telegram, so that a bot restarted
         after a crash skips them (`bot/telegram/delivery.py`); ids only, kept at most a day.
 
+The opt-in follow-up of the measure of beliefs (`followups.py`; these never raise either)::
+
+    offer_follow_up(telegram_id) -> bool          True once per person: ask "may we ask again?"
+    record_consent(telegram_id, yes, *, chat_id, language, statements) -> bool
+    record_belief(telegram_id, phase, index, *, answer, correct, language,
+                  follow_up_after) -> FollowUp | None      an answer, counted once, in turn
+    follow_up(telegram_id) -> FollowUp | None
+    entries_read(telegram_id) -> frozenset[str] | None
+    claim_follow_ups(owner, now, *, stale_after) -> list[FollowUp]     due rows, for one instance
+    settle_follow_up(key, owner, status) -> bool  sent / blocked / cancelled / pending again
+
 Reads and deletions a person waits for raise `StorageError` (a one-line message) so the
 handler can say "that did not work, try again later"::
 
@@ -63,6 +74,7 @@ from bot.storage.records import (
     BeliefAnswer,
     EventRow,
     FeedbackRow,
+    FollowUp,
     Profile,
     ReportRows,
     Stats,
@@ -79,6 +91,7 @@ __all__ = [
     "BeliefAnswer",
     "EventRow",
     "FeedbackRow",
+    "FollowUp",
     "Profile",
     "ReportRows",
     "Stats",

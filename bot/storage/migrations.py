@@ -20,6 +20,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -108,11 +109,33 @@ async def _v4(conn: AsyncConnection) -> None:
     await conn.run_sync(lambda sync: meta.tables["quiz_answers"].create(sync))
 
 
+async def _v5(conn: AsyncConnection) -> None:
+    meta = MetaData()
+    Table("users", meta, Column("key", String(64), primary_key=True))
+    Table("followups", meta,
+          Column("user_key", String(64), ForeignKey("users.key"), primary_key=True),
+          Column("consent", Boolean, nullable=True),
+          Column("asked_at", DateTime(timezone=True), nullable=False),
+          Column("answered_at", DateTime(timezone=True), nullable=True),
+          Column("chat_id", BigInteger, nullable=True),
+          Column("language", String(8), nullable=True),
+          Column("statements", String(400), nullable=True),
+          Column("before_answered", Integer, nullable=False),
+          Column("after_answered", Integer, nullable=False),
+          Column("status", String(16), nullable=True),
+          Column("due", DateTime(timezone=True), nullable=True),
+          Column("claimed_by", String(64), nullable=True),
+          Column("claimed_at", DateTime(timezone=True), nullable=True),
+          Index("ix_followups_status_due", "status", "due"))
+    await conn.run_sync(lambda sync: meta.tables["followups"].create(sync))
+
+
 STEPS: tuple[Step, ...] = (
     Step(1, "users, events and feedback", _v1),
     Step(2, "clinic of each user and event (QR codes / deep links)", _v2),
     Step(3, "Telegram updates handled but not yet confirmed (no reply twice after a crash)", _v3),
     Step(4, "answers to quiz statements (the quiz, beliefs before and after)", _v4),
+    Step(5, "opt-in follow-up: consent and the scheduled second round of statements", _v5),
 )
 LATEST = STEPS[-1].version
 

@@ -30,6 +30,7 @@ SLUG_LENGTH = 64  # Telegram's limit for a deep-link payload
 ENTRY_LENGTH = 100
 LANG_LENGTH = 8
 KIND_LENGTH = 16
+STATEMENTS_LENGTH = 400  # a few entry ids, space separated
 
 
 class UtcDateTime(TypeDecorator[dt.datetime]):
@@ -124,4 +125,29 @@ handled_updates = Table(
     "handled_updates", metadata,
     Column("update_id", BigInteger, primary_key=True, autoincrement=False),  # since v3
     Column("at", UtcDateTime, nullable=False),
+)
+
+# The opt-in measure of beliefs (since v5): one row per person asked "may we ask again later?".
+# `consent` is None until they answer. Only with consent are kept: the chat to write to later
+# (cleared once the follow-up is sent), the language, the three statements (entry ids, space
+# separated) and how many of them were answered before and after. `status`: pending (waiting
+# for its `due` time, which is set once the three "before" answers are in), claimed (an
+# instance is sending it: `claimed_by`, `claimed_at`), sent, done (answered), blocked (the
+# person blocked the bot), cancelled (its statements left the knowledge base).
+followups = Table(
+    "followups", metadata,
+    Column("user_key", String(KEY_LENGTH), ForeignKey("users.key"), primary_key=True),
+    Column("consent", Boolean, nullable=True),
+    Column("asked_at", UtcDateTime, nullable=False),
+    Column("answered_at", UtcDateTime, nullable=True),
+    Column("chat_id", BigInteger, nullable=True),
+    Column("language", String(LANG_LENGTH), nullable=True),
+    Column("statements", String(STATEMENTS_LENGTH), nullable=True),
+    Column("before_answered", Integer, nullable=False, default=0),
+    Column("after_answered", Integer, nullable=False, default=0),
+    Column("status", String(KIND_LENGTH), nullable=True),
+    Column("due", UtcDateTime, nullable=True),
+    Column("claimed_by", String(KEY_LENGTH), nullable=True),
+    Column("claimed_at", UtcDateTime, nullable=True),
+    Index("ix_followups_status_due", "status", "due"),
 )

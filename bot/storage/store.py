@@ -23,6 +23,7 @@ from sqlalchemy.sql import Executable
 
 from bot.config import Config
 from bot.matching import Decision
+from bot.storage import followups as followup_sql
 from bot.storage.engine import StorageConfigError, create_engine, parse_url
 from bot.storage.health import Access, Health, describe_error
 from bot.storage.identity import SecretError, resolve_secret, user_key
@@ -39,6 +40,7 @@ from bot.storage.records import (
     BeliefAnswer,
     EventRow,
     FeedbackRow,
+    FollowUp,
     Profile,
     ReportRows,
     Stats,
@@ -250,6 +252,94 @@ class Storage:
 
         return await self._write("reading quiz answers", work, access="read")
 
+    # ----- the opt-in follow-up (see `followups.py`); these never raise either -------------
+
+    async def offer_follow_up(self, telegram_id: int, *, now: dt.datetime | None = None) -> bool:
+        """True (and stored) if this person was never offered the follow-up: offer it now."""
+        key = self._key(telegram_id)
+        at = _now(now)
+
+        async def work(conn: AsyncConnection) -> bool:
+            await conn.execute(self._upsert_user(key, at, None, None, update_language=False))
+            return await followup_sql.offer(conn, key, at)
+
+        return await self._write("offering the follow-up", work) or False
+
+    async def record_consent(self, telegram_id: int, yes: bool, *, chat_id: int | None,
+                             language: str, statements: Collection[str],
+                             now: dt.datetime | None = None) -> bool:
+        """The answer to the offer; False if already answered, never offered or unavailable.
+        The chat id, language and statements are kept only with consent."""
+        key = self._key(telegram_id)
+
+        async def work(conn: AsyncConnection) -> bool:
+            return await followup_sql.consent(conn, key, yes, chat_id=chat_id,
+                                              language=language, statements=list(statements),
+                                              at=_now(now))
+
+        return await self._write("saving consent", work) or False
+
+    async def follow_up(self, telegram_id: int) -> FollowUp | None:
+        """This person's follow-up row; None if there is none or storage is unavailable."""
+        key = self._key(telegram_id)
+
+        async def work(conn: AsyncConnection) -> FollowUp | None:
+            return await followup_sql.read(conn, key)
+
+        return await self._write("reading the follow-up", work, access="read")
+
+    async def record_belief(self, telegram_id: int, phase: str, index: int, *, answer: str,
+                            correct: bool | None, language: str,
+                            follow_up_after: dt.timedelta,
+                            now: dt.datetime | None = None) -> FollowUp | None:
+        """An answer in the measure (phase "before" or "after"), counted once and only for
+        the statement awaited; the follow-up as it is now, or None if nothing changed."""
+        key = self._key(telegram_id)
+
+        async def work(conn: AsyncConnection) -> FollowUp | None:
+            return await followup_sql.answer(conn, key, phase, index, answer=answer,
+                                             correct=correct, language=language,
+                                             at=_now(now), follow_up_after=follow_up_after)
+
+        return await self._write("saving a belief", work)
+
+    async def entries_read(self, telegram_id: int) -> frozenset[str] | None:
+        """The entries this person was answered with or quizzed on; None if unavailable."""
+        key = self._key(telegram_id)
+
+        async def work(conn: AsyncConnection) -> frozenset[str]:
+            answered = await conn.execute(select(events.c.entry_id).distinct().where(
+                events.c.user_key == key, events.c.entry_id.is_not(None)))
+            quizzed = await conn.execute(select(quiz_answers.c.entry_id).distinct().where(
+                quiz_answers.c.user_key == key))
+            return frozenset(str(e) for e in [*answered.scalars(), *quizzed.scalars()])
+
+        return await self._write("reading entries read", work, access="read")
+
+    async def claim_follow_ups(self, owner: str, now: dt.datetime, *,
+                               stale_after: dt.timedelta, limit: int = 20) -> list[FollowUp]:
+        """Due follow-ups, now claimed by `owner` and by no other instance; [] if none or
+        unavailable."""
+        _now(now)
+
+        async def due(conn: AsyncConnection) -> bool:
+            return await followup_sql.any_due(conn, now, stale_after)
+
+        async def work(conn: AsyncConnection) -> list[FollowUp]:
+            return await followup_sql.claim(conn, owner, now, stale_after, limit)
+
+        if not await self._write("looking for due follow-ups", due, access="read"):
+            return []
+        return await self._write("claiming follow-ups", work) or []
+
+    async def settle_follow_up(self, key: str, owner: str, status: str) -> bool:
+        """End a claim (see `followups.settle`); False if not this owner's or unavailable."""
+
+        async def work(conn: AsyncConnection) -> bool:
+            return await followup_sql.settle(conn, key, owner, status)
+
+        return await self._write("saving a follow-up's outcome", work) or False
+
     async def purge_expired(self, now: dt.datetime | None = None) -> int | None:
         """Delete question texts and comments older than the retention period (the rows and
         their counts stay). Run daily and at start-up. The number of texts deleted, or None
@@ -321,7 +411,8 @@ class Storage:
         async def work(conn: AsyncConnection) -> int:
             count = 0
             # Children first: foreign keys point from feedback to events to users.
-            for statement in (delete(feedback).where(feedback.c.user_key == key),
+            for statement in (followup_sql.forget(key),
+                              delete(feedback).where(feedback.c.user_key == key),
                               delete(quiz_answers).where(quiz_answers.c.user_key == key),
                               delete(events).where(events.c.user_key == key),
                               delete(users).where(users.c.key == key)):
@@ -344,7 +435,9 @@ class Storage:
             feedback_rows = await conn.execute(
                 select(feedback).where(feedback.c.user_key == key)
                 .order_by(feedback.c.at, feedback.c.id))
+            follow_up = await followup_sql.read(conn, key)
             return UserData(
+                follow_up=follow_up,
                 profile=_profile(row),
                 events=tuple(StoredEvent(e.at, e.kind, e.entry_id, e.score, e.language,
                                          e.clinic, e.question) for e in event_rows),

@@ -33,6 +33,7 @@ from bot.storage import Storage, open_storage
 from bot.telegram.addressing import ADDRESSED
 from bot.telegram.conversation import Conversation, Library
 from bot.telegram.delivery import LedgerBot, UnseenUpdatesRequest, UpdateLedger
+from bot.telegram.followups import Clock, FollowUpSender, utc_now
 from bot.telegram.handlers import Handlers
 from bot.telegram.http import AiohttpRequest
 from bot.telegram.menus import MENU, describe_bot
@@ -56,14 +57,16 @@ def build_application(config: Config, token: str, loaded: Loaded, *,
                       retry: RetryPolicy | None = None,
                       flood_limits: bool = True,
                       api_timeout: float | None = None,
-                      environ: Mapping[str, str] = os.environ) -> App:
+                      environ: Mapping[str, str] = os.environ,
+                      clock: Clock = utc_now) -> App:
     """The bot, ready for `run_polling`; `reload` re-reads the knowledge base for /reload.
 
     Start-up work (storage, menus) is `application.post_init`, which `run_polling` calls;
     code that drives the application itself calls it too, as `await app.post_init(app)`, and
     `post_stop` / `post_shutdown` when it stops. `flood_limits=False` is for benchmarks
     against a fake Bot API only (see `RetryingRateLimiter`); `api_timeout` (seconds to
-    connect, send or wait for an answer; None: PTB's 5) lets tests time out quickly.
+    connect, send or wait for an answer; None: PTB's 5) lets tests time out quickly;
+    `clock` is the time the follow-up loop sees (tests move it on by days).
     """
     conversation = Conversation(config, Library(loaded, reload), states or MemoryStates(),
                                 Recorder())
@@ -80,7 +83,7 @@ def build_application(config: Config, token: str, loaded: Loaded, *,
         get_updates_request=UnseenUpdatesRequest(ledger, connections=1,
                                                  **_timeouts(api_timeout)),
     )
-    lifecycle = _Lifecycle(conversation, bot, environ)
+    lifecycle = _Lifecycle(conversation, bot, environ, clock)
     application: App = (
         ApplicationBuilder()
         .bot(bot)
@@ -139,11 +142,13 @@ class _Lifecycle:
     """Start-up and shut-down work, run by PTB around polling."""
 
     def __init__(self, conversation: Conversation, bot: LedgerBot,
-                 environ: Mapping[str, str]) -> None:
+                 environ: Mapping[str, str], clock: Clock) -> None:
+        self.clock = clock
         self.conversation = conversation
         self.bot = bot
         self.environ = environ
         self._background: list[asyncio.Task[None]] = []
+        self._sender: asyncio.Task[None] | None = None
 
     async def start_up(self, application: App) -> None:
         """Open storage, learn which updates were answered before a restart, delete expired
@@ -158,14 +163,29 @@ class _Lifecycle:
             asyncio.create_task(describe_bot(self.bot, conversation.library.loaded.kb,
                                              conversation.config.default_language)),
         ]
+        # Stopped in `stop`, before the bot's connection closes under a follow-up being sent.
+        self._sender = asyncio.create_task(self._follow_ups(storage))
         log.info("mythbot is running as @%s", application.bot.username)
 
+    async def _follow_ups(self, storage: Storage) -> None:
+        config = self.conversation.config
+        sender = FollowUpSender(storage, self.conversation.library, self.bot,
+                                config.default_language)
+        await sender.run(config.beliefs.check_every_seconds, self.clock)
+
     async def stop(self, application: App) -> None:
-        """Every update fetched is handled now: confirm them all to Telegram."""
+        """Every update fetched is handled now: confirm them all to Telegram. No more
+        follow-ups from here on (a claim cut short is taken up again later, see followups.py)."""
+        if self._sender is not None:
+            self._sender.cancel()
+            await asyncio.gather(self._sender, return_exceptions=True)
         await self.bot.confirm_handled()
 
     async def shut_down(self, application: App) -> None:
         """Finish pending storage writes, then close the database."""
+        if self._sender is not None:  # still running when start-up failed after starting it
+            self._sender.cancel()
+            self._background.append(self._sender)
         for task in self._background:
             task.cancel()
         # A failure there must not keep storage from closing below.

@@ -28,6 +28,7 @@ from bot.rendering import Action, Button, Reply, kept_data, parse
 from bot.rendering import quiz as quiz_replies
 from bot.runtime import Loaded, in_dutch
 from bot.storage import Stats, Storage, StorageError
+from bot.telegram.beliefs import BeliefMeasure
 from bot.telegram.recorder import Recorder
 from bot.telegram.state import COMMENT_WINDOW, StateStore, UserState
 
@@ -48,6 +49,7 @@ class Person:
 
     id: int
     app_language: str | None = None
+    chat_id: int | None = None  # the private chat the bot may write to later (with consent)
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,7 @@ class Conversation:
         self.recorder = recorder
         self.storage: Storage | None = None  # opened at start-up, in the bot's event loop
         self.rng = random.Random()  # which quiz statements, in which order
+        self.measure = BeliefMeasure(config, self.rng)
 
     # Conversation ------------------------------------------------------------------------
 
@@ -157,6 +160,8 @@ class Conversation:
             return Outcome(await self.quiz(person))
         if action.kind == "quiz-answer":
             return await self._quiz_answer(person, state, lang, action.arg) or stale
+        if action.kind in ("consent", "belief"):
+            return await self._measure(person, lang, action) or stale
         if action.kind == "quiz-next":
             if state.quiz is None:
                 return stale
@@ -196,6 +201,13 @@ class Conversation:
             return Reply(kb.message("quiz-empty", lang))
         await self.states.put(person.id, replace(state, quiz=run, reply_lang=lang))
         return quiz_replies.statement(kb, run, lang, intro=True)
+
+    async def offer_follow_up(self, person: Person) -> Reply | None:
+        """After the greeting in a private chat, once per person: may we ask again later?"""
+        if self.storage is None or person.chat_id is None:
+            return None
+        return await self.measure.offer(self.storage, self.library.loaded.kb, person.id,
+                                        await self.language(person))
 
     async def language_menu(self, person: Person) -> Reply:
         lang, loaded = await self._view(person)
@@ -383,6 +395,19 @@ class Conversation:
         self._record(person, lambda storage: storage.record_quiz_answer(
             person.id, entry_id, answer, correct, language=lang))
         return Outcome(quiz_replies.feedback(kb, run, entry_id, answer, lang))
+
+    async def _measure(self, person: Person, lang: str, action: Action) -> Outcome | None:
+        """Consent to the follow-up, or an answer before or after (bot/telegram/beliefs.py)."""
+        if self.storage is None:
+            return None
+        kb = self.library.loaded.kb
+        if action.kind == "consent":
+            await self.recorder.flush(person.id)  # the entries just read count as read
+            reply = await self.measure.consent(self.storage, kb, person.id, person.chat_id,
+                                               lang, action.arg == "y")
+        else:
+            reply = await self.measure.answer(self.storage, kb, person.id, lang, action.arg)
+        return Outcome(reply) if reply is not None else None
 
     async def _reject_suggestions(self, person: Person, state: UserState, lang: str) -> Reply:
         """The reply to "none of these": the fallback. If these suggestions are still the

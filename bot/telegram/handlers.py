@@ -40,6 +40,9 @@ class Handlers:
         """/start, maybe with a clinic's deep-link payload (t.me/<bot>?start=<slug>)."""
         payload = context.args[0] if context.args else None
         await _reply(update, context, await self.chat.start(_person(update), payload))
+        offer = await self.chat.offer_follow_up(_person(update))  # a message of its own
+        if offer is not None:
+            await _reply(update, context, offer)
 
     async def help(self, update: Update, context: Context) -> None:
         """/help: how to use the bot."""
@@ -175,7 +178,9 @@ def _person(update: Update) -> Person:
     user = update.effective_user
     if user is None:  # app.py routes only messages and button presses, which have a sender
         raise ValueError(f"update {update.update_id} has no sender")
-    return Person(user.id, user.language_code)
+    chat = update.effective_chat
+    private = chat is not None and chat.type == ChatType.PRIVATE
+    return Person(user.id, user.language_code, chat.id if chat is not None and private else None)
 
 
 def _command(text: str, bot_username: str | None) -> str | None:
