@@ -76,6 +76,23 @@ class Telegram(_Section):
     token_file: Path | None = None
 
 
+class Delivery(_Section):
+    """How replies reach people when Telegram fails: tried again with growing pauses (and a
+    random spread, so that a recovering Telegram is not hit by everyone at once) until sent."""
+
+    retry_first_seconds: float = Field(default=1.0, gt=0)  # the first pause; doubles ...
+    retry_max_seconds: float = Field(default=60.0, gt=0)  # ... up to this
+    give_up_after_hours: float = Field(default=48.0, gt=0)  # then the reply is dropped (logged)
+    # A reply sent this long after the question starts with a short "sorry for the delay".
+    late_after_seconds: float = Field(default=3600.0, gt=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Delivery:
+        if self.retry_first_seconds > self.retry_max_seconds:
+            raise ValueError("retry_first_seconds must not be above retry_max_seconds")
+        return self
+
+
 class Config(_Section):
     default_language: Literal["nl", "en"]
     knowledge_dir: Path
@@ -87,6 +104,7 @@ class Config(_Section):
     storage: Storage
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"]
     telegram: Telegram
+    delivery: Delivery = Field(default_factory=Delivery)
 
     def clinic(self, slug: str) -> Clinic | None:
         return next((c for c in self.clinics if c.slug == slug), None)

@@ -37,6 +37,12 @@ log the outage once (and again only after it recovered and failed anew) and retu
     handled_updates(now=None) -> frozenset[int] | None
         Telegram updates answered but not yet confirmed to Telegram, so that a bot restarted
         after a crash skips them (`bot/telegram/delivery.py`); ids only, kept at most a day.
+    record_pending({update_id: json}, *, now=None) -> bool
+    record_reply(update_id, reply_json) -> bool
+    pending() -> list[PendingUpdate] | None
+    drop_pending(update_ids) -> bool
+        updates received and not answered yet (Telegram down, a chat flood-limited, a crash),
+        so that nothing is lost and Telegram may forget them; `record_handled` deletes them.
 
 Reads and deletions a person waits for raise `StorageError` (a one-line message) so the
 handler can say "that did not work, try again later"::
@@ -62,6 +68,7 @@ from bot.storage.migrations import LATEST as SCHEMA_VERSION
 from bot.storage.records import (
     EventRow,
     FeedbackRow,
+    PendingUpdate,
     Profile,
     ReportRows,
     Stats,
@@ -77,6 +84,7 @@ __all__ = [
     "SECRET_ENV",
     "EventRow",
     "FeedbackRow",
+    "PendingUpdate",
     "Profile",
     "ReportRows",
     "Stats",

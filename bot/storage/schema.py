@@ -87,7 +87,11 @@ events = Table(
     Column("at", UtcDateTime, nullable=False, index=True),
     Column("question", Text, nullable=True),
     Column("clinic", String(SLUG_LENGTH), nullable=True),  # since v2
+    # since v4: the Telegram update it answered, so that a question handled twice (after a
+    # crash or a redelivery) is counted once; NULL for events not tied to an update.
+    Column("update_id", BigInteger, nullable=True),
     Index("ix_events_clinic_at", "clinic", "at"),  # since v2: per-clinic reports
+    Index("ux_events_update_id", "update_id", unique=True),  # since v4
 )
 
 feedback = Table(
@@ -108,4 +112,17 @@ handled_updates = Table(
     "handled_updates", metadata,
     Column("update_id", BigInteger, primary_key=True, autoincrement=False),  # since v3
     Column("at", UtcDateTime, nullable=False),
+)
+
+# Since v4: updates received but not answered yet (Telegram is down, a chat is flood-limited,
+# the bot crashed). Kept so that Telegram can be told to forget them (no head-of-line
+# blocking) and nothing is lost: `payload` is the update without names (to handle it again
+# after a crash), `reply` the parts still to send once its answer is known (JSON). Deleted
+# (with secure_delete on SQLite) the moment the reply is confirmed sent.
+pending_updates = Table(
+    "pending_updates", metadata,
+    Column("update_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("reply", Text, nullable=True),
 )

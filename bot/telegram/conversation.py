@@ -94,8 +94,9 @@ class Conversation:
         self._record(person, lambda storage: storage.record_visit(person.id, clinic=slug))
         return Reply("\n\n".join(parts), loaded.renderer.topics(lang).buttons)
 
-    async def text(self, person: Person, text: str) -> Reply:
-        """A typed message: the comment after 👎 if one is awaited, else a question.
+    async def text(self, person: Person, text: str, *, update_id: int | None = None) -> Reply:
+        """A typed message: the comment after 👎 if one is awaited, else a question (recorded
+        once per `update_id`, however often it is handled).
 
         A message that raises a red flag is always treated as a question, comment or not.
         """
@@ -103,7 +104,7 @@ class Conversation:
         decision = self._decide(person, state, text)
         entry_id = state.awaits_comment(time.monotonic())
         if entry_id is None or decision.kind == "red_flag":
-            return await self._answer(person, state, text, decision)
+            return await self._answer(person, state, text, decision, update_id)
         await self.states.put(person.id, replace(state, comment_for=None))
         self._record(person, lambda storage: storage.record_comment(person.id, entry_id, text))
         return Reply(self.library.loaded.kb.message("comment-thanks", self._lang(person, state)))
@@ -200,6 +201,15 @@ class Conversation:
     async def error(self, person: Person) -> Reply:
         return Reply(await self._message(person, "error"))
 
+    async def late_notice(self, person: Person) -> str:
+        """Put before a reply that reaches the person late (Telegram was down)."""
+        return await self._message(person, "delivery-late")
+
+    async def private_only(self, person: Person, command: str) -> str:
+        """The reply in a group to a command whose answer belongs in a private chat."""
+        kb = self.library.loaded.kb
+        return kb.message("private-only", await self.language(person), command=f"/{command}")
+
     # Admin commands (the handlers check who may use them) --------------------------------
 
     async def admin_only(self, person: Person) -> Reply:
@@ -281,7 +291,7 @@ class Conversation:
                                                  fallback_lang=self._lang(person, state))
 
     async def _answer(self, person: Person, state: UserState, text: str,
-                      decision: Decision) -> Reply:
+                      decision: Decision, update_id: int | None = None) -> Reply:
         renderer = self.library.loaded.renderer
         reply = renderer.decision(decision, state.last_kind)
         answered = (decision.entry_id, text) if decision.entry_id else None
@@ -289,7 +299,8 @@ class Conversation:
         await self.states.put(person.id, replace(
             state, reply_lang=decision.lang, last_kind=decision.kind, answered=answered,
             suggested=suggested, comment_for=None))
-        self._record(person, lambda storage: storage.record_question(person.id, text, decision))
+        self._record(person, lambda storage: storage.record_question(
+            person.id, text, decision, update_id=update_id))
         return reply
 
     async def _rate(self, person: Person, state: UserState, lang: str, entry_id: str,
