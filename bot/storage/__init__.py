@@ -37,10 +37,8 @@ log the outage once (and again only after it recovered and failed anew) and retu
     handled_updates(now=None) -> frozenset[int] | None
         Telegram updates answered but not yet confirmed to Telegram, so that a bot restarted
         after a crash skips them (`bot/telegram/delivery.py`); ids only, kept at most a day.
-    record_pending({update_id: json}, *, now=None) -> bool
-    record_reply(update_id, reply_json) -> bool
+    record_pending({update_id: json}, *, replies={update_id: json}, now=None) -> bool
     pending() -> list[PendingUpdate] | None
-    drop_pending(update_ids) -> bool
         updates received and not answered yet (Telegram down, a chat flood-limited, a crash),
         so that nothing is lost and Telegram may forget them; `record_handled` deletes them.
 

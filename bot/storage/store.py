@@ -265,42 +265,30 @@ class Storage:
         return await self._write("saving handled updates", work) or False
 
     async def record_pending(self, updates: Mapping[int, str], *,
+                             replies: Mapping[int, str] | None = None,
                              now: dt.datetime | None = None) -> bool:
         """Keep updates received and not answered yet (update id -> the update as JSON, without
-        names), so that Telegram may forget them and a restart still answers them."""
+        names), so that Telegram may forget them and a restart still answers them; and the
+        replies still to send for pending updates (update id -> JSON), so that a restart
+        sends them without handling the update again. A reply for an update that is not
+        pending is left out."""
         at = _now(now)
         rows = [{"update_id": update_id, "received_at": at, "payload": payload}
                 for update_id, payload in sorted(updates.items())]
+        texts = [{"id": update_id, "text": reply}
+                 for update_id, reply in sorted((replies or {}).items())]
 
         async def work(conn: AsyncConnection) -> bool:
             if rows:
                 await conn.execute(self._insert(pending_updates).on_conflict_do_nothing(), rows)
+            if texts:
+                await conn.execute(
+                    update(pending_updates)
+                    .where(pending_updates.c.update_id == bindparam("id"))
+                    .values(reply=bindparam("text")), texts)
             return True
 
         return await self._write("saving updates to answer", work) or False
-
-    async def record_reply(self, update_id: int, reply: str) -> bool:
-        """The reply (JSON) still to be sent for a pending update, so that a restart sends it
-        without handling the update again. False if the update is not pending."""
-
-        async def work(conn: AsyncConnection) -> bool:
-            changed = await conn.execute(
-                update(pending_updates).where(pending_updates.c.update_id == update_id)
-                .values(reply=reply))
-            return bool(changed.rowcount)
-
-        return await self._write("saving a reply to send", work) or False
-
-    async def drop_pending(self, update_ids: Collection[int]) -> bool:
-        """Give up on pending updates (their reply could never be sent)."""
-        ids = sorted(set(update_ids))
-
-        async def work(conn: AsyncConnection) -> bool:
-            await conn.execute(delete(pending_updates)
-                               .where(pending_updates.c.update_id.in_(ids)))
-            return True
-
-        return await self._write("dropping updates", work) or False
 
     async def pending(self) -> list[PendingUpdate] | None:
         """Every update received and not yet answered, oldest first; None if unavailable."""

@@ -154,7 +154,6 @@ class _Lifecycle:
         conversation = self.conversation
         storage = await open_storage(conversation.config, self.environ)
         conversation.storage = storage
-        self.outbox.storage = storage
         for kept in await self.bot.ledger.open(storage):
             if kept.reply is not None:
                 self.outbox.resume(Parcel.from_json(kept.update_id, kept.reply))

@@ -46,6 +46,7 @@ from bot.telegram.http import AiohttpRequest
 log = logging.getLogger(__name__)
 
 LIMIT = 100  # Telegram's largest getUpdates batch
+KEEP_AFTER = 0.5  # seconds: an update still in flight after this is kept in the database
 PACE = 0.1  # seconds: the longest a poll waits for room, or for an update to be handled
 
 
@@ -60,14 +61,16 @@ class UpdateLedger:
         self._unconfirmed: set[int] = set()  # received and not yet confirmed to Telegram
         self._answered_before: frozenset[int] = frozenset()  # by the process before a restart
         self._poisoned: set[int] = set()  # unreadable, logged once, to be confirmed
-        self._payloads: dict[int, str] = {}  # fetched, not yet handed on, as they will be kept
+        self._payloads: dict[int, Any] = {}  # fetched, not yet handed on (JSON, no names)
+        self._held: dict[int, Any] = {}  # in flight, not (yet) kept in the database
         self._received: dict[int, float] = {}  # in flight: when it arrived (epoch seconds)
         self._next = 0  # one past the newest update received; 0: none yet
         self.polled = 0  # updates in Telegram's last answer, before `unseen` left some out
         self._confirmed = 0  # the last offset Telegram accepted
         self._changed = asyncio.Event()
         self._storage: Storage | None = None
-        self._unstored: dict[int, str] = {}
+        self._unstored: dict[int, str] = {}  # to keep: update id -> the update (JSON)
+        self._replies: dict[int, str] = {}  # to keep: update id -> the reply to send (JSON)
         self._unsaved: set[int] = set()
         self._syncing: asyncio.Task[None] | None = None
 
@@ -129,7 +132,7 @@ class UpdateLedger:
                 log.warning("update %d cannot be read (%s); skipped", update_id,
                             exc.__class__.__name__)
                 continue
-            self._payloads[update_id] = json.dumps(_without_names(update), ensure_ascii=False)
+            self._payloads[update_id] = update
             fresh.append(update)
         return fresh
 
@@ -154,17 +157,24 @@ class UpdateLedger:
             self._in_flight.add(update_id)
             self._received[update_id] = now
             if payload is not None:
-                self._unstored[update_id] = payload
+                self._held[update_id] = payload
             fresh.append(update)
         self._payloads.clear()
-        if self._unstored:
-            self._sync_soon()
+        if fresh:
+            ids = [update.update_id for update in fresh]
+            asyncio.get_running_loop().call_later(KEEP_AFTER, self._keep, ids)
         return fresh
 
-    def defer(self, update_id: int) -> None:
-        """Its reply waits to be sent (outbox.py): not handled when its handler returns."""
-        if update_id in self._in_flight:
-            self._deferred.add(update_id)
+    def defer(self, update_id: int, reply: str | None = None) -> None:
+        """Its reply waits to be sent (`reply`, JSON, when known; see outbox.py): it is not
+        handled when its handler returns, and it is kept in the database now."""
+        if update_id not in self._in_flight:
+            return
+        self._deferred.add(update_id)
+        self._keep([update_id])
+        if reply is not None and self._storage is not None:
+            self._replies[update_id] = reply
+            self._sync_soon()
 
     def finished(self, update_id: int) -> None:
         """Its handler has returned: handled, unless its reply waits to be sent."""
@@ -180,7 +190,9 @@ class UpdateLedger:
         self._durable.discard(update_id)
         self._deferred.discard(update_id)
         self._received.pop(update_id, None)
+        self._held.pop(update_id, None)
         self._unstored.pop(update_id, None)  # handled before it was kept: never kept
+        self._replies.pop(update_id, None)
         if oldest:  # the offset moves on: a waiting poll may go
             self._notify()
         if self._storage is None:
@@ -226,6 +238,18 @@ class UpdateLedger:
         changed, self._changed = self._changed, asyncio.Event()
         changed.set()
 
+    def _keep(self, ids: list[int]) -> None:
+        """Keep these updates in the database if they are still in flight: Telegram may then
+        forget them, and the offset moves on (see the module). Most updates are answered
+        sooner than `KEEP_AFTER` and never written."""
+        for update_id in ids:
+            payload = self._held.pop(update_id, None)
+            if payload is not None:
+                self._unstored[update_id] = json.dumps(_without_names(payload),
+                                                       ensure_ascii=False)
+        if self._unstored:
+            self._sync_soon()
+
     def _sync_soon(self) -> None:
         if self._storage is not None and (self._syncing is None or self._syncing.done()):
             self._syncing = asyncio.create_task(self._sync(self._storage))
@@ -234,10 +258,11 @@ class UpdateLedger:
         # One writer at a time, so that an update is kept before its mark deletes it; what
         # arrives while it writes goes in its next batch, so under load one transaction
         # carries many updates or marks.
-        while self._unstored or self._unsaved:
-            if self._unstored:
+        while self._unstored or self._replies or self._unsaved:
+            if self._unstored or self._replies:
                 kept, self._unstored = self._unstored, {}
-                if await storage.record_pending(kept):
+                replies, self._replies = self._replies, {}
+                if await storage.record_pending(kept, replies=replies):
                     self._durable |= kept.keys() & self._in_flight
                     self._notify()  # the offset may move past them now
             if self._unsaved:

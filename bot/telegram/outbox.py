@@ -3,11 +3,11 @@
 A reply is sent at once, part after part. When Telegram fails in a way that may pass (5xx, a
 dropped connection, still so after `RetryingRateLimiter`'s quick retries) or asks this chat
 to wait (429 `retry_after`), the parts not sent yet become a `Parcel` in this chat's queue:
-written to the database (`Storage.record_reply`), tried again with growing pauses spread at
-random, and sent in order before any later reply to the same chat. Only once the last part
-is confirmed is the update marked handled (`UpdateLedger.handled`), in that same step; so a
-question survives an outage of minutes, or a restart in the middle of one, and a chat that
-must wait holds up no other chat.
+kept in the database with its update (`UpdateLedger.defer`), tried again with growing
+pauses spread at random, and sent in order before any later reply to the same chat. Only
+once the last part is confirmed is the update marked handled (`UpdateLedger.handled`), in
+that same step; so a question survives an outage of minutes, or a restart in the middle
+of one, and a chat that must wait holds up no other chat.
 
 A part whose call timed out after it reached Telegram (`ReplyTimedOut`) counts as sent:
 sending it again would most likely send it twice, and the rest of the reply still follows.
@@ -31,7 +31,6 @@ from telegram.error import RetryAfter, TelegramError
 
 from bot.config import Delivery as DeliveryPolicy
 from bot.rendering import Button, Reply
-from bot.storage import Storage
 from bot.telegram.delivery import UpdateLedger
 from bot.telegram.keyboards import keyboard
 from bot.telegram.retrying import probably_delivered, worth_retrying
@@ -93,12 +92,10 @@ class Outbox:
         self.bot = bot
         self.ledger = ledger
         self.policy = policy
-        self.storage: Storage | None = None  # set at start-up
         self._clock = clock
         self._jitter = jitter
         self._queues: dict[int, deque[Parcel]] = {}
         self._workers: dict[int, asyncio.Task[None]] = {}
-        self._saving: set[asyncio.Task[bool]] = set()
         self._back = asyncio.Event()  # set when a send succeeds: Telegram works (again)
 
     @property
@@ -141,8 +138,6 @@ class Outbox:
         for worker in workers:
             worker.cancel()
         await asyncio.gather(*workers, return_exceptions=True)
-        if self._saving:
-            await asyncio.wait(list(self._saving))
 
     # ----- sending -----------------------------------------------------------------------
 
@@ -200,19 +195,10 @@ class Outbox:
 
     def _keep(self, parcel: Parcel, *, save: bool = True) -> None:
         if parcel.update_id is not None:
-            self.ledger.defer(parcel.update_id)
-            if save:
-                self._save(parcel)
+            self.ledger.defer(parcel.update_id, parcel.to_json() if save else None)
         self._queues.setdefault(parcel.chat_id, deque()).append(parcel)
         if parcel.chat_id not in self._workers:
             self._workers[parcel.chat_id] = asyncio.create_task(self._work(parcel.chat_id))
-
-    def _save(self, parcel: Parcel) -> None:
-        if self.storage is None or parcel.update_id is None:
-            return
-        task = asyncio.create_task(self.storage.record_reply(parcel.update_id, parcel.to_json()))
-        self._saving.add(task)
-        task.add_done_callback(self._saving.discard)
 
     async def _work(self, chat_id: int) -> None:
         queue = self._queues[chat_id]
@@ -231,8 +217,9 @@ class Outbox:
                     await self._send_parts(parcel)
                 except _Postponed as postponed:
                     self._postpone(parcel, postponed.pause)
-                    if len(parcel.parts) != before:
-                        self._save(parcel)  # some parts went out: not those again
+                    if len(parcel.parts) != before and parcel.update_id is not None:
+                        # Some parts went out: a restart must not send those again.
+                        self.ledger.defer(parcel.update_id, parcel.to_json())
                     continue
                 except TelegramError as exc:
                     log.warning("Telegram refused a reply kept for later (update %s: %s); "
