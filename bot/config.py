@@ -14,6 +14,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
+from bot.knowledge.located_yaml import MAX_BYTES, YamlSyntaxError, refuse_aliases
 from bot.knowledge.models import LangText
 
 CONFIG_ENV = "MYTHBOT_CONFIG"
@@ -122,7 +123,13 @@ def config_path(explicit: str | None) -> Path:
 def load_config(path: Path) -> Config:
     """Read and validate `path`; relative paths inside it are taken from the file's folder."""
     try:
-        data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        if len(text) > MAX_BYTES:
+            raise ConfigError(f"{path}: larger than {MAX_BYTES // 1024} kB; is it the right file?")
+        refuse_aliases(text)  # a few lines of them can expand to gigabytes
+        data: Any = yaml.safe_load(text)
+    except YamlSyntaxError as exc:
+        raise ConfigError(f"{path}:{exc.line}: {exc}") from None
     except FileNotFoundError:
         raise ConfigError(f"{path}: the configuration file does not exist") from None
     except (OSError, UnicodeDecodeError) as exc:
