@@ -245,19 +245,19 @@ async def test_one_chats_flood_wait_holds_up_no_other_chat(
 
 async def test_a_slow_update_holds_up_neither_the_others_nor_their_confirmation(
         api: FakeBotApi, settings: Config, loaded: Loaded) -> None:
-    """One reply takes 4 s; meanwhile 250 more questions (more than two getUpdates batches
+    """One reply takes 8 s; meanwhile 250 more questions (more than two getUpdates batches
     beyond it) are answered and confirmed. Before, only 99 were answered until it was done,
     because confirmation waited for the oldest unfinished update."""
     slow, *others = people(251)
-    async with running_bot(api, settings, loaded=loaded, flood_limits=False):
-        api.delay("sendMessage", 4.0, chat_id=int(slow["id"]))
+    async with running_bot(api, settings, loaded=loaded, flood_limits=False, api_timeout=15):
+        api.delay("sendMessage", 8.0, chat_id=int(slow["id"]))
         ask(api, [slow])
         await api.wait_for("sendMessage", 1)
         ask(api, others)
-        await until(lambda: len(answered(api, others)) == len(others), timeout=3.5)
+        await until(lambda: len(answered(api, others)) == len(others), timeout=6.5)
         await until(lambda: api.pending_updates == [], timeout=1)
         assert answered(api, [slow]) == Counter()  # its reply is still on its way
-        await until(lambda: len(answered(api, [slow])) == 1, timeout=5)
+        await until(lambda: len(answered(api, [slow])) == 1, timeout=10)
 
 
 async def test_a_slow_reload_holds_up_nobody(

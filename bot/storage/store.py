@@ -14,6 +14,7 @@ import asyncio
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Collection, Mapping
+from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Row, and_, bindparam, delete, func, or_, select, update
@@ -73,6 +74,10 @@ class Storage:
     def __init__(self, engine: AsyncEngine, secret: bytes | None, *, retention_days: int,
                  clinics: Collection[str] = (), timeout: float = DEFAULT_TIMEOUT) -> None:
         self.engine = engine
+        # The SQLite file, if that is the database (others keep nothing of theirs on disk).
+        database = engine.url.database if engine.dialect.name == "sqlite" else None
+        self.local_file = (Path(database) if database and database != ":memory:"
+                           and "mode=memory" not in str(engine.url) else None)
         self.retention_days = retention_days
         self._secret = secret
         self._clinics = frozenset(clinics)

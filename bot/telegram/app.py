@@ -155,12 +155,18 @@ class _Lifecycle:
         storage = await open_storage(conversation.config, self.environ)
         conversation.storage = storage
         for kept in await self.bot.ledger.open(storage):
-            if kept.reply is not None:
-                self.outbox.resume(Parcel.from_json(kept.update_id, kept.reply))
-            else:
+            try:
+                if kept.reply is not None:
+                    self.outbox.resume(Parcel.from_json(kept.update_id, kept.reply))
+                    continue
                 update = Update.de_json(json.loads(kept.payload), self.bot)
-                self.bot.insert_callback_data(update)
-                await application.update_queue.put(update)
+            except Exception as exc:  # a row damaged or from an incompatible version
+                log.warning("update %d kept before the restart cannot be read (%s); dropped",
+                            kept.update_id, exc.__class__.__name__)
+                self.bot.ledger.handled(kept.update_id)
+                continue
+            self.bot.insert_callback_data(update)
+            await application.update_queue.put(update)
         await storage.purge_expired()
         self._background = [
             asyncio.create_task(_purge_daily(storage)),

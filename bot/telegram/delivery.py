@@ -42,6 +42,7 @@ from telegram.ext import ExtBot
 
 from bot.storage import PendingUpdate, Storage
 from bot.telegram.http import AiohttpRequest
+from bot.telegram.journal import Journal
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ class UpdateLedger:
         self._confirmed = 0  # the last offset Telegram accepted
         self._changed = asyncio.Event()
         self._storage: Storage | None = None
+        self._journal = Journal(None)
         self._unstored: dict[int, str] = {}  # to keep: update id -> the update (JSON)
         self._replies: dict[int, str] = {}  # to keep: update id -> the reply to send (JSON)
         self._unsaved: set[int] = set()
@@ -78,7 +80,12 @@ class UpdateLedger:
         """Keep the marks in `storage`, learn what was answered before a restart, and return
         the updates kept then and not answered yet (in flight again from now on)."""
         self._storage = storage
-        self._answered_before = await storage.handled_updates() or frozenset()
+        file = storage.local_file
+        self._journal = Journal(file.with_name(file.name + ".handled") if file else None)
+        journaled = self._journal.open()
+        if journaled and await storage.record_handled(journaled):
+            self._journal.empty()
+        self._answered_before = (await storage.handled_updates() or frozenset()) | journaled
         if self._answered_before:
             log.info("%d update(s) answered before the restart will be skipped if Telegram "
                      "sends them again", len(self._answered_before))
@@ -197,6 +204,7 @@ class UpdateLedger:
             self._notify()
         if self._storage is None:
             return
+        self._journal.write(update_id)  # at once: a kill from now on does not resend it
         self._unsaved.add(update_id)
         self._sync_soon()
 
@@ -205,6 +213,7 @@ class UpdateLedger:
         by the next run's first write, or a day later: harmless until then."""
         if self._syncing is not None:
             await self._syncing
+        self._journal.close()
 
     async def wait_for_room(self) -> None:
         """Before a poll: wait until half a batch of new updates fits, but at most `pace`."""
@@ -267,7 +276,10 @@ class UpdateLedger:
                     self._notify()  # the offset may move past them now
             if self._unsaved:
                 batch, self._unsaved = self._unsaved, set()
-                await storage.record_handled(batch, confirmed_below=self._confirmed or None)
+                saved = await storage.record_handled(batch,
+                                                     confirmed_below=self._confirmed or None)
+                if saved and not self._unsaved and self._journal.full:
+                    self._journal.empty()  # all its marks are in the database now
 
 
 _NAMES = ("first_name", "last_name", "username", "title", "bio")

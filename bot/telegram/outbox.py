@@ -194,6 +194,8 @@ class Outbox:
         parcel.not_before = time.monotonic() + pause
 
     def _keep(self, parcel: Parcel, *, save: bool = True) -> None:
+        if not self._queues:  # one line per bad spell of Telegram, not one per reply
+            log.warning("Telegram cannot take replies now; they are kept and sent when it can")
         if parcel.update_id is not None:
             self.ledger.defer(parcel.update_id, parcel.to_json() if save else None)
         self._queues.setdefault(parcel.chat_id, deque()).append(parcel)
@@ -233,6 +235,8 @@ class Outbox:
             del self._workers[chat_id]
             if not queue:
                 del self._queues[chat_id]
+                if not self._queues:
+                    log.info("every kept reply is sent")
 
     async def _wait(self, parcel: Parcel) -> None:
         """Until the parcel's pause is over, or sooner when a send succeeded meanwhile

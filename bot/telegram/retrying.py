@@ -115,7 +115,8 @@ class RetryingRateLimiter(AIORateLimiter):
             except TelegramError as exc:
                 if attempt >= self.policy.attempts or not worth_retrying(exc):
                     raise
-                log.warning("%s failed (%s: %s); try %d of %d in %.1f s", endpoint,
+                # DEBUG: in an outage every reply fails like this; the outbox says it once.
+                log.debug("%s failed (%s: %s); try %d of %d in %.1f s", endpoint,
                             exc.__class__.__name__, exc.message, attempt + 1,
                             self.policy.attempts, pause)
             await asyncio.sleep(pause)
