@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import os
 import signal
 import sqlite3
@@ -53,6 +54,8 @@ JSONDict = dict[str, Any]
 
 
 def faults(quick: bool = False) -> JSONDict:
+    """Every table of the module; `quick`: only the shortest outage."""
+    logging.getLogger("bot").setLevel(logging.ERROR)  # the bot in this process: no noise
     config = load_config(ROOT / "config.example.yaml")
     loaded = build(config, load_knowledge(config.knowledge_dir))
     outages = [asyncio.run(_outage(config, loaded, seconds))
