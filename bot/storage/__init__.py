@@ -57,7 +57,9 @@ start-up is logged and retried on each call, so the bot still answers.
 
 Users are stored under `user_key(secret, telegram_id)`, an HMAC-SHA256 with MYTHBOT_SECRET;
 without it a secret is generated once into `<database file>.secret` (mode 0600) for SQLite;
-PostgreSQL requires the variable. No raw id, name or username is ever stored.
+PostgreSQL requires the variable. No raw id, name or username is kept about a person; the one
+exception is an update waiting for its reply (`pending_updates`: the message without names, so
+its text and chat id, and the reply), deleted the moment the reply is confirmed sent.
 """
 
 from bot.storage.engine import StorageConfigError
