@@ -289,3 +289,24 @@ async def test_a_slow_reload_holds_up_nobody(
             await until(lambda: len(bot.sent()) == 2, timeout=5)
             slow_read.set()
     assert bot.sent()[-1].text.startswith("Kennisbank opnieuw geladen")
+
+
+async def test_a_flood_limit_for_many_chats_at_once_pauses_every_chat(
+        api: FakeBotApi, settings: Config, loaded: Loaded) -> None:
+    """429s for three chats within a second mean the bot as a whole is over Telegram's limit:
+    then every call waits Telegram's retry_after (the global limit stays), and every question
+    is still answered once."""
+    who = people(4)
+    async with running_bot(api, settings, loaded=loaded, flood_limits=False):
+        for person in who[:3]:
+            api.fail("sendMessage", status=429, retry_after=2, chat_id=int(person["id"]))
+        ask(api, who[:3])
+        await until(lambda: len(api.calls("sendMessage")) >= 3, timeout=5)
+        ask(api, who[3:])
+        await until(lambda: len(answered(api, who)) == len(who), timeout=10)
+    floods = [call.at for call in api.log if call.status == 429]
+    (later,) = [call.at for call in api.log if call.method == "sendMessage" and call.ok
+                and int(call.params["chat_id"]) == int(who[3]["id"])]
+    assert len(floods) == 3
+    assert later - floods[-1] >= 1.9  # the fourth person's reply waited the bot-wide pause
+    assert answered(api, who) == Counter({int(p["id"]): 1 for p in who})
