@@ -91,7 +91,7 @@ async def test_a_two_minute_outage_loses_no_question(
     assert len(failed) < 20 * len(who)  # ... with pauses, not in a tight loop
     assert back - start >= 1.9
     # Within the longest pause (one "minute": 1 s) plus its spread after Telegram is back.
-    assert recovered < 1.5 * 60 / SCALE + 0.5
+    assert recovered < 1.5 * 60 / SCALE + 1.5  # (slack for a busy machine)
     assert all(SORRY not in text for text in api.sent_texts())
     assert api.pending_updates == []
 
@@ -239,7 +239,7 @@ async def test_one_chats_flood_wait_holds_up_no_other_chat(
         await until(lambda: len(answered(api, others)) == len(others), timeout=10)
         took = time.monotonic() - start
         assert answered(api, [slow]) == Counter()  # still waiting its turn
-    assert took < 5.0
+    assert took < 10.0  # (45 s before)
     assert answered(api, others) == Counter({int(p["id"]): 1 for p in others})
 
 
@@ -262,7 +262,7 @@ async def test_a_slow_update_holds_up_neither_the_others_nor_their_confirmation(
 
 async def test_a_slow_reload_holds_up_nobody(
         api: FakeBotApi, settings: Config, loaded: Loaded, knowledge_copy: Path) -> None:
-    """/reload of a knowledge folder that takes 3 s to read: the admin's next question and
+    """/reload of a knowledge folder that takes 5 s to read: the admin's next question and
     everyone else's are answered meanwhile, and the admin gets the outcome when it is done."""
     admin = updates.user(ADMIN_ID, "Admin")
     slow_read = asyncio.Event()
@@ -270,7 +270,7 @@ async def test_a_slow_reload_holds_up_nobody(
 
     def read_text(self: Path, *args: Any, **kwargs: Any) -> str:
         if self.name == "messages.yaml" and not slow_read.is_set():
-            time.sleep(3.0)
+            time.sleep(5.0)
         return real_read(self, *args, **kwargs)
 
     others = people(30)
@@ -283,10 +283,10 @@ async def test_a_slow_reload_holds_up_nobody(
             await asyncio.sleep(0.2)
             (answer,) = await bot.say(QUESTION)
             ask(api, others)
-            await until(lambda: len(answered(api, others)) == len(others), timeout=2)
-            assert time.monotonic() - start < 2.5
+            await until(lambda: len(answered(api, others)) == len(others), timeout=4)
+            assert time.monotonic() - start < 4.5
             assert answer.text.startswith("❌")
-            await until(lambda: len(bot.sent()) == 2, timeout=5)
+            await until(lambda: len(bot.sent()) == 2, timeout=8)
             slow_read.set()
     assert bot.sent()[-1].text.startswith("Kennisbank opnieuw geladen")
 
