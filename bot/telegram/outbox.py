@@ -98,11 +98,6 @@ class Outbox:
         self._workers: dict[int, asyncio.Task[None]] = {}
         self._back = asyncio.Event()  # set when a send succeeds: Telegram works (again)
 
-    @property
-    def waiting(self) -> int:
-        """Replies waiting to be sent."""
-        return sum(len(queue) for queue in self._queues.values())
-
     def parcel(self, chat_id: int, reply: Reply, *, update_id: int | None = None,
                asked_at: float | None = None, late_notice: str = "",
                quote: int | None = None) -> Parcel:
