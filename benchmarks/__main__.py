@@ -1,7 +1,7 @@
 """`python -m benchmarks` (or `make bench`): every benchmark, as tables or as JSON, and a
 last table of the targets, each met or missed; the exit code is 1 when one is missed.
 
-    python -m benchmarks               # all tables (quality, speed, throughput)
+    python -m benchmarks               # all tables (quality, speed, throughput, faults)
     python -m benchmarks --quick       # smaller synthetic cases (no 10 000), fewer messages
     python -m benchmarks --json        # the same numbers, machine-readable
 """
@@ -38,6 +38,9 @@ TARGETS = {
     "memory growth": "linear (≤ 2×)",
     "throughput": "≥ 300 msg/s",
     "lost / duplicated": "0 / 0",
+    "questions lost in outages": "0",
+    "sent twice after a kill": "≤ in flight",
+    "others' p99 with a slow person": "≤ 2× baseline",
 }
 
 
@@ -49,7 +52,7 @@ class Verdict:
 
 
 def verdicts(quality: dict[str, list[Row]], speed: list[SpeedRow], startup: dict[str, float],
-             flow: dict[str, Any]) -> list[Verdict]:
+             flow: dict[str, Any], fault: dict[str, Any] | None = None) -> list[Verdict]:
     """Each target of issue 6 against this run's figures (quality on the dev set)."""
     dev = quality[EVAL_SETS[0]]
     ratio = error_ratio(dev)
@@ -68,6 +71,22 @@ def verdicts(quality: dict[str, list[Row]], speed: list[SpeedRow], startup: dict
         Verdict("throughput", f"{flow['answered_per_s']} msg/s", flow["answered_per_s"] >= 300),
         Verdict("lost / duplicated", f"{flow['lost']} / {flow['duplicated']}",
                 flow["lost"] == 0 and flow["duplicated"] == 0),
+        *(_fault_verdicts(fault) if fault is not None else []),
+    ]
+
+
+def _fault_verdicts(fault: dict[str, Any]) -> list[Verdict]:
+    lost = sum(row["lost"] for row in fault["outages"])
+    twice = sum(row["duplicates"] for row in fault["kills"])
+    in_flight = sum(row["in_flight"] for row in fault["kills"])
+    killed_lost = sum(row["lost"] for row in fault["kills"])
+    base, *slow = fault["slow_person"]
+    worst = max(row["others_p99_ms"] for row in slow)
+    return [
+        Verdict("questions lost in outages", str(lost + killed_lost), lost + killed_lost == 0),
+        Verdict("sent twice after a kill", f"{twice} of {in_flight}", twice <= in_flight),
+        Verdict("others' p99 with a slow person", f"{worst} / {base['others_p99_ms']} ms",
+                worst <= 2 * base["others_p99_ms"]),
     ]
 
 
@@ -154,9 +173,12 @@ def main(argv: list[str] | None = None) -> int:
     from benchmarks.throughput import throughput
 
     flow = throughput(messages=500 if args.quick else 2000)
+    from benchmarks.faults import fault_table, faults
+
+    fault = faults(quick=args.quick)
     machine = {"python": platform.python_version(), "cpus": os.cpu_count(),
                "machine": platform.machine(), "system": platform.system()}
-    results = verdicts(quality, speed, startup, flow)
+    results = verdicts(quality, speed, startup, flow, fault)
     code = 1 if any(v.met is False for v in results) else 0
 
     if args.json:
@@ -168,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
             "speed": [asdict(r) for r in speed],
             "startup_s": startup,
             "throughput": flow,
+            "faults": fault,
             "targets": [asdict(v) | {"wanted": TARGETS[v.name]} for v in results],
         }, indent=2))
         return code
@@ -178,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     print(signal_table(ablation) + "\n")
     print(speed_table(speed, startup) + "\n")
     print(throughput_table(flow) + "\n")
+    print(fault_table(fault) + "\n")
     print(target_table(results))
     return code
 

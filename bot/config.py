@@ -14,6 +14,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
+from bot.knowledge.located_yaml import MAX_BYTES, YamlSyntaxError, refuse_aliases
 from bot.knowledge.models import LangText
 
 CONFIG_ENV = "MYTHBOT_CONFIG"
@@ -87,6 +88,23 @@ class Telegram(_Section):
     startup_attempts: int = Field(default=5, ge=1, le=20)
 
 
+class Delivery(_Section):
+    """How replies reach people when Telegram fails: tried again with growing pauses (and a
+    random spread, so that a recovering Telegram is not hit by everyone at once) until sent."""
+
+    retry_first_seconds: float = Field(default=1.0, gt=0)  # the first pause; doubles ...
+    retry_max_seconds: float = Field(default=60.0, gt=0)  # ... up to this
+    give_up_after_hours: float = Field(default=48.0, gt=0)  # then the reply is dropped (logged)
+    # A reply sent this long after the question starts with a short "sorry for the delay".
+    late_after_seconds: float = Field(default=3600.0, gt=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Delivery:
+        if self.retry_first_seconds > self.retry_max_seconds:
+            raise ValueError("retry_first_seconds must not be above retry_max_seconds")
+        return self
+
+
 class Config(_Section):
     default_language: Literal["nl", "en"]
     dutch: Literal["be", "nl"] = "be"  # Belgian or Netherlands words (knowledge/dutch.yaml)
@@ -100,6 +118,7 @@ class Config(_Section):
     beliefs: Beliefs = Field(default_factory=Beliefs)  # older configs have no such section
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"]
     telegram: Telegram
+    delivery: Delivery = Field(default_factory=Delivery)
 
     def clinic(self, slug: str) -> Clinic | None:
         return next((c for c in self.clinics if c.slug == slug), None)
@@ -122,7 +141,13 @@ def config_path(explicit: str | None) -> Path:
 def load_config(path: Path) -> Config:
     """Read and validate `path`; relative paths inside it are taken from the file's folder."""
     try:
-        data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        if len(text) > MAX_BYTES:
+            raise ConfigError(f"{path}: larger than {MAX_BYTES // 1024} kB; is it the right file?")
+        refuse_aliases(text)  # a few lines of them can expand to gigabytes
+        data: Any = yaml.safe_load(text)
+    except YamlSyntaxError as exc:
+        raise ConfigError(f"{path}:{exc.line}: {exc}") from None
     except FileNotFoundError:
         raise ConfigError(f"{path}: the configuration file does not exist") from None
     except (OSError, UnicodeDecodeError) as exc:

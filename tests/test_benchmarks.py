@@ -62,3 +62,42 @@ def test_the_throughput_run_answers_every_question_once() -> None:
     assert (result["lost"], result["duplicated"], result["recorded"]) == (0, 0, 40)
     assert (result["limited_lost"], result["limited_duplicated"]) == (0, 0)
     assert result["answered_per_s"] > 0
+
+
+FAULT = {
+    "outages": [{"outage_s": 5.0, "asked": 50, "lost": 0, "p50_after_s": 0.8,
+                 "p99_after_s": 1.6}],
+    "kills": [{"kill_after_s": 0.2, "answered_before": 16, "in_flight": 2, "duplicates": 2,
+               "lost": 0, "questions_counted_twice": 0}],
+    "slow_person": [{"slow_person": "nobody (baseline)", "others": 150, "lost": 0,
+                     "others_p50_ms": 600, "others_p99_ms": 1000},
+                    {"slow_person": "429, retry after 45 s", "others": 150, "lost": 0,
+                     "others_p50_ms": 620, "others_p99_ms": 1100}],
+}
+
+
+def _changed(section: str, **values: Any) -> dict[str, Any]:
+    rows = [dict(row) for row in FAULT[section]]
+    rows[-1].update(values)
+    return {**FAULT, section: rows}
+
+
+@pytest.mark.parametrize(("fault", "missed"), [
+    (_changed("outages", lost=1), "questions lost in outages"),
+    (_changed("kills", lost=1), "questions lost in outages"),
+    (_changed("kills", duplicates=3), "sent twice after a kill"),
+    (_changed("slow_person", others_p99_ms=2500), "others' p99 with a slow person"),
+])
+def test_a_missed_fault_target_is_named(fault: dict[str, Any], missed: str) -> None:
+    met = verdicts(QUALITY, SPEED, {"run": 0.8, "ask": 0.4}, FLOW, FAULT)
+    assert all(v.met for v in met)
+    results = verdicts(QUALITY, SPEED, {"run": 0.8, "ask": 0.4}, FLOW, fault)
+    assert [v.name for v in results if v.met is False] == [missed]
+    assert "NO" in target_table(results)
+
+
+def test_the_fault_table_shows_every_row() -> None:
+    from benchmarks.faults import fault_table
+
+    table = fault_table(FAULT)
+    assert "5 s" in table and "0.2 s" in table and "429, retry after 45 s" in table

@@ -51,7 +51,7 @@ SECRET = b"test-secret-0123456789abcdef"
 NOW = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
 ALICE, BOB = 987654321, 123987456
 TABLES = ("followups", "quiz_answers", "feedback", "events", "users", "handled_updates",
-          "schema_version")
+          "pending_updates", "schema_version")
 
 
 def answer(entry: str, lang: str = "nl") -> Decision:
@@ -399,7 +399,7 @@ async def upgraded(engine: AsyncEngine) -> Storage:
     assert await storage.start()
     async with engine.connect() as conn:
         version = (await conn.execute(text("SELECT version FROM schema_version"))).scalar_one()
-    assert version == SCHEMA_VERSION == 5
+    assert version == SCHEMA_VERSION == 6
     return storage
 
 
@@ -739,3 +739,36 @@ async def test_a_question_does_not_choose_the_users_language(store: Storage) -> 
     assert data is not None
     assert data.profile.language is None
     assert [e.language for e in data.events] == ["en"]
+
+
+async def test_pending_updates_are_kept_until_handled(store: Storage) -> None:
+    """Updates kept while their reply cannot be sent: the reply is added when known, and
+    `record_handled` deletes them in the same write that marks them answered."""
+    assert await store.pending() == []
+    assert await store.record_pending({12: '{"update_id": 12}', 11: '{"update_id": 11}'},
+                                      now=NOW)
+    assert await store.record_pending({11: '{"again": true}'}, now=NOW)  # kept once
+    assert await store.record_pending({}, replies={12: '{"parts": []}', 99: "{}"})
+    kept = await store.pending()
+    assert kept is not None
+    assert [(p.update_id, p.payload, p.reply) for p in kept] == [
+        (11, '{"update_id": 11}', None), (12, '{"update_id": 12}', '{"parts": []}')]
+    assert kept[0].received_at == NOW
+    assert await store.record_handled([11], now=NOW)
+    assert [p.update_id for p in await store.pending() or []] == [12]
+    assert await store.handled_updates(now=NOW) == {11}
+    assert await store.record_handled([12], now=NOW)
+    assert await store.pending() == []  # and no row for 99, which was never pending
+
+
+async def test_a_question_is_recorded_once_per_update(store: Storage) -> None:
+    """Handled twice (a restart after a crash), one update is one question in the counts."""
+    for _ in range(2):
+        assert await store.record_question(ALICE, "is my knee worn out",
+                                           answer("worn-out-joint"), update_id=501, now=NOW)
+    assert await store.record_question(ALICE, "is my knee worn out", answer("worn-out-joint"),
+                                       update_id=502, now=NOW)
+    for _ in range(2):  # questions that came with no update are all kept
+        assert await store.record_question(ALICE, "typed in the terminal",
+                                           answer("worn-out-joint"), now=NOW)
+    assert (await store.stats(now=NOW + dt.timedelta(minutes=1))).questions == 4

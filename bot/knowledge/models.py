@@ -228,6 +228,7 @@ REQUIRED_MESSAGES: frozenset[str] = frozenset(
         "privacy-older", "privacy-date", "forget-confirm", "button-forget-yes",
         "button-forget-no", "forget-done", "forget-nothing", "forget-cancelled",
         "storage-failed", "about", "media-unsupported", "rate-limited", "error",
+        "delivery-late", "private-only",
         "button-stale", "feedback-ask", "button-skip", "comment-thanks", "comment-skipped",
         "admin-only", "whoami", "stats", "unanswered-heading", "unanswered-none", "reload-done",
         "reload-failed", "reload-more", "command-start", "command-help", "command-topics",

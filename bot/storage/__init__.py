@@ -37,6 +37,10 @@ log the outage once (and again only after it recovered and failed anew) and retu
     handled_updates(now=None) -> frozenset[int] | None
         Telegram updates answered but not yet confirmed to Telegram, so that a bot restarted
         after a crash skips them (`bot/telegram/delivery.py`); ids only, kept at most a day.
+    record_pending({update_id: json}, *, replies={update_id: json}, now=None) -> bool
+    pending() -> list[PendingUpdate] | None
+        updates received and not answered yet (Telegram down, a chat flood-limited, a crash),
+        so that nothing is lost and Telegram may forget them; `record_handled` deletes them.
 
 The opt-in follow-up of the measure of beliefs (`followups.py`; these never raise either)::
 
@@ -64,7 +68,9 @@ start-up is logged and retried on each call, so the bot still answers.
 
 Users are stored under `user_key(secret, telegram_id)`, an HMAC-SHA256 with MYTHBOT_SECRET;
 without it a secret is generated once into `<database file>.secret` (mode 0600) for SQLite;
-PostgreSQL requires the variable. No raw id, name or username is ever stored.
+PostgreSQL requires the variable. No raw id, name or username is kept about a person; the one
+exception is an update waiting for its reply (`pending_updates`: the message without names, so
+its text and chat id, and the reply), deleted the moment the reply is confirmed sent.
 """
 
 from bot.storage.engine import StorageConfigError
@@ -75,6 +81,7 @@ from bot.storage.records import (
     EventRow,
     FeedbackRow,
     FollowUp,
+    PendingUpdate,
     Profile,
     ReportRows,
     Stats,
@@ -92,6 +99,7 @@ __all__ = [
     "EventRow",
     "FeedbackRow",
     "FollowUp",
+    "PendingUpdate",
     "Profile",
     "ReportRows",
     "Stats",

@@ -131,3 +131,14 @@ class ReportRows:
     events: tuple[EventRow, ...]
     feedback: tuple[FeedbackRow, ...]
     beliefs: tuple[BeliefAnswer, ...] = ()
+
+
+@dataclass(frozen=True)
+class PendingUpdate:
+    """A Telegram update received and not yet answered: its JSON (without names) and, once
+    known, the reply still to send (JSON)."""
+
+    update_id: int
+    received_at: dt.datetime
+    payload: str
+    reply: str | None

@@ -88,7 +88,11 @@ events = Table(
     Column("at", UtcDateTime, nullable=False, index=True),
     Column("question", Text, nullable=True),
     Column("clinic", String(SLUG_LENGTH), nullable=True),  # since v2
+    # since v4: the Telegram update it answered, so that a question handled twice (after a
+    # crash or a redelivery) is counted once; NULL for events not tied to an update.
+    Column("update_id", BigInteger, nullable=True),
     Index("ix_events_clinic_at", "clinic", "at"),  # since v2: per-clinic reports
+    Index("ux_events_update_id", "update_id", unique=True),  # since v4
 )
 
 feedback = Table(
@@ -102,7 +106,7 @@ feedback = Table(
     Column("at", UtcDateTime, nullable=False),
 )
 
-# Answers to quiz statements (since v4). `phase` is "quiz" for /quiz, and "before" / "after"
+# Answers to quiz statements (since v5). `phase` is "quiz" for /quiz, and "before" / "after"
 # for the opt-in measure of beliefs; `correct` is None for "not sure". The clinic is the
 # user's at the time, as for events, so that reports per clinic need no join.
 quiz_answers = Table(
@@ -127,7 +131,7 @@ handled_updates = Table(
     Column("at", UtcDateTime, nullable=False),
 )
 
-# The opt-in measure of beliefs (since v5): one row per person asked "may we ask again later?".
+# The opt-in measure of beliefs (since v6): one row per person asked "may we ask again later?".
 # `consent` is None until they answer. Only with consent are kept: the chat to write to later
 # (cleared once the follow-up is sent), the language, the three statements (entry ids, space
 # separated) and how many of them were answered before and after. `status`: pending (waiting
@@ -150,4 +154,17 @@ followups = Table(
     Column("claimed_by", String(KEY_LENGTH), nullable=True),
     Column("claimed_at", UtcDateTime, nullable=True),
     Index("ix_followups_status_due", "status", "due"),
+)
+
+# Since v4: updates received but not answered yet (Telegram is down, a chat is flood-limited,
+# the bot crashed). Kept so that Telegram can be told to forget them (no head-of-line
+# blocking) and nothing is lost: `payload` is the update without names (to handle it again
+# after a crash), `reply` the parts still to send once its answer is known (JSON). Deleted
+# (with secure_delete on SQLite) the moment the reply is confirmed sent.
+pending_updates = Table(
+    "pending_updates", metadata,
+    Column("update_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("reply", Text, nullable=True),
 )

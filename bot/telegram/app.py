@@ -1,15 +1,17 @@
 """The one place that wires the Telegram bot: `build_application`.
 
-An update flows: PTB (long polling, offsets kept by `UpdateLedger` so that a crash loses
-nothing) → `PerUserOrder` (one update per user at a time) → the rate-limit gate (group -1) →
-the first matching handler below (group 0) → `Conversation` (matcher, renderer, state,
-storage) → `send` (split, keyboard) → the Bot API through `RetryingRateLimiter`. Errors
-anywhere end in `Handlers.error`; every update ends marked handled in the `UpdateLedger`.
+An update flows: PTB (long polling, offsets kept by `UpdateLedger` so that a crash or an
+outage loses nothing) → `PerUserOrder` (one update per user at a time) → the rate-limit gate
+(group -1) → the first matching handler below (group 0) → `Conversation` (matcher, renderer,
+state, storage) → `Outbox` (split, keyboard; kept and sent later when Telegram fails) → the
+Bot API through `RetryingRateLimiter`. Errors anywhere end in `Handlers.error`; every update
+ends marked handled in the `UpdateLedger`, once its reply is sent.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 from collections.abc import Callable, Mapping
@@ -38,6 +40,7 @@ from bot.telegram.handlers import Handlers
 from bot.telegram.http import AiohttpRequest
 from bot.telegram.menus import MENU, describe_bot
 from bot.telegram.ordering import PerUserOrder
+from bot.telegram.outbox import Outbox, Parcel
 from bot.telegram.rate_limit import RateLimit
 from bot.telegram.recorder import Recorder
 from bot.telegram.retrying import RetryingRateLimiter, RetryPolicy
@@ -83,18 +86,19 @@ def build_application(config: Config, token: str, loaded: Loaded, *,
         get_updates_request=UnseenUpdatesRequest(ledger, connections=1,
                                                  **_timeouts(api_timeout)),
     )
-    lifecycle = _Lifecycle(conversation, bot, environ, clock)
+    outbox = Outbox(bot, ledger, config.delivery)
+    lifecycle = _Lifecycle(conversation, bot, outbox, environ, clock)
     application: App = (
         ApplicationBuilder()
         .bot(bot)
-        .concurrent_updates(PerUserOrder(on_handled=ledger.handled))
+        .concurrent_updates(PerUserOrder(on_handled=ledger.finished))
         .post_init(lifecycle.start_up)
         .post_stop(lifecycle.stop)
         .post_shutdown(lifecycle.shut_down)
         .build()
     )
     h = Handlers(conversation, RateLimit(config.rate_limit.messages,
-                                         config.rate_limit.per_seconds))
+                                         config.rate_limit.per_seconds), outbox, ledger)
     new = filters.UpdateType.MESSAGE  # edits of old messages get no second answer
     admins = filters.User(user_id=config.admins)
 
@@ -141,22 +145,36 @@ def _timeouts(seconds: float | None) -> _Timeouts:
 class _Lifecycle:
     """Start-up and shut-down work, run by PTB around polling."""
 
-    def __init__(self, conversation: Conversation, bot: LedgerBot,
+    def __init__(self, conversation: Conversation, bot: LedgerBot, outbox: Outbox,
                  environ: Mapping[str, str], clock: Clock) -> None:
         self.clock = clock
         self.conversation = conversation
         self.bot = bot
+        self.outbox = outbox
         self.environ = environ
         self._background: list[asyncio.Task[None]] = []
         self._sender: asyncio.Task[None] | None = None
 
     async def start_up(self, application: App) -> None:
-        """Open storage, learn which updates were answered before a restart, delete expired
-        texts (then daily); set menus and descriptions while the bot already answers."""
+        """Open storage, learn which updates were answered before a restart and which were
+        kept unanswered (handled or sent now), delete expired texts (then daily); set menus
+        and descriptions while the bot already answers."""
         conversation = self.conversation
         storage = await open_storage(conversation.config, self.environ)
         conversation.storage = storage
-        await self.bot.ledger.open(storage)
+        for kept in await self.bot.ledger.open(storage):
+            try:
+                if kept.reply is not None:
+                    self.outbox.resume(Parcel.from_json(kept.update_id, kept.reply))
+                    continue
+                update = Update.de_json(json.loads(kept.payload), self.bot)
+            except Exception as exc:  # a row damaged or from an incompatible version
+                log.warning("update %d kept before the restart cannot be read (%s); dropped",
+                            kept.update_id, exc.__class__.__name__)
+                self.bot.ledger.handled(kept.update_id)
+                continue
+            self.bot.insert_callback_data(update)
+            await application.update_queue.put(update)
         await storage.purge_expired()
         self._background = [
             asyncio.create_task(_purge_daily(storage)),
@@ -182,10 +200,12 @@ class _Lifecycle:
         await self.bot.confirm_handled()
 
     async def shut_down(self, application: App) -> None:
-        """Finish pending storage writes, then close the database."""
+        """Finish pending storage writes, then close the database; replies still waiting for
+        Telegram stay kept there for the next start."""
         if self._sender is not None:  # still running when start-up failed after starting it
             self._sender.cancel()
             self._background.append(self._sender)
+        await self.outbox.close()
         for task in self._background:
             task.cancel()
         # A failure there must not keep storage from closing below.

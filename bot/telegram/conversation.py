@@ -114,8 +114,9 @@ class Conversation:
         self._record(person, lambda storage: storage.record_visit(person.id, clinic=slug))
         return Reply("\n\n".join(parts), loaded.renderer.topics(lang).buttons)
 
-    async def text(self, person: Person, text: str) -> Reply:
-        """A typed message: the comment after 👎 if one is awaited, else a question.
+    async def text(self, person: Person, text: str, *, update_id: int | None = None) -> Reply:
+        """A typed message: the comment after 👎 if one is awaited, else a question (recorded
+        once per `update_id`, however often it is handled).
 
         Only the very next message after 👎 can be the comment, and only if it does not read
         as a question (`reads_as_question`): then it is answered and no comment is kept. A red
@@ -125,7 +126,7 @@ class Conversation:
         decision = self._decide(person, state, text)
         entry_id = state.awaits_comment(time.monotonic())
         if entry_id is None or reads_as_question(decision, text):
-            return await self._answer(person, state, text, decision)
+            return await self._answer(person, state, text, decision, update_id)
         await self.states.put(person.id, replace(state, comment_for=None))
         self._record(person, lambda storage: storage.record_comment(person.id, entry_id, text))
         return Reply(self._shown(state).kb.message("comment-thanks", self._lang(person, state)))
@@ -265,6 +266,15 @@ class Conversation:
         lang, loaded = await self._view(person)
         return Reply(loaded.kb.message("whoami", lang, id=str(person.id)))
 
+    async def late_notice(self, person: Person) -> str:
+        """Put before a reply that reaches the person late (Telegram was down)."""
+        return await self._message(person, "delivery-late")
+
+    async def private_only(self, person: Person, command: str) -> str:
+        """The reply in a group to a command whose answer belongs in a private chat."""
+        kb = self.library.loaded.kb
+        return kb.message("private-only", await self.language(person), command=f"/{command}")
+
     # Admin commands (the handlers check who may use them) --------------------------------
 
     async def admin_only(self, person: Person) -> Reply:
@@ -348,7 +358,7 @@ class Conversation:
                                                  fallback_lang=self._lang(person, state))
 
     async def _answer(self, person: Person, state: UserState, text: str,
-                      decision: Decision) -> Reply:
+                      decision: Decision, update_id: int | None = None) -> Reply:
         renderer = self._shown(state).renderer
         reply = renderer.decision(decision, state.last_kind)
         answered = (decision.entry_id, text) if decision.entry_id else None
@@ -356,7 +366,8 @@ class Conversation:
         await self.states.put(person.id, replace(
             state, reply_lang=decision.lang, last_kind=decision.kind, answered=answered,
             suggested=suggested, comment_for=None))
-        self._record(person, lambda storage: storage.record_question(person.id, text, decision))
+        self._record(person, lambda storage: storage.record_question(
+            person.id, text, decision, update_id=update_id))
         return reply
 
     async def _rate(self, person: Person, state: UserState, lang: str, entry_id: str,

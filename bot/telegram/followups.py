@@ -17,17 +17,28 @@ from collections.abc import Callable
 from telegram import Bot
 from telegram.error import Forbidden, TelegramError
 
+from bot.rendering import Reply
 from bot.rendering import measure as replies
 from bot.storage import FollowUp, Storage
 from bot.storage.followups import BLOCKED, CANCELLED, PENDING, SENT
 from bot.telegram.conversation import Library
-from bot.telegram.sending import send
+from bot.telegram.keyboards import keyboard
+from bot.telegram.splitting import split_message
 
 log = logging.getLogger(__name__)
 
 CLAIM_TIMEOUT = dt.timedelta(minutes=15)  # a claim older than this was left by a dead instance
 BATCH = 50  # follow-ups claimed per round; the rest wait for the next one
 Clock = Callable[[], dt.datetime]
+
+
+async def send(bot: Bot, chat_id: int, reply: Reply) -> None:
+    """Send straight away, not through the outbox: a follow-up must see Telegram's refusal
+    (403, blocked) itself, and a failed one is simply claimed again in a later round."""
+    parts = split_message(reply.text)
+    for number, part in enumerate(parts, 1):
+        await bot.send_message(chat_id, part,
+                               reply_markup=keyboard(reply) if number == len(parts) else None)
 
 
 def utc_now() -> dt.datetime:

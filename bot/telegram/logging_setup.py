@@ -15,7 +15,9 @@ from telegram.error import BadRequest, NetworkError
 
 REDACTED = "bot[REDACTED]"
 _TOKEN_IN_URL = re.compile(r"bot\d+:[A-Za-z0-9_-]+")
-_QUIET = ("aiohttp",)  # an HTTP client may log request URLs, i.e. the token
+# An HTTP client may log request URLs (the token); database drivers log statements with
+# their parameters at DEBUG (question texts, comments, the users' keys).
+_QUIET = ("aiohttp", "aiosqlite", "sqlalchemy", "asyncpg")
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
@@ -63,7 +65,8 @@ class NetworkErrorFilter(logging.Filter):
 
 
 def configure_logging(level: str, secrets: Iterable[str] = ()) -> None:
-    """Log to stderr at `level`; PTB's own loggers at INFO or above, aiohttp at WARNING.
+    """Log to stderr at `level`; PTB's own loggers at INFO or above; the HTTP client's and
+    the database drivers' at WARNING, whatever `level` is (see `_QUIET`).
 
     The redacting filter goes on every handler of the root logger (ours, or those a test or
     a service manager put there first): only a handler's filters see records from all loggers.
