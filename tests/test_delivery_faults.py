@@ -113,7 +113,7 @@ async def test_a_reply_later_than_the_configured_age_says_sorry_for_the_delay(
     (prompt_reply,) = api.sent_texts(early["id"])
     assert delayed.startswith(f"<i>{LATE}")
     assert "❌" in delayed  # the answer itself follows
-    assert prompt_reply.startswith("❌")
+    assert prompt_reply.startswith("<b>Is mijn gewricht versleten?</b>\n❌")
 
 
 async def test_questions_kept_during_an_outage_survive_a_restart(
@@ -286,7 +286,7 @@ async def test_a_slow_reload_holds_up_nobody(
             ask(api, others)
             await until(lambda: len(answered(api, others)) == len(others), timeout=4)
             assert time.monotonic() - start < 4.5
-            assert answer.text.startswith("❌")
+            assert "</b>\n❌" in answer.text
             await until(lambda: len(bot.sent()) == 2, timeout=8)
             slow_read.set()
     assert bot.sent()[-1].text.startswith("Kennisbank opnieuw geladen")

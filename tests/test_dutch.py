@@ -100,7 +100,7 @@ async def test_a_patient_of_a_netherlands_clinic_reads_netherlands_dutch(bot: Ha
     dutch = updates.user(502, "Joop", language_code="nl")
     question = "Moet ik naar de kine voor mijn artrose?"
 
-    (welcome,) = await bot.say("/start fysio-utrecht", user=dutch)
+    welcome, _offer = await bot.say("/start fysio-utrecht", user=dutch, replies=2)
     (answer,) = await bot.say(question, user=dutch)
     (answer_be,) = await bot.say(question, user=belgian)
     assert "<b>Welkom!</b>" in welcome.text

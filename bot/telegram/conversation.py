@@ -267,8 +267,10 @@ class Conversation:
         return Reply(loaded.kb.message("whoami", lang, id=str(person.id)))
 
     async def late_notice(self, person: Person) -> str:
-        """Put before a reply that reaches the person late (Telegram was down)."""
-        return await self._message(person, "delivery-late")
+        """Put before a reply that reaches the person late (Telegram was down). Asked for
+        every reply sent, so it must not end a wait for a comment as a command does."""
+        state = await self._state(person)
+        return self._shown(state).kb.message("delivery-late", self._lang(person, state))
 
     async def private_only(self, person: Person, command: str) -> str:
         """The reply in a group to a command whose answer belongs in a private chat."""
