@@ -1,27 +1,52 @@
-"""Red flags first: a question that may describe an emergency never gets a myth answer."""
+"""Red flags first: a question that may describe an emergency never gets a myth answer.
+
+The check works on concepts, not phrases. `knowledge/safety.yaml` lists, per concept ("fever",
+"after an operation", "calf or leg"), the words patients use for it in Dutch and English; a rule
+is a combination of concepts, shared by both languages. A concept that a negation stands right
+before ("geen koorts", "no fever") is not there, and only that concept: the wound in "pus from
+my wound but no fever" still counts.
+"""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rapidfuzz.distance import OSA
 
 from bot.knowledge.models import LANGS, Safety, SafetyRule
-from bot.matching.normalize import normalize
+from bot.matching.normalize import MAX_CHARS
+from bot.textfold import fold
 
 EXACT_UP_TO = 4  # words this short must match exactly: "val" is not "valt", "hart" not "hartelijk"
 INSIDE_FROM = 6  # words this long also match inside a compound: "operatie" in "knieoperatie"
 TYPO_FROM = 5  # words this long also match with one typo: "koors", "gezwolen", "koorst"
+TYPO_LONGER = 2  # a word with a typo may be this much longer: "koortsig", "gezwolen"
+# Dutch words this long also match at the end of a compound: "rugpijn", "linkerbeen"
+COMPOUND_END_FROM = 4
 MAX_GAP = 1  # words of a term may be one word apart: "zie het [echt] niet meer zitten"
+# A negation reaches this many words ahead: "geen [echte] koorts", "not [really] swollen".
+NEGATION_REACH = 4
+# Words that continue a negation over the next concept: "geen koorts of rillingen".
+NEGATION_CONTINUES = frozenset({"of", "or", "nor", "noch"})
+# "niet alleen", "not only": no negation at all.
+NOT_A_NEGATION = frozenset({"alleen", "enkel", "only", "just", "zo", "so"})
+NUMBER = "#"  # a term word that stands for any number: "# tabletten"
 HIT_CACHE_SIZE = 50_000
+# Sentences end at these; a "jaren geleden" (long ago) rules out its own sentence only.
+_SENTENCE_END = re.compile(r"[.!?;\n]+")
+# Who wins when several rules fire: the crisis reply, then emergencies, then "today".
+_PRIORITY = {"crisis": 0, "emergency": 1, "today": 2}
 
 Term = tuple[str, ...]
 
 
 def word_matches(pattern: str, token: str) -> bool:
-    """Does one word of a red-flag term match one word of the question?"""
+    """Does one word of a term match one word of the question?"""
+    if pattern == NUMBER:
+        return token.isdigit()
     if len(pattern) <= EXACT_UP_TO:
         return token == pattern
     if token.startswith(pattern):
@@ -30,85 +55,94 @@ def word_matches(pattern: str, token: str) -> bool:
         return True
     # One typo: a letter wrong, missing or extra, or two neighbours swapped ("koorst"); OSA
     # counts a swap as one edit where Levenshtein counts two.
-    return len(pattern) >= TYPO_FROM and OSA.distance(token[: len(pattern)], pattern) <= 1
+    # ... but only for a word about as long and with the same first letter: "wonde" is no typo
+    # of "wandelen" nor of "zonder", "tight" none of "night".
+    return (len(pattern) >= TYPO_FROM and len(token) <= len(pattern) + TYPO_LONGER
+            and token[0] == pattern[0] and OSA.distance(token[: len(pattern)], pattern) <= 1)
+
+
+def terms_of(texts: Sequence[str]) -> list[Term]:
+    """Vocabulary lines as terms: folded words; a number in a term stands for any number."""
+    terms = []
+    for text in texts:
+        words = tuple(NUMBER if w.isdigit() else w for w in fold(text).split())
+        if words:
+            terms.append(words)
+    return terms
 
 
 @dataclass(frozen=True)
-class Hits:
-    """Per word of the question, the rule words it matches; and per rule word, where."""
+class Tokens:
+    """The words of a question, the sentence each stands in, and the term words each matches."""
 
-    at: Sequence[frozenset[str]]
-    where: Mapping[str, Sequence[int]]
-
-
-def _term_at(term: Term, hits: Hits, start: int) -> bool:
-    if term[0] not in hits.at[start]:
-        return False
-    if len(term) == 1:
-        return True
-    following = range(start + 1, min(start + 2 + MAX_GAP, len(hits.at)))
-    return any(_term_at(term[1:], hits, i) for i in following)
-
-
-def contains(term: Term, hits: Hits) -> bool:
-    # Only where the term's first word matched: most terms match nowhere, at no cost.
-    return any(_term_at(term, hits, i) for i in hits.where.get(term[0], ()))
+    words: Sequence[str]
+    sentence: Sequence[int]
+    hits: Sequence[frozenset[str]]
 
 
 @dataclass(frozen=True)
-class _Group:
-    """Terms of which one must be in the question, and the words they start with."""
+class Found:
+    """One concept, found from word `start` up to (not including) `end`."""
 
-    terms: tuple[Term, ...]
-    firsts: frozenset[str]
+    concept: int
+    start: int
+    end: int
+    negated: bool = False
 
-    @classmethod
-    def of(cls, terms: tuple[Term, ...]) -> _Group:
-        return cls(terms, frozenset(term[0] for term in terms))
 
-    def found(self, hits: Hits) -> bool:
-        # Most groups have no first word in the question: one set operation rules them out.
-        return (not self.firsts.isdisjoint(hits.where)
-                and any(contains(term, hits) for term in self.terms))
+@dataclass(frozen=True)
+class _Concept:
+    name: str
+    negatable: bool
+    not_words: frozenset[str]
 
 
 @dataclass(frozen=True)
 class _Rule:
     rule: SafetyRule
-    patterns: tuple[tuple[_Group, ...], ...]
-    cancels: _Group
-
-    def fires(self, hits: Hits) -> bool:
-        if self.cancels.found(hits):
-            return False
-        return any(all(group.found(hits) for group in pattern) for pattern in self.patterns)
-
-
-def _group(texts: Iterable[str]) -> _Group:
-    terms = (tuple(normalize(text).split()) for text in texts)
-    return _Group.of(tuple(term for term in terms if term))
+    when: tuple[tuple[int, ...], ...]
+    unless: tuple[int, ...]
+    near: int | None
 
 
 class SafetyCheck:
-    """The red-flag rules of both languages, compiled once.
+    """The concepts of both languages and the rules over them, compiled once.
 
-    Both languages' rules are tried on every question: a Dutch question misread as English must
-    still be caught, and a missed emergency costs far more than a false alarm.
+    Every concept's words of both languages are looked for in every question: a Dutch question
+    misread as English must still be caught, and a missed emergency costs far more than a false
+    alarm.
     """
 
     def __init__(self, safety: Safety) -> None:
-        self._rules = [
-            _Rule(rule=rule,
-                  patterns=tuple(tuple(_group(texts) for texts in pattern)
-                                 for lang in LANGS for pattern in rule.patterns(lang)),
-                  cancels=_group(t for lang in LANGS for t in rule.must_not.get(lang)))
-            for rule in safety.rules
-        ]
-        groups = [g for r in self._rules for p in r.patterns for g in p]
-        terms = [t for g in (*groups, *(r.cancels for r in self._rules)) for t in g.terms]
-        self._words = sorted({word for term in terms for word in term})
-        # Questions reuse words ("knie", "pijn"), so each word is compared with every rule word
-        # once, not once per rule per question.
+        names = list(safety.concepts)
+        self._index = {name: i for i, name in enumerate(names)}
+        self._concepts = [
+            _Concept(name, c.negatable, frozenset(fold(w) for w in c.not_words))
+            for name, c in safety.concepts.items()]
+        # first word of a term -> (concept, term); a question only looks up the words it has
+        self._starts: dict[str, list[tuple[int, Term]]] = defaultdict(list)
+        words: set[str] = set()
+        for i, concept in enumerate(safety.concepts.values()):
+            for term in {t for lang in LANGS for t in terms_of(concept.terms(lang))}:
+                self._starts[term[0]].append((i, term))
+                words.update(term)
+        self._not_words = sorted({w for c in self._concepts for w in c.not_words})
+        self._blocked: dict[str, frozenset[str]] = {}
+        # Dutch puts the head of a compound last ("rug-pijn", "linker-been"); English does not,
+        # and "face" in "surface" or "side" in "outside" would be false alarms.
+        self._compound_ends = frozenset(
+            w for concept in safety.concepts.values() for t in terms_of(concept.nl) for w in t
+            if len(w) >= COMPOUND_END_FROM)
+        self._negators = frozenset(w for lang in LANGS for t in terms_of(safety.negation.get(lang))
+                                   for w in t)
+        self._rules = sorted(
+            (_Rule(rule, tuple(tuple(self._index[n] for n in alt) for alt in rule.when),
+                   tuple(self._index[n] for n in rule.unless), rule.near)
+             for rule in safety.rules),
+            key=lambda r: _PRIORITY[r.rule.reply_kind])
+        self._words = sorted(words)
+        # Questions reuse words ("knie", "pijn"), so each word is compared with every term word
+        # once, not once per term per question.
         self._hits: dict[str, frozenset[str]] = {}
 
     def _hits_of(self, token: str) -> frozenset[str]:
@@ -116,16 +150,106 @@ class SafetyCheck:
         if found is None:
             if len(self._hits) >= HIT_CACHE_SIZE:
                 self._hits.clear()
-            found = frozenset(w for w in self._words if word_matches(w, token))
+                self._blocked.clear()
+            found = frozenset(w for w in self._words if word_matches(w, token)
+                              or (w in self._compound_ends and token.endswith(w)))
             self._hits[token] = found
+            # A word inside which a concept's `not_words` stands is not that concept:
+            # "borstkanker" is no chest, "afgevallen" no fall; exactly, without typos.
+            self._blocked[token] = frozenset(w for w in self._not_words if w in token)
         return found
 
-    def check(self, tokens: Sequence[str]) -> SafetyRule | None:
-        """The first rule that fires on the normalised words of a question, or None."""
-        at = [self._hits_of(token) for token in tokens]
-        where: dict[str, list[int]] = defaultdict(list)
-        for i, words in enumerate(at):
-            for word in words:
-                where[word].append(i)
-        hits = Hits(at, where)
-        return next((r.rule for r in self._rules if r.fires(hits)), None)
+    def tokens(self, question: str) -> Tokens:
+        words: list[str] = []
+        sentence: list[int] = []
+        for number, part in enumerate(_SENTENCE_END.split(question[:MAX_CHARS])):
+            folded = fold(part).split()
+            words += folded
+            sentence += [number] * len(folded)
+        return Tokens(words, sentence, [self._hits_of(w) for w in words])
+
+    def found(self, tokens: Tokens) -> list[Found]:
+        """Every concept in the question, in order, each marked when a negation rules it out."""
+        spans: list[Found] = []
+        for start, hits in enumerate(tokens.hits):
+            blocked = self._blocked[tokens.words[start]]
+            for word in hits:
+                for concept, term in self._starts.get(word, ()):
+                    if blocked and self._concepts[concept].not_words & blocked:
+                        continue
+                    end = _term_end(term, tokens, start)
+                    if end is not None:
+                        spans.append(Found(concept, start, end))
+        spans = sorted(set(spans), key=lambda f: (f.start, f.end))
+        return [Found(f.concept, f.start, f.end, self._negated(f, spans, tokens)) for f in spans]
+
+    def _negated(self, found: Found, spans: Sequence[Found], tokens: Tokens) -> bool:
+        if not self._concepts[found.concept].negatable:
+            return False
+        words, sentence = tokens.words, tokens.sentence
+        # Another concept between the negation and this one takes the negation for itself,
+        # unless "or" joins them ("geen koorts of rillingen").
+        blocked_from = max((s.end for s in spans if s.end <= found.start and s != found
+                            and s.concept != found.concept), default=-1)
+        first = max(found.start - NEGATION_REACH, 0)
+        for i in range(found.start - 1, first - 1, -1):
+            if sentence[i] != sentence[found.start]:
+                return False
+            if i < blocked_from and not any(words[j] in NEGATION_CONTINUES
+                                            for j in range(i + 1, found.start)):
+                return False
+            if words[i] in self._negators:
+                following = words[i + 1] if i + 1 < len(words) else ""
+                return following not in NOT_A_NEGATION
+        return False
+
+    def check(self, question: str) -> SafetyRule | None:
+        """The most urgent rule that fires on `question`, or None."""
+        tokens = self.tokens(question)
+        if not tokens.words:
+            return None
+        found = [f for f in self.found(tokens) if not f.negated]
+        if not found:
+            return None
+        return next((r.rule for r in self._rules if _fires(r, found, tokens.sentence)), None)
+
+    def concept_names(self, found: Sequence[Found]) -> list[str]:
+        """For explaining a decision: the names of the concepts found."""
+        return [self._concepts[f.concept].name + ("(negated)" if f.negated else "")
+                for f in found]
+
+
+def _term_end(term: Term, tokens: Tokens, start: int) -> int | None:
+    """Where `term` ends when its first word stands at `start`, or None."""
+    at = start
+    for word in term[1:]:
+        nxt = next((i for i in range(at + 1, min(at + 2 + MAX_GAP, len(tokens.words)))
+                    if word in tokens.hits[i] and tokens.sentence[i] == tokens.sentence[start]),
+                   None)
+        if nxt is None:
+            return None
+        at = nxt
+    return at + 1
+
+
+def _fires(rule: _Rule, found: Sequence[Found], sentence: Sequence[int]) -> bool:
+    ruled_out = {sentence[f.start] for f in found if f.concept in rule.unless}
+    usable = [f for f in found if sentence[f.start] not in ruled_out]
+    present = {f.concept for f in usable}
+    for alternative in rule.when:
+        if not present.issuperset(alternative):
+            continue
+        if rule.near is None or _near(alternative, usable, rule.near):
+            return True
+    return False
+
+
+def _near(concepts: Sequence[int], found: Sequence[Found], reach: int) -> bool:
+    """Do all `concepts` stand within `reach` words of each other somewhere?"""
+    wanted = set(concepts)
+    spans = [f for f in found if f.concept in wanted]
+    for anchor in spans:
+        window = {f.concept for f in spans if anchor.start <= f.start <= anchor.start + reach}
+        if window == wanted:
+            return True
+    return False
