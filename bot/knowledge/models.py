@@ -168,6 +168,8 @@ class Safety(_Strict):
 
     replies: dict[ReplyKind, LangText]
     negation: PerLang
+    # word -> other spellings patients use for it, read as that word ("niet": [nie, ni])
+    spelling: dict[str, list[str]] = Field(default_factory=dict)
     concepts: dict[str, Concept] = Field(min_length=1)
     rules: list[SafetyRule] = Field(min_length=1)
 

@@ -27,13 +27,18 @@ TYPO_LONGER = 2  # a word with a typo may be this much longer: "koortsig", "gezw
 # Dutch words this long also match at the end of a compound: "rugpijn", "linkerbeen"
 COMPOUND_END_FROM = 4
 MAX_GAP = 1  # words of a term may be one word apart: "zie het [echt] niet meer zitten"
-# A negation reaches this many words ahead: "geen [echte] koorts", "not [really] swollen".
-NEGATION_REACH = 4
+# A negation reaches this many words ahead: "geen [echte] koorts", "niet meer op mijn been
+# staan" (Dutch puts the verb last).
+NEGATION_REACH = 5
 # Words that continue a negation over the next concept: "geen koorts of rillingen".
 NEGATION_CONTINUES = frozenset({"of", "or", "nor", "noch"})
 # "niet alleen", "not only": no negation at all.
 NOT_A_NEGATION = frozenset({"alleen", "enkel", "only", "just", "zo", "so"})
 NUMBER = "#"  # a term word that stands for any number: "# tabletten"
+MANY = "#many"  # a term word for a number of pills or grams that is too many: 5 to 99
+MANY_RANGE = range(5, 100)
+# A rule's concept written "not fever" asks for a negated one: "kan niet meer staan".
+NOT = "not "
 HIT_CACHE_SIZE = 50_000
 # Sentences end at these; a "jaren geleden" (long ago) rules out its own sentence only.
 _SENTENCE_END = re.compile(r"[.!?;\n]+")
@@ -47,8 +52,14 @@ def word_matches(pattern: str, token: str) -> bool:
     """Does one word of a term match one word of the question?"""
     if pattern == NUMBER:
         return token.isdigit()
-    if len(pattern) <= EXACT_UP_TO:
+    if pattern == MANY:
+        return token.isdigit() and int(token) in MANY_RANGE
+    if len(pattern) < EXACT_UP_TO:
         return token == pattern
+    if len(pattern) == EXACT_UP_TO:
+        # A short word only with a letter typed twice or two letters swapped ("pijjn",
+        # "huep"): any other edit makes another word ("wond"/"word", "hart"/"hard").
+        return token == pattern or (token[0] == pattern[0] and _doubled_or_swapped(pattern, token))
     if token.startswith(pattern):
         return True
     if len(pattern) >= INSIDE_FROM and pattern in token:
@@ -61,11 +72,22 @@ def word_matches(pattern: str, token: str) -> bool:
             and token[0] == pattern[0] and OSA.distance(token[: len(pattern)], pattern) <= 1)
 
 
+def _doubled_or_swapped(pattern: str, token: str) -> bool:
+    if len(token) == len(pattern) + 1:
+        return any(token[i] == token[i + 1] and token[:i] + token[i + 1:] == pattern
+                   for i in range(len(token) - 1))
+    if len(token) == len(pattern):
+        return any(token[:i] + token[i + 1] + token[i] + token[i + 2:] == pattern
+                   for i in range(len(token) - 1))
+    return False
+
+
 def terms_of(texts: Sequence[str]) -> list[Term]:
     """Vocabulary lines as terms: folded words; a number in a term stands for any number."""
     terms = []
     for text in texts:
-        words = tuple(NUMBER if w.isdigit() else w for w in fold(text).split())
+        words = tuple(NUMBER if w.isdigit() else w
+                      for raw in text.split() for w in ([MANY] if raw == MANY else fold(raw).split()))
         if words:
             terms.append(words)
     return terms
@@ -116,6 +138,9 @@ class SafetyCheck:
     def __init__(self, safety: Safety) -> None:
         names = list(safety.concepts)
         self._index = {name: i for i, name in enumerate(names)}
+        # Spellings of one word ("nie", "ni" for "niet"; "mn" for "mijn") read as that word.
+        self._spelling = {fold(variant): fold(word) for word, variants in safety.spelling.items()
+                          for variant in variants}
         self._concepts = [
             _Concept(name, c.negatable, frozenset(fold(w) for w in c.not_words))
             for name, c in safety.concepts.items()]
@@ -136,7 +161,7 @@ class SafetyCheck:
         self._negators = frozenset(w for lang in LANGS for t in terms_of(safety.negation.get(lang))
                                    for w in t)
         self._rules = sorted(
-            (_Rule(rule, tuple(tuple(self._index[n] for n in alt) for alt in rule.when),
+            (_Rule(rule, tuple(tuple(self._concept_key(n) for n in alt) for alt in rule.when),
                    tuple(self._index[n] for n in rule.unless), rule.near)
              for rule in safety.rules),
             key=lambda r: _PRIORITY[r.rule.reply_kind])
@@ -144,6 +169,12 @@ class SafetyCheck:
         # Questions reuse words ("knie", "pijn"), so each word is compared with every term word
         # once, not once per term per question.
         self._hits: dict[str, frozenset[str]] = {}
+
+    def _concept_key(self, name: str) -> int:
+        """A concept's number; a negated concept ("not stand-walk") counts from -1 down."""
+        if name.startswith(NOT):
+            return -1 - self._index[name.removeprefix(NOT)]
+        return self._index[name]
 
     def _hits_of(self, token: str) -> frozenset[str]:
         found = self._hits.get(token)
@@ -163,7 +194,7 @@ class SafetyCheck:
         words: list[str] = []
         sentence: list[int] = []
         for number, part in enumerate(_SENTENCE_END.split(question[:MAX_CHARS])):
-            folded = fold(part).split()
+            folded = [self._spelling.get(w, w) for w in fold(part).split()]
             words += folded
             sentence += [number] * len(folded)
         return Tokens(words, sentence, [self._hits_of(w) for w in words])
@@ -208,7 +239,7 @@ class SafetyCheck:
         tokens = self.tokens(question)
         if not tokens.words:
             return None
-        found = [f for f in self.found(tokens) if not f.negated]
+        found = self.found(tokens)
         if not found:
             return None
         return next((r.rule for r in self._rules if _fires(r, found, tokens.sentence)), None)
@@ -233,8 +264,10 @@ def _term_end(term: Term, tokens: Tokens, start: int) -> int | None:
 
 
 def _fires(rule: _Rule, found: Sequence[Found], sentence: Sequence[int]) -> bool:
-    ruled_out = {sentence[f.start] for f in found if f.concept in rule.unless}
-    usable = [f for f in found if sentence[f.start] not in ruled_out]
+    ruled_out = {sentence[f.start] for f in found if f.concept in rule.unless and not f.negated}
+    # a negated concept counts as its own negative key ("not stand-walk")
+    usable = [Found(-1 - f.concept if f.negated else f.concept, f.start, f.end)
+              for f in found if sentence[f.start] not in ruled_out]
     present = {f.concept for f in usable}
     for alternative in rule.when:
         if not present.issuperset(alternative):
