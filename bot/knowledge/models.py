@@ -113,8 +113,12 @@ class Concept(_Strict):
     that look like a term but mean something else ("borstkanker" is no chest pain).
     """
 
-    nl: list[str] = Field(min_length=1)
-    en: list[str] = Field(min_length=1)
+    nl: list[str] = Field(default_factory=list)
+    en: list[str] = Field(default_factory=list)
+    # ... or a concept made of others standing within `near` words of each other, in one
+    # sentence ("stomach" near "pain"); "not x" is a negated x ("not lift-foot")
+    all: list[str] = Field(default_factory=list)
+    near: int | None = Field(default=None, ge=1)
     not_words: list[str] = Field(default_factory=list)
     # False for concepts whose words carry their own negation ("kan niet staan", "no way out").
     negatable: bool = True

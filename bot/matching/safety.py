@@ -36,7 +36,9 @@ NEGATION_CONTINUES = frozenset({"of", "or", "nor", "noch"})
 NOT_A_NEGATION = frozenset({"alleen", "enkel", "only", "just", "zo", "so"})
 NUMBER = "#"  # a term word that stands for any number: "# tabletten"
 MANY = "#many"  # a term word for a number of pills or grams that is too many: 5 to 99
-MANY_RANGE = range(5, 100)
+MANY_RANGE = range(5, 41)  # not an age ("mijn moeder (82)") nor milligrams ("500")
+TEMPERATURE = "#fever"  # a term word for a body temperature of fever: 38 to 42 ("39 graden")
+FEVER_RANGE = range(38, 43)
 # A rule's concept written "not fever" asks for a negated one: "kan niet meer staan".
 NOT = "not "
 HIT_CACHE_SIZE = 50_000
@@ -54,6 +56,8 @@ def word_matches(pattern: str, token: str) -> bool:
         return token.isdigit()
     if pattern == MANY:
         return token.isdigit() and int(token) in MANY_RANGE
+    if pattern == TEMPERATURE:
+        return token.isdigit() and int(token) in FEVER_RANGE
     if len(pattern) < EXACT_UP_TO:
         return token == pattern
     if len(pattern) == EXACT_UP_TO:
@@ -87,7 +91,8 @@ def terms_of(texts: Sequence[str]) -> list[Term]:
     terms = []
     for text in texts:
         words = tuple(NUMBER if w.isdigit() else w
-                      for raw in text.split() for w in ([MANY] if raw == MANY else fold(raw).split()))
+                      for raw in text.split()
+                      for w in ([raw] if raw in (MANY, TEMPERATURE) else fold(raw).split()))
         if words:
             terms.append(words)
     return terms
@@ -117,6 +122,8 @@ class _Concept:
     name: str
     negatable: bool
     not_words: frozenset[str]
+    parts: tuple[int, ...] = ()  # a concept made of others that stand near each other
+    near: int = 0
 
 
 @dataclass(frozen=True)
@@ -142,8 +149,10 @@ class SafetyCheck:
         self._spelling = {fold(variant): fold(word) for word, variants in safety.spelling.items()
                           for variant in variants}
         self._concepts = [
-            _Concept(name, c.negatable, frozenset(fold(w) for w in c.not_words))
+            _Concept(name, c.negatable, frozenset(fold(w) for w in c.not_words),
+                     tuple(self._concept_key(n) for n in c.all), c.near or 0)
             for name, c in safety.concepts.items()]
+        self._composites = [i for i, c in enumerate(self._concepts) if c.parts]
         # first word of a term -> (concept, term); a question only looks up the words it has
         self._starts: dict[str, list[tuple[int, Term]]] = defaultdict(list)
         words: set[str] = set()
@@ -212,7 +221,13 @@ class SafetyCheck:
                     if end is not None:
                         spans.append(Found(concept, start, end))
         spans = sorted(set(spans), key=lambda f: (f.start, f.end))
-        return [Found(f.concept, f.start, f.end, self._negated(f, spans, tokens)) for f in spans]
+        found = [Found(f.concept, f.start, f.end, self._negated(f, spans, tokens)) for f in spans]
+        for i in self._composites:
+            concept = self._concepts[i]
+            keyed = [_keyed(f) for f in found]
+            found += [Found(i, start, end) for start, end in
+                      _windows(concept.parts, keyed, concept.near, tokens.sentence)]
+        return found
 
     def _negated(self, found: Found, spans: Sequence[Found], tokens: Tokens) -> bool:
         if not self._concepts[found.concept].negatable:
@@ -263,26 +278,35 @@ def _term_end(term: Term, tokens: Tokens, start: int) -> int | None:
     return at + 1
 
 
+def _keyed(found: Found) -> Found:
+    """A negated concept as its own negative key, as rules name it ("not stand-walk")."""
+    return Found(-1 - found.concept, found.start, found.end) if found.negated else found
+
+
 def _fires(rule: _Rule, found: Sequence[Found], sentence: Sequence[int]) -> bool:
     ruled_out = {sentence[f.start] for f in found if f.concept in rule.unless and not f.negated}
-    # a negated concept counts as its own negative key ("not stand-walk")
-    usable = [Found(-1 - f.concept if f.negated else f.concept, f.start, f.end)
-              for f in found if sentence[f.start] not in ruled_out]
+    usable = [_keyed(f) for f in found if sentence[f.start] not in ruled_out]
     present = {f.concept for f in usable}
     for alternative in rule.when:
         if not present.issuperset(alternative):
             continue
-        if rule.near is None or _near(alternative, usable, rule.near):
+        if rule.near is None or _windows(alternative, usable, rule.near, None):
             return True
     return False
 
 
-def _near(concepts: Sequence[int], found: Sequence[Found], reach: int) -> bool:
-    """Do all `concepts` stand within `reach` words of each other somewhere?"""
+def _windows(concepts: Sequence[int], found: Sequence[Found], reach: int,
+             sentence: Sequence[int] | None) -> list[tuple[int, int]]:
+    """Where all `concepts` stand within `reach` words of each other (and, given `sentence`,
+    in one sentence): (first word, end) of each such place."""
     wanted = set(concepts)
     spans = [f for f in found if f.concept in wanted]
+    if {f.concept for f in spans} != wanted:
+        return []
+    places = []
     for anchor in spans:
-        window = {f.concept for f in spans if anchor.start <= f.start <= anchor.start + reach}
-        if window == wanted:
-            return True
-    return False
+        window = [f for f in spans if anchor.start <= f.start <= anchor.start + reach
+                  and (sentence is None or sentence[f.start] == sentence[anchor.start])]
+        if {f.concept for f in window} == wanted:
+            places.append((anchor.start, max(f.end for f in window)))
+    return places
