@@ -122,6 +122,9 @@ class Concept(_Strict):
     not_words: list[str] = Field(default_factory=list)
     # False for concepts whose words carry their own negation ("kan niet staan", "no way out").
     negatable: bool = True
+    # A body part is never negated itself, and a negation reaches past it: "niet meer op mijn
+    # knie steunen" negates the standing, not the knee.
+    body_part: bool = False
 
     def terms(self, lang: str) -> list[str]:
         return self.en if lang == "en" else self.nl

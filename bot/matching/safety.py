@@ -22,10 +22,11 @@ from bot.textfold import fold
 
 EXACT_UP_TO = 4  # words this short must match exactly: "val" is not "valt", "hart" not "hartelijk"
 INSIDE_FROM = 6  # words this long also match inside a compound: "operatie" in "knieoperatie"
-TYPO_FROM = 5  # words this long also match with one typo: "koors", "gezwolen", "koorst"
+TYPO_FROM = 6  # words this long also match with one typo: "koors", "gezwolen", "koorst"
 TYPO_LONGER = 2  # a word with a typo may be this much longer: "koortsig", "gezwolen"
 # Dutch words this long also match at the end of a compound: "rugpijn", "linkerbeen"
 COMPOUND_END_FROM = 4
+COMPOUND_HEAD = 3  # ... after at least this much: "rug-pijn", but "lopen" is no "l-open"
 MAX_GAP = 1  # words of a term may be one word apart: "zie het [echt] niet meer zitten"
 # A negation reaches this many words ahead: "geen [echte] koorts", "niet meer op mijn been
 # staan" (Dutch puts the verb last).
@@ -37,6 +38,8 @@ NOT_A_NEGATION = frozenset({"alleen", "enkel", "only", "just", "zo", "so"})
 NUMBER = "#"  # a term word that stands for any number: "# tabletten"
 MANY = "#many"  # a term word for a number of pills or grams that is too many: 5 to 99
 MANY_RANGE = range(5, 41)  # not an age ("mijn moeder (82)") nor milligrams ("500")
+YEAR = "#year"  # a term word for a year: "in 2019"
+YEAR_RANGE = range(1940, 2040)
 TEMPERATURE = "#fever"  # a term word for a body temperature of fever: 38 to 42 ("39 graden")
 FEVER_RANGE = range(38, 43)
 # A rule's concept written "not fever" asks for a negated one: "kan niet meer staan".
@@ -44,6 +47,8 @@ NOT = "not "
 HIT_CACHE_SIZE = 50_000
 # Sentences end at these; a "jaren geleden" (long ago) rules out its own sentence only.
 _SENTENCE_END = re.compile(r"[.!?;\n]+")
+# ... and a "but" starts a new one: "al jaren wat pijn, maar sinds deze week ..."
+CLAUSE_BREAKS = frozenset({"maar", "but", "however", "echter", "doch"})
 # Who wins when several rules fire: the crisis reply, then emergencies, then "today".
 _PRIORITY = {"crisis": 0, "emergency": 1, "today": 2}
 
@@ -56,34 +61,43 @@ def word_matches(pattern: str, token: str) -> bool:
         return token.isdigit()
     if pattern == MANY:
         return token.isdigit() and int(token) in MANY_RANGE
+    if pattern == YEAR:
+        return token.isdigit() and int(token) in YEAR_RANGE
     if pattern == TEMPERATURE:
         return token.isdigit() and int(token) in FEVER_RANGE
     if len(pattern) < EXACT_UP_TO:
         return token == pattern
     if len(pattern) == EXACT_UP_TO:
-        # A short word only with a letter typed twice or two letters swapped ("pijjn",
-        # "huep"): any other edit makes another word ("wond"/"word", "hart"/"hard").
-        return token == pattern or (token[0] == pattern[0] and _doubled_or_swapped(pattern, token))
+        # A short word only with a letter typed twice ("pijjn"): any other edit makes another
+        # word ("wond"/"word", "hart"/"hard", "foot"/"foto").
+        return token == pattern or (token[0] == pattern[0] and _doubled(pattern, token))
     if token.startswith(pattern):
         return True
     if len(pattern) >= INSIDE_FROM and pattern in token:
         return True
     # One typo: a letter wrong, missing or extra, or two neighbours swapped ("koorst"); OSA
     # counts a swap as one edit where Levenshtein counts two.
-    # ... but only for a word about as long and with the same first letter: "wonde" is no typo
-    # of "wandelen" nor of "zonder", "tight" none of "night".
-    return (len(pattern) >= TYPO_FROM and len(token) <= len(pattern) + TYPO_LONGER
-            and token[0] == pattern[0] and OSA.distance(token[: len(pattern)], pattern) <= 1)
+    if token[0] != pattern[0]:  # "wonde" is no typo of "zonder", "tight" none of "night"
+        return False
+    if len(pattern) < TYPO_FROM:
+        # five letters: a letter typed twice or two swapped ("fevre"); one other edit turns
+        # too many words into others ("month"/"mouth", "winter"/"wince")
+        return _doubled(pattern, token) or _swapped(pattern, token)
+    # ... and only for a word about as long: "wonde" is no typo of "wandelen".
+    return (len(token) <= len(pattern) + TYPO_LONGER
+            and OSA.distance(token[: len(pattern)], pattern) <= 1)
 
 
-def _doubled_or_swapped(pattern: str, token: str) -> bool:
-    if len(token) == len(pattern) + 1:
-        return any(token[i] == token[i + 1] and token[:i] + token[i + 1:] == pattern
-                   for i in range(len(token) - 1))
-    if len(token) == len(pattern):
-        return any(token[:i] + token[i + 1] + token[i] + token[i + 2:] == pattern
-                   for i in range(len(token) - 1))
-    return False
+def _doubled(pattern: str, token: str) -> bool:
+    return len(token) == len(pattern) + 1 and any(
+        token[i] == token[i + 1] and token[:i] + token[i + 1:] == pattern
+        for i in range(len(token) - 1))
+
+
+def _swapped(pattern: str, token: str) -> bool:
+    return len(token) == len(pattern) and any(
+        token[:i] + token[i + 1] + token[i] + token[i + 2:] == pattern
+        for i in range(len(token) - 1))
 
 
 def terms_of(texts: Sequence[str]) -> list[Term]:
@@ -92,7 +106,7 @@ def terms_of(texts: Sequence[str]) -> list[Term]:
     for text in texts:
         words = tuple(NUMBER if w.isdigit() else w
                       for raw in text.split()
-                      for w in ([raw] if raw in (MANY, TEMPERATURE) else fold(raw).split()))
+                      for w in ([raw] if raw in (MANY, TEMPERATURE, YEAR) else fold(raw).split()))
         if words:
             terms.append(words)
     return terms
@@ -122,6 +136,7 @@ class _Concept:
     name: str
     negatable: bool
     not_words: frozenset[str]
+    body_part: bool = False
     parts: tuple[int, ...] = ()  # a concept made of others that stand near each other
     near: int = 0
 
@@ -149,7 +164,8 @@ class SafetyCheck:
         self._spelling = {fold(variant): fold(word) for word, variants in safety.spelling.items()
                           for variant in variants}
         self._concepts = [
-            _Concept(name, c.negatable, frozenset(fold(w) for w in c.not_words),
+            _Concept(name, c.negatable and not c.body_part, frozenset(fold(w) for w in c.not_words),
+                     c.body_part,
                      tuple(self._concept_key(n) for n in c.all), c.near or 0)
             for name, c in safety.concepts.items()]
         self._composites = [i for i, c in enumerate(self._concepts) if c.parts]
@@ -192,7 +208,8 @@ class SafetyCheck:
                 self._hits.clear()
                 self._blocked.clear()
             found = frozenset(w for w in self._words if word_matches(w, token)
-                              or (w in self._compound_ends and token.endswith(w)))
+                              or (w in self._compound_ends and token.endswith(w)
+                                  and len(token) - len(w) >= COMPOUND_HEAD))
             self._hits[token] = found
             # A word inside which a concept's `not_words` stands is not that concept:
             # "borstkanker" is no chest, "afgevallen" no fall; exactly, without typos.
@@ -202,10 +219,14 @@ class SafetyCheck:
     def tokens(self, question: str) -> Tokens:
         words: list[str] = []
         sentence: list[int] = []
-        for number, part in enumerate(_SENTENCE_END.split(question[:MAX_CHARS])):
-            folded = [self._spelling.get(w, w) for w in fold(part).split()]
-            words += folded
-            sentence += [number] * len(folded)
+        number = 0
+        for part in _SENTENCE_END.split(question[:MAX_CHARS]):
+            number += 1
+            for word in fold(part).split():
+                word = self._spelling.get(word, word)
+                number += word in CLAUSE_BREAKS
+                words.append(word)
+                sentence.append(number)
         return Tokens(words, sentence, [self._hits_of(w) for w in words])
 
     def found(self, tokens: Tokens) -> list[Found]:
@@ -234,9 +255,11 @@ class SafetyCheck:
             return False
         words, sentence = tokens.words, tokens.sentence
         # Another concept between the negation and this one takes the negation for itself,
-        # unless "or" joins them ("geen koorts of rillingen").
+        # unless "or" joins them ("geen koorts of rillingen"); a body part does not ("niet
+        # meer op mijn knie steunen").
         blocked_from = max((s.end for s in spans if s.end <= found.start and s != found
-                            and s.concept != found.concept), default=-1)
+                            and s.concept != found.concept
+                            and not self._concepts[s.concept].body_part), default=-1)
         first = max(found.start - NEGATION_REACH, 0)
         for i in range(found.start - 1, first - 1, -1):
             if sentence[i] != sentence[found.start]:
