@@ -49,6 +49,10 @@ HIT_CACHE_SIZE = 50_000
 _SENTENCE_END = re.compile(r"[.!?;\n]+")
 # ... and a "but" starts a new one: "al jaren wat pijn, maar sinds deze week ..."
 CLAUSE_BREAKS = frozenset({"maar", "but", "however", "echter", "doch"})
+# A negation does not reach past a comma or these: "niet gebruikt omdat ze weer overeind kwam".
+NEGATION_STOPS = frozenset({"en", "and", "omdat", "because", "want", "dus", "so", "toen", "when",
+                            "als", "if", "die", "dat", "that", "which", "who"})
+_COMMA = re.compile(r",")
 # Who wins when several rules fire: the crisis reply, then emergencies, then "today".
 _PRIORITY = {"crisis": 0, "emergency": 1, "today": 2}
 
@@ -119,6 +123,7 @@ class Tokens:
     words: Sequence[str]
     sentence: Sequence[int]
     hits: Sequence[frozenset[str]]
+    clause: Sequence[int]  # parts between commas, which a negation does not cross
 
 
 @dataclass(frozen=True)
@@ -219,15 +224,20 @@ class SafetyCheck:
     def tokens(self, question: str) -> Tokens:
         words: list[str] = []
         sentence: list[int] = []
-        number = 0
+        clause: list[int] = []
+        number = part_number = 0
         for part in _SENTENCE_END.split(question[:MAX_CHARS]):
             number += 1
-            for word in fold(part).split():
-                word = self._spelling.get(word, word)
-                number += word in CLAUSE_BREAKS
-                words.append(word)
-                sentence.append(number)
-        return Tokens(words, sentence, [self._hits_of(w) for w in words])
+            for piece in _COMMA.split(part):
+                part_number += 1
+                for word in fold(piece).split():
+                    word = self._spelling.get(word, word)
+                    number += word in CLAUSE_BREAKS
+                    part_number += word in NEGATION_STOPS or word in CLAUSE_BREAKS
+                    words.append(word)
+                    sentence.append(number)
+                    clause.append(part_number)
+        return Tokens(words, sentence, [self._hits_of(w) for w in words], clause)
 
     def found(self, tokens: Tokens) -> list[Found]:
         """Every concept in the question, in order, each marked when a negation rules it out."""
@@ -253,7 +263,7 @@ class SafetyCheck:
     def _negated(self, found: Found, spans: Sequence[Found], tokens: Tokens) -> bool:
         if not self._concepts[found.concept].negatable:
             return False
-        words, sentence = tokens.words, tokens.sentence
+        words, clause = tokens.words, tokens.clause
         # Another concept between the negation and this one takes the negation for itself,
         # unless "or" joins them ("geen koorts of rillingen"); a body part does not ("niet
         # meer op mijn knie steunen").
@@ -262,7 +272,7 @@ class SafetyCheck:
                             and not self._concepts[s.concept].body_part), default=-1)
         first = max(found.start - NEGATION_REACH, 0)
         for i in range(found.start - 1, first - 1, -1):
-            if sentence[i] != sentence[found.start]:
+            if clause[i] != clause[found.start]:
                 return False
             if i < blocked_from and not any(words[j] in NEGATION_CONTINUES
                                             for j in range(i + 1, found.start)):
