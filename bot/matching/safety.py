@@ -254,10 +254,10 @@ class SafetyCheck:
         spans = sorted(set(spans), key=lambda f: (f.start, f.end))
         found = [Found(f.concept, f.start, f.end, self._negated(f, spans, tokens)) for f in spans]
         for i in self._composites:
-            concept = self._concepts[i]
+            made = self._concepts[i]
             keyed = [_keyed(f) for f in found]
             found += [Found(i, start, end) for start, end in
-                      _windows(concept.parts, keyed, concept.near, tokens.sentence)]
+                      _windows(made.parts, keyed, made.near, tokens.sentence)]
         return found
 
     def _negated(self, found: Found, spans: Sequence[Found], tokens: Tokens) -> bool:
