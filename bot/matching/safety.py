@@ -284,13 +284,15 @@ class SafetyCheck:
 
     def check(self, question: str) -> SafetyRule | None:
         """The most urgent rule that fires on `question`, or None."""
+        return next(iter(self.firing(question)), None)
+
+    def firing(self, question: str) -> list[SafetyRule]:
+        """Every rule that fires on `question`, the most urgent first."""
         tokens = self.tokens(question)
-        if not tokens.words:
-            return None
-        found = self.found(tokens)
+        found = self.found(tokens) if tokens.words else []
         if not found:
-            return None
-        return next((r.rule for r in self._rules if _fires(r, found, tokens.sentence)), None)
+            return []
+        return [r.rule for r in self._rules if _fires(r, found, tokens.sentence)]
 
     def concept_names(self, found: Sequence[Found]) -> list[str]:
         """For explaining a decision: the names of the concepts found."""
