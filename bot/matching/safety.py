@@ -195,7 +195,10 @@ class SafetyCheck:
                    tuple(self._index[n] for n in rule.unless), rule.near)
              for rule in safety.rules),
             key=lambda r: _PRIORITY[r.rule.reply_kind])
-        self._words = sorted(words)
+        self._by_first: dict[str, list[str]] = defaultdict(list)
+        for word in sorted(words):
+            self._by_first[word[0]].append(word)
+        self._long_words = sorted(w for w in words if len(w) >= INSIDE_FROM)
         # Questions reuse words ("knie", "pijn"), so each word is compared with every term word
         # once, not once per term per question.
         self._hits: dict[str, frozenset[str]] = {}
@@ -212,9 +215,14 @@ class SafetyCheck:
             if len(self._hits) >= HIT_CACHE_SIZE:
                 self._hits.clear()
                 self._blocked.clear()
-            found = frozenset(w for w in self._words if word_matches(w, token)
-                              or (w in self._compound_ends and token.endswith(w)
-                                  and len(token) - len(w) >= COMPOUND_HEAD))
+            # Every way a word can match keeps the first letter, except a word inside or at
+            # the end of a compound: those are looked up, not compared one by one.
+            candidates = self._by_first.get("#" if token.isdigit() else token[0], ())
+            found = frozenset(
+                {w for w in candidates if word_matches(w, token)}
+                | {w for w in self._long_words if w in token}
+                | {token[i:] for i in range(COMPOUND_HEAD, len(token) - COMPOUND_END_FROM + 1)
+                   if token[i:] in self._compound_ends})
             self._hits[token] = found
             # A word inside which a concept's `not_words` stands is not that concept:
             # "borstkanker" is no chest, "afgevallen" no fall; exactly, without typos.
@@ -252,25 +260,37 @@ class SafetyCheck:
                     if end is not None:
                         spans.append(Found(concept, start, end))
         spans = sorted(set(spans), key=lambda f: (f.start, f.end))
-        found = [Found(f.concept, f.start, f.end, self._negated(f, spans, tokens)) for f in spans]
+        # Where each span that can take a negation for itself ends (not a body part).
+        ends: dict[int, set[int]] = defaultdict(set)
+        for f in spans:
+            if not self._concepts[f.concept].body_part:
+                ends[f.end].add(f.concept)
+        negations = any(w in self._negators for w in tokens.words)
+        found = [Found(f.concept, f.start, f.end,
+                       negations and self._negated(f, ends, tokens)) for f in spans]
+        keyed = [_keyed(f) for f in found]
+        present = {f.concept for f in keyed}
         for i in self._composites:
             made = self._concepts[i]
-            keyed = [_keyed(f) for f in found]
-            found += [Found(i, start, end) for start, end in
+            if not present.issuperset(made.parts):
+                continue
+            places = [Found(i, start, end) for start, end in
                       _windows(made.parts, keyed, made.near, tokens.sentence)]
+            found += places
+            keyed += places
+            present.update(f.concept for f in places)
         return found
 
-    def _negated(self, found: Found, spans: Sequence[Found], tokens: Tokens) -> bool:
+    def _negated(self, found: Found, ends: dict[int, set[int]], tokens: Tokens) -> bool:
         if not self._concepts[found.concept].negatable:
             return False
         words, clause = tokens.words, tokens.clause
+        first = max(found.start - NEGATION_REACH, 0)
         # Another concept between the negation and this one takes the negation for itself,
         # unless "or" joins them ("geen koorts of rillingen"); a body part does not ("niet
         # meer op mijn knie steunen").
-        blocked_from = max((s.end for s in spans if s.end <= found.start and s != found
-                            and s.concept != found.concept
-                            and not self._concepts[s.concept].body_part), default=-1)
-        first = max(found.start - NEGATION_REACH, 0)
+        blocked_from = next((p for p in range(found.start, first - 1, -1)
+                             if ends.get(p, set()) - {found.concept}), -1)
         for i in range(found.start - 1, first - 1, -1):
             if clause[i] != clause[found.start]:
                 return False
@@ -292,7 +312,11 @@ class SafetyCheck:
         found = self.found(tokens) if tokens.words else []
         if not found:
             return []
-        return [r.rule for r in self._rules if _fires(r, found, tokens.sentence)]
+        keyed = [_keyed(f) for f in found]
+        present = {f.concept for f in keyed}
+        return [r.rule for r in self._rules
+                if any(present.issuperset(alt) for alt in r.when)
+                and _fires(r, found, tokens.sentence)]
 
     def concept_names(self, found: Sequence[Found]) -> list[str]:
         """For explaining a decision: the names of the concepts found."""
