@@ -95,8 +95,8 @@ def word_matches(pattern: str, token: str) -> bool:
 def _doubled(pattern: str, token: str) -> bool:
     # consonants only: a doubled vowel makes another Dutch word ("slap"/"slaap", "wont"/"woont")
     return len(token) == len(pattern) + 1 and any(
-        token[i] == token[i + 1] and token[i] not in "aeiouy" and token[:i] + token[i + 1:] == pattern
-        for i in range(len(token) - 1))
+        token[i] == token[i + 1] and token[i] not in "aeiouy"
+        and token[:i] + token[i + 1:] == pattern for i in range(len(token) - 1))
 
 
 def _swapped(pattern: str, token: str) -> bool:
