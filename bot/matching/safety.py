@@ -34,7 +34,10 @@ NEGATION_REACH = 5
 # Words that continue a negation over the next concept: "geen koorts of rillingen".
 NEGATION_CONTINUES = frozenset({"of", "or", "nor", "noch"})
 # "niet alleen", "not only": no negation at all.
-NOT_A_NEGATION = frozenset({"alleen", "enkel", "only", "just", "zo", "so"})
+NOT_A_NEGATION = frozenset({"alleen", "enkel", "only", "just", "zo", "so", "stop", "stoppen",
+                            "ophouden", "help", "helpen"})
+# "can't", "don’t": one word, "cant", "dont", as patients often type them anyway
+_CONTRACTION = re.compile(r"n['’]t\b")
 NUMBER = "#"  # a term word that stands for any number: "# tabletten"
 MANY = "#many"  # a term word for a number of pills or grams that is too many: 5 to 99
 MANY_RANGE = range(5, 41)  # not an age ("mijn moeder (82)") nor milligrams ("500")
@@ -110,8 +113,16 @@ def terms_of(texts: Sequence[str]) -> list[Term]:
     terms = []
     for text in texts:
         words = tuple(NUMBER if w.isdigit() else w
-                      for raw in text.split()
+                      for raw in _CONTRACTION.sub("nt", text).split()
                       for w in ([raw] if raw in (MANY, TEMPERATURE, YEAR) else fold(raw).split()))
+        # "can t move" in the vocabulary is "cant move", as in the messages
+        merged: list[str] = []
+        for word in words:
+            if word == "t" and merged and merged[-1].endswith("n"):
+                merged[-1] += "t"
+            else:
+                merged.append(word)
+        words = tuple(merged)
         if words:
             terms.append(words)
     return terms
@@ -235,7 +246,7 @@ class SafetyCheck:
         sentence: list[int] = []
         clause: list[int] = []
         number = part_number = 0
-        for part in _SENTENCE_END.split(question[:MAX_CHARS]):
+        for part in _SENTENCE_END.split(_CONTRACTION.sub("nt", question[:MAX_CHARS])):
             number += 1
             for piece in _COMMA.split(part):
                 part_number += 1
@@ -261,14 +272,14 @@ class SafetyCheck:
                     if end is not None:
                         spans.append(Found(concept, start, end))
         spans = sorted(set(spans), key=lambda f: (f.start, f.end))
-        # Where each span that can take a negation for itself ends (not a body part).
-        ends: dict[int, set[int]] = defaultdict(set)
+        # Where each span that can take a negation for itself starts (not a body part).
+        starts: dict[int, list[Found]] = defaultdict(list)
         for f in spans:
             if not self._concepts[f.concept].body_part:
-                ends[f.end].add(f.concept)
+                starts[f.start].append(f)
         negations = any(w in self._negators for w in tokens.words)
         found = [Found(f.concept, f.start, f.end,
-                       negations and self._negated(f, ends, tokens)) for f in spans]
+                       negations and self._negated(f, starts, tokens)) for f in spans]
         keyed = [_keyed(f) for f in found]
         present = {f.concept for f in keyed}
         for i in self._composites:
@@ -282,25 +293,25 @@ class SafetyCheck:
             present.update(f.concept for f in places)
         return found
 
-    def _negated(self, found: Found, ends: dict[int, set[int]], tokens: Tokens) -> bool:
+    def _negated(self, found: Found, starts: dict[int, list[Found]], tokens: Tokens) -> bool:
         if not self._concepts[found.concept].negatable:
             return False
         words, clause = tokens.words, tokens.clause
         first = max(found.start - NEGATION_REACH, 0)
-        # Another concept between the negation and this one takes the negation for itself,
-        # unless "or" joins them ("geen koorts of rillingen"); a body part does not ("niet
-        # meer op mijn knie steunen").
-        blocked_from = next((p for p in range(found.start, first - 1, -1)
-                             if ends.get(p, set()) - {found.concept}), -1)
         for i in range(found.start - 1, first - 1, -1):
             if clause[i] != clause[found.start]:
                 return False
-            if i < blocked_from and not any(words[j] in NEGATION_CONTINUES
-                                            for j in range(i + 1, found.start)):
+            if words[i] not in self._negators:
+                continue
+            if i + 1 < len(words) and words[i + 1] in NOT_A_NEGATION:
                 return False
-            if words[i] in self._negators:
-                following = words[i + 1] if i + 1 < len(words) else ""
-                return following not in NOT_A_NEGATION
+            # Another concept between the negation and this one takes the negation for itself,
+            # unless "or" joins them ("geen koorts of rillingen"); a body part does not ("niet
+            # meer op mijn knie steunen").
+            between = range(i + 1, found.start)
+            taken = any(f.end <= found.start and f.concept != found.concept
+                        for j in between for f in starts.get(j, ()))
+            return not taken or any(words[j] in NEGATION_CONTINUES for j in between)
         return False
 
     def check(self, question: str) -> SafetyRule | None:
