@@ -305,12 +305,11 @@ class SafetyCheck:
                 continue
             if i + 1 < len(words) and words[i + 1] in NOT_A_NEGATION:
                 return False
-            # Another concept between the negation and this one takes the negation for itself,
+            # A concept between the negation and this one takes the negation for itself,
             # unless "or" joins them ("geen koorts of rillingen"); a body part does not ("niet
             # meer op mijn knie steunen").
             between = range(i + 1, found.start)
-            taken = any(f.end <= found.start and f.concept != found.concept
-                        for j in between for f in starts.get(j, ()))
+            taken = any(f.end <= found.start for j in between for f in starts.get(j, ()))
             return not taken or any(words[j] in NEGATION_CONTINUES for j in between)
         return False
 
