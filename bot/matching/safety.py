@@ -109,12 +109,13 @@ def _swapped(pattern: str, token: str) -> bool:
 
 
 def terms_of(texts: Sequence[str]) -> list[Term]:
-    """Vocabulary lines as terms: folded words; a number in a term stands for any number."""
+    """Vocabulary lines as terms: folded words; "#" stands for any number, "#many" for a
+    number of pills, "#fever" for a temperature, "#year" for a year."""
     terms = []
     for text in texts:
-        words = tuple(NUMBER if w.isdigit() else w
-                      for raw in _CONTRACTION.sub("nt", text).split()
-                      for w in ([raw] if raw in (MANY, TEMPERATURE, YEAR) else fold(raw).split()))
+        words = tuple(w for raw in _CONTRACTION.sub("nt", text).split()
+                      for w in ([raw] if raw in (NUMBER, MANY, TEMPERATURE, YEAR)
+                                else fold(raw).split()))
         # "can t move" in the vocabulary is "cant move", as in the messages
         merged: list[str] = []
         for word in words:
@@ -229,7 +230,9 @@ class SafetyCheck:
                 self._blocked.clear()
             # Every way a word can match keeps the first letter, except a word inside or at
             # the end of a compound: those are looked up, not compared one by one.
-            candidates = self._by_first.get("#" if token.isdigit() else token[0], ())
+            candidates = self._by_first.get(token[0], [])
+            if token.isdigit():  # also "#many", "#year"…
+                candidates = candidates + self._by_first.get(NUMBER, [])
             found = frozenset(
                 {w for w in candidates if word_matches(w, token)}
                 | {w for w in self._long_words if w in token}
