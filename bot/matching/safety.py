@@ -54,7 +54,7 @@ _SENTENCE_END = re.compile(r"[.!?;\n]+")
 CLAUSE_BREAKS = frozenset({"maar", "but", "however", "echter", "doch"})
 # A negation does not reach past a comma or these: "niet gebruikt omdat ze weer overeind kwam".
 NEGATION_STOPS = frozenset({"en", "and", "omdat", "because", "want", "dus", "so", "toen", "when",
-                            "als", "if", "die", "dat", "that", "which", "who"})
+                            "als", "if", "die", "which", "who"})
 _COMMA = re.compile(r",")
 # Who wins when several rules fire: the crisis reply, then emergencies, then "today".
 _PRIORITY = {"crisis": 0, "emergency": 1, "today": 2}
