@@ -33,9 +33,9 @@ MAX_GAP = 1  # words of a term may be one word apart: "zie het [echt] niet meer 
 NEGATION_REACH = 5
 # Words that continue a negation over the next concept: "geen koorts of rillingen".
 NEGATION_CONTINUES = frozenset({"of", "or", "nor", "noch"})
-# "niet alleen", "not only": no negation at all.
-NOT_A_NEGATION = frozenset({"alleen", "enkel", "only", "just", "zo", "so", "stop", "stoppen",
-                            "ophouden", "help", "helpen"})
+# "niet alleen", "not only", "can't stop shivering", "not as often": no negation at all.
+NOT_A_NEGATION = frozenset({"alleen", "enkel", "only", "just", "zo", "so", "as", "stop",
+                            "stoppen", "ophouden", "help", "helpen"})
 # "can't", "don’t": one word, "cant", "dont", as patients often type them anyway
 _CONTRACTION = re.compile(r"n['’]t\b")
 NUMBER = "#"  # a term word that stands for any number: "# tabletten"
