@@ -431,3 +431,12 @@ def test_dev_set_recall_and_false_alarms(matcher: Matcher) -> None:
     for (level, lang), tally in report.recall.items():
         assert tally.rate >= 0.99, (level, lang, [c.question for c, _ in report.misses])
     assert report.false_alarm_total().rate <= 0.01, [c.question for c, _ in report.alarms]
+
+
+def test_author_set_of_wordings_the_dev_set_lacks(matcher: Matcher) -> None:
+    """Regression cases written while building the rules (not independent, so not a measure
+    of generalisation): new wordings must keep firing, and hard look-alikes stay rare."""
+    report = evaluate_safety(matcher, read_safety_cases(DEV.parent / "safety_author.tsv"))
+    for (level, lang), tally in report.recall.items():
+        assert tally.rate >= 0.99, (level, lang, [c.question for c, _ in report.misses])
+    assert report.false_alarm_total().rate <= 0.02, [c.question for c, _ in report.alarms]
