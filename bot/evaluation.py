@@ -145,3 +145,124 @@ def evaluate(matcher: Matcher, cases: Iterable[Case], lang: str | None = None) -
         if not right:
             report.confusions.append((case, decision))
     return report
+
+
+# Red-flag sets: `level<TAB>kind<TAB>lang<TAB>question`, level emergency, today or none (a
+# look-alike that must not fire); kind names the sort of message ("chest-pain", "heat-pack").
+SAFETY_HEADER = ["level", "kind", "lang", "question"]
+SAFETY_LEVELS = ("emergency", "today", "none")
+_URGENCY_RANK = {"none": 0, "today": 1, "emergency": 2}
+
+
+@dataclass(frozen=True)
+class SafetyCase:
+    level: str
+    kind: str
+    lang: str
+    question: str
+    line: int
+
+
+def is_safety_file(path: Path) -> bool:
+    """Does the file start with the red-flag header (`level kind lang question`)?"""
+    try:
+        with path.open(encoding="utf-8") as handle:
+            first = next((line for line in handle if line.strip()), "")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return first.rstrip("\r\n").split("\t") == SAFETY_HEADER
+
+
+def read_safety_cases(path: Path) -> list[SafetyCase]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EvalFileError(f"{path}: cannot be read ({exc.__class__.__name__})") from None
+    cases = []
+    rows = csv.reader(text.splitlines(), delimiter="\t", quoting=csv.QUOTE_NONE)
+    for number, row in enumerate(rows, 1):
+        if not row or row == SAFETY_HEADER or row[0].startswith("#"):
+            continue
+        if (len(row) != 4 or row[0] not in SAFETY_LEVELS or row[2] not in ("nl", "en")
+                or not row[3].strip()):
+            raise EvalFileError(f"{path}:{number}: expected "
+                                "'emergency|today|none<TAB>kind<TAB>nl|en<TAB>question'")
+        cases.append(SafetyCase(row[0], row[1], row[2], row[3], number))
+    return cases
+
+
+@dataclass
+class Tally:
+    total: int = 0
+    hits: int = 0
+
+    @property
+    def rate(self) -> float:
+        return self.hits / self.total if self.total else 1.0
+
+
+@dataclass
+class SafetyReport:
+    """Recall: a red flag fired at its level or a more urgent one (an emergency answered with
+    "see a doctor today" is a miss). Exact: it fired at its own level. False alarms: look-alikes
+    that fired at all."""
+
+    recall: dict[tuple[str, str], Tally] = field(default_factory=dict)  # (level, lang)
+    exact: dict[str, Tally] = field(default_factory=dict)  # level
+    false_alarms: dict[str, Tally] = field(default_factory=dict)  # lang
+    misses: list[tuple[SafetyCase, Decision]] = field(default_factory=list)
+    alarms: list[tuple[SafetyCase, Decision]] = field(default_factory=list)
+
+    def level_recall(self, level: str) -> Tally:
+        tallies = [t for (lvl, _), t in self.recall.items() if lvl == level]
+        return Tally(sum(t.total for t in tallies), sum(t.hits for t in tallies))
+
+    def false_alarm_total(self) -> Tally:
+        return Tally(sum(t.total for t in self.false_alarms.values()),
+                     sum(t.hits for t in self.false_alarms.values()))
+
+    def as_json(self) -> dict[str, object]:
+        def tally(t: Tally) -> dict[str, object]:
+            return {"questions": t.total, "caught": t.hits, "rate": round(t.rate, 4)}
+
+        def case(c: SafetyCase, d: Decision) -> dict[str, object]:
+            return {"line": c.line, "level": c.level, "kind": c.kind, "lang": c.lang,
+                    "question": c.question, "got": d.urgency if d.kind == "red_flag" else None,
+                    "rule": d.rule if d.kind == "red_flag" else None}
+
+        return {
+            "recall": {level: {"all": tally(self.level_recall(level)),
+                               **{lang: tally(t) for (lvl, lang), t in sorted(self.recall.items())
+                                  if lvl == level}}
+                       for level in SAFETY_LEVELS[:2]},
+            "exact_level": {level: tally(t) for level, t in sorted(self.exact.items())},
+            "false_alarms": {"all": tally(self.false_alarm_total()),
+                             **{lang: tally(t) for lang, t in sorted(self.false_alarms.items())}},
+            "misses": [case(c, d) for c, d in self.misses],
+            "alarms": [case(c, d) for c, d in self.alarms],
+        }
+
+
+def evaluate_safety(matcher: Matcher, cases: Iterable[SafetyCase],
+                    lang: str | None = None) -> SafetyReport:
+    report = SafetyReport()
+    for case in cases:
+        decision = matcher.match(case.question, lang)
+        got = (decision.urgency or "emergency") if decision.kind == "red_flag" else "none"
+        if case.level == "none":
+            tally = report.false_alarms.setdefault(case.lang, Tally())
+            tally.total += 1
+            if got != "none":
+                tally.hits += 1
+                report.alarms.append((case, decision))
+            continue
+        tally = report.recall.setdefault((case.level, case.lang), Tally())
+        tally.total += 1
+        exact = report.exact.setdefault(case.level, Tally())
+        exact.total += 1
+        exact.hits += got == case.level
+        if _URGENCY_RANK[got] >= _URGENCY_RANK[case.level]:
+            tally.hits += 1
+        else:
+            report.misses.append((case, decision))
+    return report

@@ -259,3 +259,54 @@ def test_chat_clinic_starts_as_the_deep_link_would() -> None:
     assert result.returncode == 2
     (line,) = result.stderr.splitlines()
     assert "unknown clinic 'nope'; known clinics: demo-kine" in line
+
+
+def test_ask_json_adds_urgency_on_red_flags_only() -> None:
+    result = mythbot("ask", "--json", stdin="ik heb pijn op de borst\nmijn knie is warm en "
+                     "gezwollen\nis mijn knie versleten\nik wil er een einde aan maken\n")
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line.get("urgency") for line in lines] == ["emergency", "today", None, "emergency"]
+    assert set(lines[0]) == CONTRACT_KEYS | {"urgency"}
+    assert set(lines[2]) == CONTRACT_KEYS
+
+
+def test_check_reports_an_example_that_does_not_fire(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "safety.yaml"
+    text = path.read_text(encoding="utf-8")
+    old = "nl: [ik heb pijn op de borst,"
+    line = text[: text.index(old)].count("\n") + 1
+    path.write_text(text.replace(old, "nl: [ik heb een vraag over mijn knie,"), encoding="utf-8")
+    result = mythbot("check", "--knowledge", str(knowledge_copy))
+    assert result.returncode == 1
+    assert (f"knowledge/safety.yaml:{line}: the example 'ik heb een vraag over mijn knie' of "
+            "'chest-pain' (emergency) gets no rule") in result.stderr
+
+
+def test_eval_reads_a_red_flag_set(tmp_path: Path) -> None:
+    tsv = tmp_path / "flags.tsv"
+    tsv.write_text("level\tkind\tlang\tquestion\n"
+                   "emergency\tchest\tnl\tpijn op de borst\n"
+                   "emergency\tchest\ten\tmy knee is warm and swollen\n"
+                   "today\thot-joint\ten\tmy knee is hot and swollen\n"
+                   "none\tlookalike\tnl\tik slaap slecht door de pijn\n"
+                   "none\tlookalike\ten\tI have chest pain\n", encoding="utf-8")
+    text = mythbot("eval", str(tsv)).stdout
+    assert "emergency" in text and "false alarms" in text
+    assert "line 3: emergency chest en -> today: my knee is warm and swollen" in text
+    report = json.loads(mythbot("eval", str(tsv), "--json").stdout)
+    assert report["recall"]["emergency"]["nl"] == {"questions": 1, "caught": 1, "rate": 1.0}
+    assert report["recall"]["emergency"]["en"]["rate"] == 0.0
+    assert report["recall"]["today"]["all"]["rate"] == 1.0
+    assert report["false_alarms"]["all"] == {"questions": 2, "caught": 1, "rate": 0.5}
+    assert [m["line"] for m in report["misses"]] == [3]
+    assert [a["line"] for a in report["alarms"]] == [6]
+
+
+def test_eval_red_flag_set_with_a_bad_row(tmp_path: Path) -> None:
+    tsv = tmp_path / "flags.tsv"
+    tsv.write_text("level\tkind\tlang\tquestion\nurgent\tchest\tnl\tpijn op de borst\n",
+                   encoding="utf-8")
+    result = mythbot("eval", str(tsv))
+    assert result.returncode == 2
+    assert f"{tsv}:2: expected 'emergency|today|none" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -7,7 +7,14 @@ from pathlib import Path
 import pytest
 from rapidfuzz import fuzz, process
 
-from bot.evaluation import Report, evaluate, read_cases
+from bot.evaluation import (
+    Report,
+    evaluate,
+    evaluate_safety,
+    is_safety_file,
+    read_cases,
+    read_safety_cases,
+)
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher, normalize
 
@@ -92,3 +99,32 @@ def test_every_red_flag_is_caught(report: Report) -> None:
 
 def test_false_red_flags_are_rare(report: Report) -> None:
     assert report.false_red_flag_rate <= FALSE_RED_FLAG_CEILING
+
+
+SAFETY_DEV = DATA / "safety_dev.tsv"
+
+
+def test_red_flag_sets_are_told_by_their_header(tmp_path: Path) -> None:
+    assert is_safety_file(SAFETY_DEV)
+    assert not is_safety_file(DEV)
+    assert not is_safety_file(tmp_path / "missing.tsv")
+    cases = read_safety_cases(SAFETY_DEV)
+    assert {c.level for c in cases} == {"emergency", "today", "none"}
+    assert {c.lang for c in cases} == {"nl", "en"}
+    assert sum(c.level != "none" for c in cases) >= 400
+    assert sum(c.level == "none" for c in cases) >= 200
+
+
+def test_red_flag_recall_counts_a_more_urgent_reply_but_not_a_less_urgent_one(
+        matcher: Matcher, tmp_path: Path) -> None:
+    tsv = tmp_path / "flags.tsv"
+    tsv.write_text("level\tkind\tlang\tquestion\n"
+                   "today\tchest\tnl\tik heb pijn op de borst\n"  # emergency for a today: caught
+                   "emergency\thot\tnl\tmijn knie is heet en gezwollen\n"  # today: missed
+                   "none\tlookalike\tnl\tik slaap slecht\n", encoding="utf-8")
+    report = evaluate_safety(matcher, read_safety_cases(tsv))
+    assert report.level_recall("today").rate == 1.0
+    assert report.exact["today"].rate == 0.0
+    assert report.level_recall("emergency").rate == 0.0
+    assert [c.line for c, _ in report.misses] == [3]
+    assert report.false_alarm_total().hits == 0

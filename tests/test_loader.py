@@ -348,3 +348,44 @@ def test_a_placeholder_the_bot_does_not_fill_is_refused(knowledge_copy: Path) ->
     assert problems_of(knowledge_copy) == [
         f"knowledge/smalltalk.yaml:{line}: 'intents.2.reply.nl': '{{reviewer}}' is not a known "
         "placeholder here; use {review}"]
+
+
+SAFETY = "knowledge/safety.yaml"
+
+
+def test_safety_unknown_concept_in_a_rule(knowledge_copy: Path) -> None:
+    line = edit(knowledge_copy / "safety.yaml", "when: [[chest, chest-pain]",
+                "when: [[chest, chest-pian]")
+    assert (f"{SAFETY}:{line}: unknown concept 'chest-pian': define it under 'concepts:'"
+            in problems_of(knowledge_copy))
+
+
+def test_safety_empty_vocabulary_and_unused_concept(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "safety.yaml"
+    line = line_of(path, r"^  heart-attack:")
+    edit(path, "    en: [heart attack, cardiac arrest]", "    en: []")
+    edit(path, "  menopause:\n", "  menopauze:\n")
+    found = problems_of(knowledge_copy)
+    assert any(p.startswith(f"{SAFETY}:{line}: the concept 'heart-attack' has no en words")
+               for p in found)
+    assert any("the concept 'menopauze' is used by no rule" in p for p in found)
+    assert any("unknown concept 'menopause'" in p for p in found)
+
+
+def test_safety_rule_without_examples(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "safety.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("  - id: chest-pain")
+    examples = text.index("    examples:", start)
+    end = text.index("\n\n", examples)
+    path.write_text(text[:examples] + text[end + 1:], encoding="utf-8")
+    line = line_of(path, r"^  - id: chest-pain")
+    assert any(p.startswith(f"{SAFETY}:{line}: the field 'rules[") and "examples' is missing" in p
+               for p in problems_of(knowledge_copy))
+
+
+def test_safety_crisis_reply_needs_the_emergency_level(knowledge_copy: Path) -> None:
+    edit(knowledge_copy / "safety.yaml", "    level: emergency\n    reply: crisis",
+         "    level: today\n    reply: crisis")
+    assert any("the crisis reply is for rules of level 'emergency'" in p
+               for p in problems_of(knowledge_copy))

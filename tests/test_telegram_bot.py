@@ -252,7 +252,8 @@ async def test_fallback_for_an_unrelated_question(bot: Harness, unknown: str) ->
 
 async def test_red_flag_gets_the_safety_reply_only(bot: Harness) -> None:
     (urgent,) = await bot.say(RED_FLAG)
-    assert urgent.text.startswith("⚠️ <b>Wat je beschrijft, kan dringend zijn.</b>")
+    # a hot, swollen joint with fever: a doctor today (the reply of the rule's level)
+    assert urgent.text.startswith("⚠️ <b>Wat je beschrijft, moet vandaag nog door een arts")
     assert "<b>112</b>" in urgent.text and "1733" in urgent.text
     assert urgent.buttons == []
     assert not VERDICT.match(urgent.text) and "Bron:" not in urgent.text

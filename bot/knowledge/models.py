@@ -114,21 +114,64 @@ class PerLang(_Strict):
         return self.en if lang == "en" else self.nl
 
 
-class SafetyRule(_Strict):
-    """A red flag: it fires when, for one pattern, every group has a term in the question.
+Level = Literal["emergency", "today"]
+ReplyKind = Literal["emergency", "today", "crisis"]
 
-    A term is one or more words; each word matches a word of the question that starts with it
-    (so "koorts" matches "koortsig") or, for longer words, one typo away from it.
+
+class Concept(_Strict):
+    """One thing a patient may describe ("fever", "after an operation"), in words per language.
+
+    A term is one or more words; a word matches a word of the question that starts with it, a
+    longer word also inside a compound or one typo away. `not_words` are words of the question
+    that look like a term but mean something else ("borstkanker" is no chest pain).
+    """
+
+    nl: list[str] = Field(default_factory=list)
+    en: list[str] = Field(default_factory=list)
+    # ... or a concept made of others standing within `near` words of each other, in one
+    # sentence ("stomach" near "pain"); "not x" is a negated x ("not lift-foot")
+    all: list[str] = Field(default_factory=list)
+    near: int | None = Field(default=None, ge=1)
+    not_words: list[str] = Field(default_factory=list)
+    # False for concepts whose words carry their own negation ("kan niet staan", "no way out").
+    negatable: bool = True
+    # A body part is never negated itself, and a negation reaches past it: "niet meer op mijn
+    # knie steunen" negates the standing, not the knee.
+    body_part: bool = False
+
+    def terms(self, lang: str) -> list[str]:
+        return self.en if lang == "en" else self.nl
+
+
+class Examples(_Strict):
+    """Messages a rule must fire on, in both languages: the parity test runs them all."""
+
+    nl: list[str] = Field(min_length=1)
+    en: list[str] = Field(min_length=1)
+
+    def get(self, lang: str) -> list[str]:
+        return self.en if lang == "en" else self.nl
+
+
+class SafetyRule(_Strict):
+    """A red flag: it fires when every concept of one of its `when` lists is in the question.
+
+    The rules are shared by both languages, so Dutch and English cannot disagree. `unless`
+    concepts rule out the sentence they stand in ("jaren geleden gevallen"); `near` asks the
+    concepts of a list to stand within that many words of each other.
     """
 
     id: str = Field(pattern=ID_PATTERN)
-    reply: Literal["urgent", "crisis"] = "urgent"
-    nl: list[list[list[str]]] = Field(min_length=1)
-    en: list[list[list[str]]] = Field(min_length=1)
-    must_not: PerLang = Field(default_factory=PerLang)
+    level: Level
+    reply: Literal["crisis"] | None = None
+    when: list[list[str]] = Field(min_length=1)
+    unless: list[str] = Field(default_factory=list)
+    near: int | None = Field(default=None, ge=1)
+    examples: Examples
 
-    def patterns(self, lang: str) -> list[list[list[str]]]:
-        return self.en if lang == "en" else self.nl
+    @property
+    def reply_kind(self) -> ReplyKind:
+        return self.reply or self.level
 
 
 class LangText(_Strict):
@@ -140,9 +183,14 @@ class LangText(_Strict):
 
 
 class Safety(_Strict):
-    """Red-flag rules and the replies they get; `{emergency}`-style fields come from config."""
+    """Red-flag concepts, the rules that combine them and the replies they get;
+    `{emergency}`-style fields in the replies come from the config."""
 
-    replies: dict[Literal["urgent", "crisis"], LangText]
+    replies: dict[ReplyKind, LangText]
+    negation: PerLang
+    # word -> other spellings patients use for it, read as that word ("niet": [nie, ni])
+    spelling: dict[str, list[str]] = Field(default_factory=dict)
+    concepts: dict[str, Concept] = Field(min_length=1)
     rules: list[SafetyRule] = Field(min_length=1)
 
 

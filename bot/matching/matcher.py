@@ -62,9 +62,10 @@ class Matcher:
             lang = self._language(tokens, fallback_lang)
         if not tokens:
             return Decision(kind="fallback", lang=lang, score=0.0, empty=True)
-        rule = self._safety.check(tokens)
+        rule = self._safety.check(question)
         if rule is not None:
-            return Decision(kind="red_flag", lang=lang, score=1.0, rule=rule.id)
+            return Decision(kind="red_flag", lang=lang, score=1.0, rule=rule.id,
+                            urgency=rule.level)
         intent = self._smalltalk.intent(text)
         if intent is not None:
             return Decision(kind="smalltalk", lang=lang, score=1.0, rule=intent)

@@ -60,7 +60,8 @@ class Renderer:
 
     def red_flag(self, rule_id: str, lang: str) -> Reply:
         rule = next((r for r in self.kb.safety.rules if r.id == rule_id), None)
-        kind = rule.reply if rule else "urgent"
+        # An unknown rule (a knowledge base reloaded under a decision) gets the most urgent reply.
+        kind = rule.reply_kind if rule else "emergency"
         numbers = "\n".join(
             f"• {escape(c.name.get(lang))}: {escape(c.doctor_on_call.get(lang))}, "
             f"{self.kb.message('emergency-label', lang)} <b>{escape(c.emergency)}</b>"
