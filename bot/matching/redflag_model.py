@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable, Sequence
-from itertools import pairwise
 from dataclasses import dataclass
 from importlib import resources
+from itertools import pairwise
 
 import numpy as np
 import numpy.typing as npt
