@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from bot import __version__
-from bot.cli import ask, backup, chat, check, evaluate, export, qr, report, run, site
+from bot.cli import ask, backup, chat, check, evaluate, export, qr, report, run, site, train
 from bot.cli.context import EXIT_USAGE, CliError
 
 COMMANDS = (
@@ -17,6 +17,7 @@ COMMANDS = (
     report,
     site,
     backup,
+    train,
     run,
 )
 
