@@ -31,10 +31,15 @@ class _Section(BaseModel):
 
 
 class Matching(_Section):
-    answer_threshold: float = Field(ge=0, le=1)
-    answer_margin: float = Field(ge=0, le=1)
-    suggest_threshold: float = Field(ge=0, le=1)
-    suggest_known_words: float = Field(ge=0, le=1)
+    """Defaults are the values measured on the dev sets (see config.example.yaml)."""
+
+    answer_threshold: float = Field(default=0.44, ge=0, le=1)
+    answer_margin: float = Field(default=0.02, ge=0, le=1)
+    suggest_threshold: float = Field(default=0.40, ge=0, le=1)
+    suggest_known_words: float = Field(default=0.7, ge=0, le=1)
+    # Zipf frequency (3 = once per million words); the word lists go down to 3.0, so any
+    # value up to 3 means "rarer than the lists"; 0 turns the check off.
+    rare_word_zipf: float = Field(default=3.5, ge=0, le=8)
 
     @model_validator(mode="after")
     def _ordered(self) -> Matching:

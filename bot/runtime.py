@@ -26,7 +26,8 @@ class Loaded:
 def thresholds(config: Config) -> Thresholds:
     m = config.matching
     return Thresholds(answer=m.answer_threshold, margin=m.answer_margin,
-                      suggest=m.suggest_threshold, known_words=m.suggest_known_words)
+                      suggest=m.suggest_threshold, known_words=m.suggest_known_words,
+                      rare_word=m.rare_word_zipf)
 
 
 def build(config: Config, kb: KnowledgeBase) -> Loaded:

@@ -19,6 +19,7 @@ from bot.knowledge.models import (
     Source,
     Synonyms,
     Topic,
+    Uncovered,
 )
 from bot.knowledge.problems import KnowledgeError, Problem, display_path
 
@@ -149,7 +150,7 @@ def load_knowledge(root: Path) -> KnowledgeBase:
     sources = reader.listed(Source, root / "sources.yaml", "sources")
     topics = reader.listed(Topic, root / "topics.yaml", "topics")
     singles = {name: reader.read(root / f"{name}.yaml")
-               for name in ("synonyms", "safety", "smalltalk", "messages")}
+               for name in ("synonyms", "safety", "smalltalk", "uncovered", "messages")}
 
     def single(name: str, model: type[M]) -> M | None:
         located = singles[name]
@@ -160,6 +161,7 @@ def load_knowledge(root: Path) -> KnowledgeBase:
     synonyms = single("synonyms", Synonyms)
     safety = single("safety", Safety)
     smalltalk = single("smalltalk", Smalltalk)
+    uncovered = single("uncovered", Uncovered)
     messages: dict[str, LangText] | None = None
     if singles["messages"] is not None:
         holder = reader.model(_Messages, singles["messages"].data, singles["messages"],
@@ -168,9 +170,9 @@ def load_knowledge(root: Path) -> KnowledgeBase:
 
     reader.problems += cross_check(root, entries, sources, topics, singles, messages,
                                    entry_files)
-    if reader.problems or None in (synonyms, safety, smalltalk, messages):
+    if reader.problems or None in (synonyms, safety, smalltalk, uncovered, messages):
         raise KnowledgeError(reader.problems)
-    assert synonyms and safety and smalltalk and messages is not None
+    assert synonyms and safety and smalltalk and uncovered and messages is not None
     assert sources is not None and topics is not None
     return KnowledgeBase(
         entries={entry.id: entry for entry, _, _ in entries},
@@ -179,6 +181,7 @@ def load_knowledge(root: Path) -> KnowledgeBase:
         synonyms=synonyms,
         safety=safety,
         smalltalk=smalltalk,
+        uncovered=uncovered,
         messages=messages,
     )
 

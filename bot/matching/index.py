@@ -32,6 +32,10 @@ KEYWORD_WEIGHT = 2  # keywords are the editor's own summary of an entry: count t
 GRAM_SIZES = (3, 4, 5)
 WEIGHTS = {"bm25": 0.25, "grams": 1.0, "fuzzy_set": 1.0, "fuzzy_ratio": 1.0}
 MAX_SCORED = 40  # entries scored in full: the best by BM25
+# A compound's known last part must be this long to vouch for it ("pijn" in "groeipijn" is a
+# different complaint), its first part at least this long.
+MIN_TAIL = 5
+MIN_HEAD = 3
 
 
 def char_grams(words: Iterable[str]) -> Counter[str]:
@@ -148,6 +152,22 @@ class LanguageIndex:
         if not content:
             return 0.0
         return sum(w in self.analyzer.vocabulary for w in content) / len(content)
+
+    def unfamiliar(self, question: str) -> list[str]:
+        """The question's content words that this knowledge base has never used, even after
+        typo repair, compound splitting, stemming and synonyms ("kurkuma", "vader")."""
+        analyzer = self.analyzer
+        content = analyzer.content(analyzer.words(question, repair=True))
+        return [w for w, stem in zip(content, analyzer.stems(content), strict=True)
+                if w not in analyzer.vocabulary and stem not in self._postings
+                and not self._ends_in_known_word(w)]
+
+    def _ends_in_known_word(self, word: str) -> bool:
+        """A compound whose last part the knowledge base uses is a kind of that thing, and so
+        our topic: "spieroefeningen", "bovenbeenspieren", "kijkoperatie", "gonartrose"."""
+        vocabulary = self.analyzer.vocabulary
+        return any(word[cut:] in vocabulary
+                   for cut in range(MIN_HEAD, len(word) - MIN_TAIL + 1))
 
     def signals(self, question: str) -> list[tuple[str, dict[str, float]]]:
         """Each signal (0–1) for the entries worth scoring, in BM25 order."""
