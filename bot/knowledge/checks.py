@@ -152,13 +152,14 @@ def _uncovered_problems(root: Path, located: Located | None) -> list[Problem]:
             problems.append(Problem(path, located.line(("topics", i, "id")),
                                     f"the id '{topic.get('id')}' is used twice"))
         seen.add(topic.get("id"))
-        terms = topic.get("terms")
-        for lang in LANGS:
-            listed = terms.get(lang) if isinstance(terms, dict) else None
-            for j, term in enumerate(listed if isinstance(listed, list) else []):
-                if isinstance(term, str) and not fold(term):
-                    problems.append(Problem(path, located.line(("topics", i, "terms", lang, j)),
-                                            f"the term '{term}' has no words to match"))
+        for field in ("terms", "also"):
+            terms = topic.get(field)
+            for lang in LANGS:
+                listed = terms.get(lang) if isinstance(terms, dict) else None
+                for j, term in enumerate(listed if isinstance(listed, list) else []):
+                    if isinstance(term, str) and not fold(term):
+                        problems.append(Problem(path, located.line(("topics", i, field, lang, j)),
+                                                f"the term '{term}' has no words to match"))
     return problems
 
 

@@ -150,10 +150,14 @@ class UncoveredTopic(_Strict):
 
     A term is one or more words; each word matches a word of the question that is the same or,
     for words of five letters or more, starts with it ("terugbetaal" matches "terugbetaald").
+    With `also`, the question must have one of those terms as well ("bloedverdunner" is about
+    combining medicines only with a painkiller in the question; alone, it is the medication
+    entry's "may I stop my blood thinners").
     """
 
     id: str = Field(pattern=ID_PATTERN)
     terms: PerLang
+    also: PerLang = Field(default_factory=PerLang)
     reply: LangText
 
     @model_validator(mode="after")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.knowledge.models import LANGS, Uncovered, UncoveredTopic
+from bot.knowledge.models import LANGS, PerLang, Uncovered, UncoveredTopic
 from bot.matching.normalize import normalize
 
 PREFIX_FROM = 5  # words this long also match longer words: "terugbetaal" -> "terugbetaald"
@@ -33,20 +33,26 @@ class UncoveredCheck:
     """
 
     def __init__(self, uncovered: Uncovered) -> None:
-        self._topics: list[tuple[UncoveredTopic, tuple[Term, ...]]] = []
-        for topic in uncovered.topics:
-            terms = (tuple(normalize(t).split()) for lang in LANGS for t in topic.terms.get(lang))
-            self._topics.append((topic, tuple(t for t in terms if t)))
+        self._topics = [(topic, _terms(topic.terms), _terms(topic.also))
+                        for topic in uncovered.topics]
         # A word of the question can start a term only if it begins like a term's first word:
         # most questions are ruled out by one set lookup per word.
-        self._heads = {term[0][:PREFIX_FROM] for _, terms in self._topics for term in terms}
+        self._heads = {term[0][:PREFIX_FROM] for _, terms, _ in self._topics for term in terms}
 
     def topic(self, tokens: Sequence[str]) -> UncoveredTopic | None:
-        """The first uncovered topic one of whose terms is in the normalised words, or None."""
+        """The first uncovered topic one of whose terms is in the normalised words (and one of
+        its `also` terms, if it has any), or None."""
         starts = [i for i, token in enumerate(tokens) if token[:PREFIX_FROM] in self._heads]
         if not starts:
             return None
-        for topic, terms in self._topics:
-            if any(_found_at(term, tokens, i) for term in terms for i in starts):
+        for topic, terms, also in self._topics:
+            if (any(_found_at(term, tokens, i) for term in terms for i in starts)
+                    and (not also or any(_found_at(term, tokens, i) for term in also
+                                         for i in range(len(tokens))))):
                 return topic
         return None
+
+
+def _terms(per_lang: PerLang) -> tuple[Term, ...]:
+    terms = (tuple(normalize(t).split()) for lang in LANGS for t in per_lang.get(lang))
+    return tuple(term for term in terms if term)
