@@ -202,8 +202,24 @@ class LanguageIndex:
 
     def scores(self, question: str) -> list[tuple[str, float]]:
         """(entry id, combined score in 0–1), best first; only entries sharing a stem."""
-        total = sum(WEIGHTS.values())
-        combined = [(entry_id, sum(WEIGHTS[k] * v for k, v in signals.items()) / total)
-                    for entry_id, signals in self.signals(question)]
-        combined.sort(key=lambda item: (-item[1], item[0]))
-        return combined
+        return combine(self.signals(question))
+
+
+def combine(signals: list[tuple[str, dict[str, float]]]) -> list[tuple[str, float]]:
+    """(entry id, the signals' weighted mean in 0–1), best first."""
+    total = sum(WEIGHTS.values())
+    combined = [(entry_id, sum(WEIGHTS[k] * v for k, v in values.items()) / total)
+                for entry_id, values in signals]
+    combined.sort(key=lambda item: (-item[1], item[0]))
+    return combined
+
+
+def votes(signals: list[tuple[str, dict[str, float]]], entry_id: str) -> int:
+    """How many signals, each on its own, rank `entry_id` first (a tie counts for it).
+
+    A right answer is usually first by most signals; a wrong one often wins on one signal
+    alone (a shared frame like "is ... slecht voor mijn knie", or one rare word)."""
+    mine = next((values for e, values in signals if e == entry_id), None)
+    if mine is None:
+        return 0
+    return sum(mine[k] >= max(values[k] for _, values in signals) for k in WEIGHTS)

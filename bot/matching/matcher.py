@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from bot.knowledge.models import LANGS, EntryText, KnowledgeBase
 from bot.matching.analyzer import Analyzer, stopwords
 from bot.matching.decision import MAX_CANDIDATES, Candidate, Decision
-from bot.matching.index import LanguageIndex
+from bot.matching.index import WEIGHTS, LanguageIndex, combine, votes
 from bot.matching.language import detect_language
 from bot.matching.normalize import normalize
 from bot.matching.rarity import common_words
@@ -28,6 +28,12 @@ class Thresholds:
     language (Zipf frequency: "kurkuma" 2.7, "sauna" 3.7, "knie" 4.2), is a topic word of its
     own: the question is likely about something we do not cover, so it gets no answer.
     0 turns that check off.
+
+    `agreement`: how many of the scoring signals (of four) must, each on its own, rank the best
+    entry first for an answer; with fewer, the person gets suggestions.
+
+    `min_known_words`: a question with a smaller share of words from the knowledge base gets
+    no suggestions however well it scores ("what's 15 times 12"): it is about something else.
     """
 
     answer: float
@@ -35,6 +41,8 @@ class Thresholds:
     suggest: float
     known_words: float
     rare_word: float = 0.0
+    agreement: int = 0
+    min_known_words: float = 0.0
 
 
 class Matcher:
@@ -84,13 +92,16 @@ class Matcher:
         intent = self._smalltalk.intent(text)
         if intent is not None:
             return Decision(kind="smalltalk", lang=lang, score=1.0, rule=intent)
-        ranked = self.rank(question, lang)
+        signals = self.signals(question, lang)
+        ranked = combine(signals)
         topic = self._uncovered.topic(tokens)
         if topic is not None:
             candidates = tuple(Candidate(e, s) for e, s in ranked[:MAX_CANDIDATES])
             return Decision("fallback", lang, candidates[0].score if candidates else 0.0,
                             None, candidates, rule=topic.id)
-        return self._decide(question, lang, ranked, short=len(tokens) <= SHORT_QUESTION_WORDS)
+        agreed = votes(signals, ranked[0][0]) if ranked else 0
+        return self._decide(question, lang, ranked, short=len(tokens) <= SHORT_QUESTION_WORDS,
+                            agreed=agreed)
 
     def signals(self, question: str, lang: str) -> list[tuple[str, dict[str, float]]]:
         """Each scoring signal for the entries worth scoring (for measuring the matcher)."""
@@ -109,18 +120,21 @@ class Matcher:
         return [w for w in self._indexes[lang].unfamiliar(question) if w not in common]
 
     def _decide(self, question: str, lang: str, ranked: list[tuple[str, float]],
-                short: bool) -> Decision:
+                short: bool, agreed: int = len(WEIGHTS)) -> Decision:
         candidates = tuple(Candidate(e, s) for e, s in ranked[:MAX_CANDIDATES])
         best = candidates[0].score if candidates else 0.0
         runner_up = candidates[1].score if len(candidates) > 1 else 0.0
         t = self.thresholds
         if best >= t.answer:
-            # A close call between entries, a bare subject, or a topic word we have never seen:
-            # the person chooses rather than getting an answer that may be from the wrong entry.
-            clear = best - runner_up >= t.margin and not short
+            # A close call between entries, signals that disagree on the best one, a bare
+            # subject, or a topic word we have never seen: the person chooses rather than get an
+            # answer that may be from the wrong entry.
+            clear = (best - runner_up >= t.margin and agreed >= t.agreement and not short)
             if clear and not self.rare_words(question, lang):
                 return Decision("answer", lang, best, candidates[0].entry_id, candidates)
-            return Decision("suggest", lang, best, None, candidates)
+            if self._indexes[lang].known_share(question) >= t.min_known_words:
+                return Decision("suggest", lang, best, None, candidates)
+            return Decision("fallback", lang, best, None, candidates)
         # Below the answer threshold, suggestions only for questions in our own words: an
         # off-topic question scores there too, but brings vocabulary we have never used.
         if best >= t.suggest and self._indexes[lang].known_share(question) >= t.known_words:
