@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from rapidfuzz import fuzz, process
 
-from bot.evaluation import Report, evaluate, read_cases
+from bot.evaluation import Case, Report, evaluate, read_cases
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher, normalize
 
@@ -133,3 +133,24 @@ def test_near_domain_wrong_answers_are_rare(near: Report) -> None:
 
 def test_near_domain_questions_no_entry_answers_get_no_answer(near: Report) -> None:
     assert near.not_answered >= NEAR_NOT_ANSWERED_FLOOR
+
+
+def test_the_wrong_answer_rate_counts_off_topic_answers_and_wrong_entries(
+        matcher: Matcher) -> None:
+    """Every question but red flags is judged; a wrong answer is an answer from an entry that
+    does not answer it, an off-topic question answered included. Suggestions are not answers."""
+    rows = [("worn-out-joint", "nl", "is mijn knie versleten"),  # answered, right
+            ("aerobic-exercise", "nl", "is mijn knie versleten"),  # answered, wrong entry
+            ("none", "nl", "is mijn knie versleten"),  # off-topic by label, answered: wrong
+            ("none", "nl", "hoe bak ik pannenkoeken"),  # fallback: not an answer
+            ("worn-out-joint", "nl", "knie"),  # a suggestion: not an answer
+            ("red-flag", "nl", "pijn op de borst")]  # not judged
+    cases = [Case(frozenset(e.split("|")), lang, q, n) for n, (e, lang, q) in enumerate(rows, 1)]
+    report = evaluate(matcher, cases)
+    assert [matcher.match(q).kind for _, _, q in rows[:5]] == \
+        ["answer", "answer", "answer", "fallback", "suggest"]
+    assert (report.wrong_answers, report.judged) == (2, 5)
+    assert report.wrong_answer_rate == pytest.approx(2 / 5)
+    assert report.per_lang["nl"].wrong_answer_rate == pytest.approx(2 / 5)
+    assert report.not_answered == pytest.approx(1 / 2)
+    assert report.as_json()["wrong_answers"] == {"questions": 5, "wrong": 2, "rate": 0.4}
