@@ -181,17 +181,20 @@ def test_a_word_asking_the_way_in_gets_the_topics(matcher: Matcher, renderer: Re
 
 
 def test_signals_that_disagree_give_suggestions(kb: KnowledgeBase, matcher: Matcher) -> None:
-    """With all four signals required to agree, some answers become suggestions; none become
-    answers, and the suggested entry is the one that would have been answered."""
-    strict = Matcher(kb, replace(matcher.thresholds, agreement=4))
+    """Requiring the signals to agree turns some answers into suggestions, never the other way
+    round, and the suggestion starts with the entry that would have been the answer."""
+    loose = Matcher(kb, replace(matcher.thresholds, agreement=0))
+    strict = Matcher(kb, replace(matcher.thresholds, agreement=4, disputed_margin=1.0))
     questions = ["helpt wandelen of fietsen tegen de pijn", "is mijn knie versleten",
                  "moet ik rusten tot de pijn weg is?", "does my xray show how much pain I will have",
-                 "helpt een warm bad tegen stijve gewrichten", "mag ik nog tennissen met artrose"]
-    pairs = [(matcher.match(q), strict.match(q)) for q in questions]
-    assert all(s.kind != "answer" or d.kind == "answer" for d, s in pairs)
-    demoted = [(d, s) for d, s in pairs if d.kind == "answer" and s.kind == "suggest"]
-    assert demoted, "expected at least one answer whose signals do not all agree"
-    assert all(s.candidate_ids[0] == d.entry_id for d, s in demoted)
+                 "moet ik stoppen met bewegen tot het beter gaat", "mag ik nog tennissen met artrose",
+                 "helpt een warm bad tegen stijve gewrichten", "is zwemmen goed voor mijn heup"]
+    for tighter, looser in ((matcher, loose), (strict, matcher)):
+        pairs = [(looser.match(q), tighter.match(q)) for q in questions]
+        assert all(t.kind != "answer" or d.kind == "answer" for d, t in pairs)
+        demoted = [(d, t) for d, t in pairs if d.kind == "answer" and t.kind == "suggest"]
+        assert demoted, "expected an answer whose signals do not all agree"
+        assert all(t.candidate_ids[0] == d.entry_id for d, t in demoted)
 
 
 @pytest.mark.parametrize(("question", "topic"), [

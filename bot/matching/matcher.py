@@ -30,7 +30,8 @@ class Thresholds:
     0 turns that check off.
 
     `agreement`: how many of the scoring signals (of four) must, each on its own, rank the best
-    entry first for an answer; with fewer, the person gets suggestions.
+    entry first for an answer with the plain `margin`. With one fewer, the best entry must be
+    `disputed_margin` ahead; with fewer still, the person gets suggestions.
 
     `min_known_words`: a question with a smaller share of words from the knowledge base gets
     no suggestions however well it scores ("what's 15 times 12"): it is about something else.
@@ -42,6 +43,7 @@ class Thresholds:
     known_words: float
     rare_word: float = 0.0
     agreement: int = 0
+    disputed_margin: float = 0.0
     min_known_words: float = 0.0
 
 
@@ -129,7 +131,8 @@ class Matcher:
             # A close call between entries, signals that disagree on the best one, a bare
             # subject, or a topic word we have never seen: the person chooses rather than get an
             # answer that may be from the wrong entry.
-            clear = (best - runner_up >= t.margin and agreed >= t.agreement and not short)
+            margin = t.margin if agreed >= t.agreement else t.disputed_margin
+            clear = (best - runner_up >= margin and agreed >= t.agreement - 1 and not short)
             if clear and not self.rare_words(question, lang):
                 return Decision("answer", lang, best, candidates[0].entry_id, candidates)
             if self._indexes[lang].known_share(question) >= t.min_known_words:
