@@ -186,8 +186,10 @@ def test_signals_that_disagree_give_suggestions(kb: KnowledgeBase, matcher: Matc
     loose = Matcher(kb, replace(matcher.thresholds, agreement=0))
     strict = Matcher(kb, replace(matcher.thresholds, agreement=4, disputed_margin=1.0))
     questions = ["helpt wandelen of fietsen tegen de pijn", "is mijn knie versleten",
-                 "moet ik rusten tot de pijn weg is?", "does my xray show how much pain I will have",
-                 "moet ik stoppen met bewegen tot het beter gaat", "mag ik nog tennissen met artrose",
+                 "moet ik rusten tot de pijn weg is?",
+                 "does my xray show how much pain I will have",
+                 "moet ik stoppen met bewegen tot het beter gaat",
+                 "mag ik nog tennissen met artrose",
                  "helpt een warm bad tegen stijve gewrichten", "is zwemmen goed voor mijn heup"]
     for tighter, looser in ((matcher, loose), (strict, matcher)):
         pairs = [(looser.match(q), tighter.match(q)) for q in questions]
