@@ -86,7 +86,8 @@ async def test_start_greets_explains_and_shows_topics(bot: Harness) -> None:
     assert lines[0] == "👋 Welkom bij mythbot!"
     assert len(lines) == 4 and "geen diagnose" in lines[2]
     assert [data for _, data in greeting.buttons] == [
-        "tp:understanding", "tp:pain", "tp:exercise", "tp:lifestyle", "tp:treatment"]
+        "tp:understanding", "tp:pain", "tp:exercise", "tp:lifestyle", "tp:treatment",
+        "tp:daily-life", "tp:other-treatments"]
     assert greeting.buttons[0][0] == "Wat is artrose?"
 
 
@@ -351,7 +352,7 @@ async def test_an_edited_message_gets_no_second_answer(bot: Harness) -> None:
 # Commands ----------------------------------------------------------------------------------
 
 
-async def test_help_topics_about_and_unknown_commands(bot: Harness) -> None:
+async def test_help_topics_about_and_unknown_commands(bot: Harness, loaded: Loaded) -> None:
     (help_text,) = await bot.say("/help")
     assert help_text.text.startswith("<b>Zo werkt het</b>") and "/forget" in help_text.text
     (topics,) = await bot.say("/topics")
@@ -359,7 +360,8 @@ async def test_help_topics_about_and_unknown_commands(bot: Harness) -> None:
     assert topic.text == "<b>Pijn begrijpen</b>"
     assert all(data.startswith("a:") for _, data in topic.buttons)
     (about,) = await bot.say("/about")
-    assert about.text.startswith("<b>mythbot</b> ") and "21 onderwerpen" in about.text
+    count = f"{len(loaded.kb.entries)} onderwerpen en {len(loaded.kb.sources)} bronnen"
+    assert about.text.startswith("<b>mythbot</b> ") and count in about.text
     (unknown,) = await bot.say("/bestaatniet")
     assert unknown.text == "Dat commando ken ik niet. Typ /help om te zien wat ik kan."
 
