@@ -33,7 +33,7 @@ class _Section(BaseModel):
 class Matching(_Section):
     """Defaults are the values measured on the dev sets (see config.example.yaml)."""
 
-    answer_threshold: float = Field(default=0.44, ge=0, le=1)
+    answer_threshold: float = Field(default=0.45, ge=0, le=1)
     answer_margin: float = Field(default=0.01, ge=0, le=1)
     suggest_threshold: float = Field(default=0.40, ge=0, le=1)
     suggest_known_words: float = Field(default=0.5, ge=0, le=1)
