@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run chat test lint check bench clean
+.PHONY: run chat test lint check bench wordlists clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ test: lint check
 
 bench: $(INSTALLED)
 	$(BIN)/python -m benchmarks
+
+# Rebuild the word frequencies the matcher ships (bot/matching/data/common_*.txt) from wordfreq.
+wordlists: $(INSTALLED)
+	$(BIN)/python -m pip install --quiet 'wordfreq>=3.1'
+	$(BIN)/python scripts/common_words.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
