@@ -40,12 +40,12 @@ class Matching(_Section):
     # Zipf frequency (3 = once per million words); the word lists go down to 3.0, so any
     # value up to 3 means "rarer than the lists"; 0 turns the check off.
     rare_word_zipf: float = Field(default=3.5, ge=0, le=8)
-    # Of the four scoring signals, how many must each rank the best entry first to answer;
-    # with one fewer, the best entry must be `answer_margin_disputed` ahead instead.
+    # Of the four scoring signals, how many must each rank the best entry first to answer with
+    # `answer_margin`; with fewer, the best entry must be `answer_margin_disputed` ahead.
     answer_agreement: int = Field(default=3, ge=0, le=4)
     answer_margin_disputed: float = Field(default=0.05, ge=0, le=1)
-    # Below this share of known words, no suggestions either, however high the score.
-    min_known_words: float = Field(default=0.3, ge=0, le=1)
+    # Below this share of known words, no answer and no suggestions, whatever the score.
+    min_known_words: float = Field(default=0.2, ge=0, le=1)
 
     @model_validator(mode="after")
     def _ordered(self) -> Matching:

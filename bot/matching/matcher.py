@@ -30,11 +30,12 @@ class Thresholds:
     0 turns that check off.
 
     `agreement`: how many of the scoring signals (of four) must, each on its own, rank the best
-    entry first for an answer with the plain `margin`. With one fewer, the best entry must be
-    `disputed_margin` ahead; with fewer still, the person gets suggestions.
+    entry first for an answer with the plain `margin`; with fewer, the best entry must be
+    `disputed_margin` ahead instead (a wrong answer usually wins on one or two signals only, and
+    by a hair).
 
     `min_known_words`: a question with a smaller share of words from the knowledge base gets
-    no suggestions however well it scores ("what's 15 times 12"): it is about something else.
+    neither an answer nor suggestions, however well it scores ("what's 15 times 12").
     """
 
     answer: float
@@ -128,16 +129,18 @@ class Matcher:
         runner_up = candidates[1].score if len(candidates) > 1 else 0.0
         t = self.thresholds
         if best >= t.answer:
+            if self._indexes[lang].known_share(question) < t.min_known_words:
+                # It scores, but hardly any of its words are ours ("what's 15 times 12"): it
+                # is about something else.
+                return Decision("fallback", lang, best, None, candidates)
             # A close call between entries, signals that disagree on the best one, a bare
             # subject, or a topic word we have never seen: the person chooses rather than get an
             # answer that may be from the wrong entry.
             margin = t.margin if agreed >= t.agreement else t.disputed_margin
-            clear = (best - runner_up >= margin and agreed >= t.agreement - 1 and not short)
+            clear = best - runner_up >= margin and not short
             if clear and not self.rare_words(question, lang):
                 return Decision("answer", lang, best, candidates[0].entry_id, candidates)
-            if self._indexes[lang].known_share(question) >= t.min_known_words:
-                return Decision("suggest", lang, best, None, candidates)
-            return Decision("fallback", lang, best, None, candidates)
+            return Decision("suggest", lang, best, None, candidates)
         # Below the answer threshold, suggestions only for questions in our own words: an
         # off-topic question scores there too, but brings vocabulary we have never used.
         if best >= t.suggest and self._indexes[lang].known_share(question) >= t.known_words:
