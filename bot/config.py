@@ -35,8 +35,8 @@ class Matching(_Section):
 
     answer_threshold: float = Field(default=0.45, ge=0, le=1)
     answer_margin: float = Field(default=0.01, ge=0, le=1)
-    suggest_threshold: float = Field(default=0.40, ge=0, le=1)
-    suggest_known_words: float = Field(default=0.5, ge=0, le=1)
+    suggest_threshold: float = Field(default=0.38, ge=0, le=1)
+    suggest_known_words: float = Field(default=0.4, ge=0, le=1)
     # Zipf frequency (3 = once per million words); the word lists go down to 3.0, so any
     # value up to 3 means "rarer than the lists"; 0 turns the check off.
     rare_word_zipf: float = Field(default=3.5, ge=0, le=8)

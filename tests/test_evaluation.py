@@ -30,7 +30,7 @@ FALSE_RED_FLAG_CEILING = 0.01
 WRONG_ANSWER_CEILING = 0.015
 # The near-domain dev set (issue 12's targets: top-1 0.92 per language, wrong answers 0.02,
 # uncovered questions not answered 0.95).
-NEAR_TOP1_FLOOR = 0.91
+NEAR_TOP1_FLOOR = 0.92
 NEAR_WRONG_ANSWER_CEILING = 0.02
 NEAR_NOT_ANSWERED_FLOOR = 0.95
 

@@ -234,8 +234,8 @@ def test_an_uncovered_topic_needing_a_second_term_waits_for_it(matcher: Matcher)
 
 
 def test_every_uncovered_reply_points_to_someone_who_can_help(kb: KnowledgeBase) -> None:
-    who = {"nl": ("huisarts", "apotheker", "praktijk", "ziekenfonds", "weerdienst"),
-           "en": ("gp", "pharmacist", "practice", "insurer", "weather service")}
+    who = {"nl": ("huisarts", "apotheker", "praktijk", "ziekenfonds", "weerdienst", "nieuwssite"),
+           "en": ("gp", "pharmacist", "practice", "insurer", "weather service", "news site")}
     for topic in kb.uncovered.topics:
         for lang in ("nl", "en"):
             text = topic.reply.get(lang).lower()
