@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from bot.knowledge.models import LANGS, EntryText, KnowledgeBase
 from bot.matching.analyzer import Analyzer, stopwords
 from bot.matching.decision import MAX_CANDIDATES, Candidate, Decision
-from bot.matching.index import WEIGHTS, LanguageIndex, combine, votes
+from bot.matching.index import LanguageIndex, combine, votes
 from bot.matching.language import detect_language
 from bot.matching.normalize import normalize
 from bot.matching.rarity import common_words
@@ -123,7 +123,7 @@ class Matcher:
         return [w for w in self._indexes[lang].unfamiliar(question) if w not in common]
 
     def _decide(self, question: str, lang: str, ranked: list[tuple[str, float]],
-                short: bool, agreed: int = len(WEIGHTS)) -> Decision:
+                short: bool, agreed: int) -> Decision:
         candidates = tuple(Candidate(e, s) for e, s in ranked[:MAX_CANDIDATES])
         best = candidates[0].score if candidates else 0.0
         runner_up = candidates[1].score if len(candidates) > 1 else 0.0
