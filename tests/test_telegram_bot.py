@@ -240,6 +240,17 @@ async def test_fallback_for_an_unrelated_question(bot: Harness, unknown: str) ->
     assert all(data.startswith("tp:") for _, data in fallback.buttons)
 
 
+async def test_a_topic_we_do_not_cover_says_so_and_is_kept_as_unanswered(
+        bot: Harness, loaded: Loaded) -> None:
+    question = "Hoeveel kost een sessie bij de kine?"
+    costs = next(t for t in loaded.kb.uncovered.topics if t.id == "costs")
+    (reply,) = await bot.say(question)
+    assert reply.text == costs.reply.nl
+    assert reply.buttons and all(data.startswith("tp:") for _, data in reply.buttons)
+    (listing,) = await bot.say("/unanswered", user=admin(), chat=updates.private_chat(admin()))
+    assert f" · fallback</i>\n{escape(question)}" in listing.text
+
+
 async def test_red_flag_gets_the_safety_reply_only(bot: Harness) -> None:
     (urgent,) = await bot.say(RED_FLAG)
     assert urgent.text.startswith("⚠️ <b>Wat je beschrijft, kan dringend zijn.</b>")
