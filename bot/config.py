@@ -32,10 +32,21 @@ class _Section(BaseModel):
 
 
 class Matching(_Section):
-    answer_threshold: float = Field(ge=0, le=1)
-    answer_margin: float = Field(ge=0, le=1)
-    suggest_threshold: float = Field(ge=0, le=1)
-    suggest_known_words: float = Field(ge=0, le=1)
+    """Defaults are the values measured on the dev sets (see config.example.yaml)."""
+
+    answer_threshold: float = Field(default=0.45, ge=0, le=1)
+    answer_margin: float = Field(default=0.01, ge=0, le=1)
+    suggest_threshold: float = Field(default=0.38, ge=0, le=1)
+    suggest_known_words: float = Field(default=0.4, ge=0, le=1)
+    # Zipf frequency (3 = once per million words); the word lists go down to 3.0, so any
+    # value up to 3 means "rarer than the lists"; 0 turns the check off.
+    rare_word_zipf: float = Field(default=3.5, ge=0, le=8)
+    # Of the four scoring signals, how many must each rank the best entry first to answer with
+    # `answer_margin`; with fewer, the best entry must be `answer_margin_disputed` ahead.
+    answer_agreement: int = Field(default=3, ge=0, le=4)
+    answer_margin_disputed: float = Field(default=0.05, ge=0, le=1)
+    # Below this share of known words, no answer and no suggestions, whatever the score.
+    min_known_words: float = Field(default=0.2, ge=0, le=1)
 
     @model_validator(mode="after")
     def _ordered(self) -> Matching:

@@ -55,17 +55,26 @@ def read_cases(path: Path) -> list[Case]:
 @dataclass
 class LangScore:
     """Top-1: the bot answered or suggested, and its first entry is right. Top-3: a right entry
-    is among the (at most three) candidates. Wrong answers: answered outright, with the wrong
-    entry — the mistake a patient notices, which "suggest" exists to avoid."""
+    is among the (at most three) candidates; both over the questions an entry answers (`total`).
+
+    Wrong answers: answered outright from an entry that does not answer the question — the
+    mistake a patient notices, which "suggest" and "fallback" exist to avoid. Counted over every
+    question of the language but red flags (`judged`), so an off-topic question answered from
+    an entry is a wrong answer too."""
 
     total: int = 0
     top1: int = 0
     top3: int = 0
     answered: int = 0
+    judged: int = 0
     wrong_answers: int = 0
 
     def rate(self, hits: int) -> float:
         return hits / self.total if self.total else 1.0
+
+    @property
+    def wrong_answer_rate(self) -> float:
+        return self.wrong_answers / self.judged if self.judged else 0.0
 
 
 @dataclass
@@ -73,6 +82,7 @@ class Report:
     per_lang: dict[str, LangScore] = field(default_factory=dict)
     off_topic: int = 0
     abstained: int = 0
+    off_topic_answered: int = 0
     red_flags: int = 0
     red_flags_caught: int = 0
     not_red: int = 0
@@ -83,6 +93,28 @@ class Report:
     @property
     def abstention(self) -> float:
         return self.abstained / self.off_topic if self.off_topic else 1.0
+
+    @property
+    def not_answered(self) -> float:
+        """The share of off-topic questions that got no answer: a fallback, a suggestion, small
+        talk (a "did you mean" is no claim that an entry answers it)."""
+        if not self.off_topic:
+            return 1.0
+        return 1 - self.off_topic_answered / self.off_topic
+
+    @property
+    def wrong_answers(self) -> int:
+        return sum(s.wrong_answers for s in self.per_lang.values())
+
+    @property
+    def judged(self) -> int:
+        return sum(s.judged for s in self.per_lang.values())
+
+    @property
+    def wrong_answer_rate(self) -> float:
+        """Answers from an entry that does not answer the question, off-topic ones included,
+        over every question but red flags."""
+        return self.wrong_answers / self.judged if self.judged else 0.0
 
     @property
     def red_flag_recall(self) -> float:
@@ -97,10 +129,13 @@ class Report:
             "languages": {
                 lang: {"questions": s.total, "top1": round(s.rate(s.top1), 4),
                        "top3": round(s.rate(s.top3), 4), "answered": round(s.rate(s.answered), 4),
-                       "wrong_answers": round(s.rate(s.wrong_answers), 4)}
+                       "judged": s.judged, "wrong_answers": round(s.wrong_answer_rate, 4)}
                 for lang, s in sorted(self.per_lang.items())
             },
-            "off_topic": {"questions": self.off_topic, "abstention": round(self.abstention, 4)},
+            "wrong_answers": {"questions": self.judged, "wrong": self.wrong_answers,
+                              "rate": round(self.wrong_answer_rate, 4)},
+            "off_topic": {"questions": self.off_topic, "abstention": round(self.abstention, 4),
+                          "not_answered": round(self.not_answered, 4)},
             "red_flag": {"questions": self.red_flags, "recall": round(self.red_flag_recall, 4),
                          "false_rate": round(self.false_red_flag_rate, 4)},
             "kinds": dict(self.kinds),
@@ -127,14 +162,17 @@ def evaluate(matcher: Matcher, cases: Iterable[Case], lang: str | None = None) -
             continue
         report.not_red += 1
         report.false_red += decision.kind == "red_flag"
+        score = report.per_lang.setdefault(case.lang, LangScore())
+        score.judged += 1
         if case.kind == OFF_TOPIC:
             report.off_topic += 1
             abstained = decision.kind in ("fallback", "smalltalk")
             report.abstained += abstained
+            report.off_topic_answered += decision.kind == "answer"
+            score.wrong_answers += decision.kind == "answer"
             if not abstained:
                 report.confusions.append((case, decision))
             continue
-        score = report.per_lang.setdefault(case.lang, LangScore())
         score.total += 1
         offered = decision.kind in ("answer", "suggest")
         right = offered and decision.candidate_ids[0] in case.expected

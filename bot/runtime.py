@@ -27,7 +27,10 @@ class Loaded:
 def thresholds(config: Config) -> Thresholds:
     m = config.matching
     return Thresholds(answer=m.answer_threshold, margin=m.answer_margin,
-                      suggest=m.suggest_threshold, known_words=m.suggest_known_words)
+                      suggest=m.suggest_threshold, known_words=m.suggest_known_words,
+                      rare_word=m.rare_word_zipf, agreement=m.answer_agreement,
+                      disputed_margin=m.answer_margin_disputed,
+                      min_known_words=m.min_known_words)
 
 
 def build(config: Config, kb: KnowledgeBase) -> Loaded:

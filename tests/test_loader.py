@@ -389,3 +389,36 @@ def test_safety_crisis_reply_needs_the_emergency_level(knowledge_copy: Path) -> 
          "    level: today\n    reply: crisis")
     assert any("the crisis reply is for rules of level 'emergency'" in p
                for p in problems_of(knowledge_copy))
+
+
+UNCOVERED = "knowledge/uncovered.yaml"
+
+
+def test_uncovered_topic_problems_are_located(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "uncovered.yaml"
+    text = path.read_text(encoding="utf-8")
+    # A second topic with an id in use, a term with no words, bad HTML and a missing language.
+    path.write_text(text + (
+        "  - id: costs\n"
+        "    terms:\n"
+        "      nl: [prijs, '?!']\n"
+        "    reply:\n"
+        "      nl: \"<blink>Vraag</blink> het aan de praktijk.\"\n"), encoding="utf-8")
+    found = problems_of(knowledge_copy)
+    lines = len(text.splitlines())
+    assert f"{UNCOVERED}:{lines + 1}: the id 'costs' is used twice" in found
+    assert any(p.startswith(f"{UNCOVERED}:{lines + 3}: the term '?!'") for p in found)
+    assert any(p.startswith(f"{UNCOVERED}:{lines + 5}: 'topics.") and "<blink>" in p
+               for p in found)
+    assert any(p.startswith(f"{UNCOVERED}:{lines + 4}: the language 'en' is missing")
+               for p in found)
+
+
+def test_an_uncovered_topic_needs_terms(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "uncovered.yaml"
+    line = edit(path, "  - id: costs\n    terms:\n", "  - id: costs\n    trems:\n")
+    found = problems_of(knowledge_copy)
+    assert any(p.startswith(f"{UNCOVERED}:{line}: the field") and ".terms' is missing" in p
+               for p in found), found
+    assert any(p.startswith(f"{UNCOVERED}:{line + 1}: unknown field") and ".trems'" in p
+               for p in found), found

@@ -250,6 +250,17 @@ async def test_fallback_for_an_unrelated_question(bot: Harness, unknown: str) ->
     assert fallback.buttons[-1][1] == "qz"  # and the quiz
 
 
+async def test_a_topic_we_do_not_cover_says_so_and_is_kept_as_unanswered(
+        bot: Harness, loaded: Loaded) -> None:
+    question = "Hoeveel kost een sessie bij de kine?"
+    costs = next(t for t in loaded.kb.uncovered.topics if t.id == "costs")
+    (reply,) = await bot.say(question)
+    assert reply.text == costs.reply.nl
+    assert reply.buttons and all(data.startswith("tp:") for _, data in reply.buttons)
+    (listing,) = await bot.say("/unanswered", user=admin(), chat=updates.private_chat(admin()))
+    assert f" · fallback</i>\n{escape(question)}" in listing.text
+
+
 async def test_red_flag_gets_the_safety_reply_only(bot: Harness) -> None:
     (urgent,) = await bot.say(RED_FLAG)
     # a hot, swollen joint with fever: a doctor today (the reply of the rule's level)

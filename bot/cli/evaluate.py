@@ -66,10 +66,16 @@ def format_report(report: Report) -> str:
     for lang, score in sorted(report.per_lang.items()):
         lines.append(f"{lang:<10}{score.total:>10}{score.rate(score.top1):>9.1%}"
                      f"{score.rate(score.top3):>9.1%}{score.rate(score.answered):>10.1%}"
-                     f"{score.rate(score.wrong_answers):>15.1%}")
+                     f"{score.wrong_answer_rate:>15.1%}")
     lines += [
         "",
+        f"wrong answers:           {report.wrong_answer_rate:.1%} "
+        f"({report.wrong_answers}/{report.judged}; answered from an entry that does not answer "
+        "the question, off-topic questions included)",
         f"abstention on off-topic: {report.abstention:.1%} ({report.abstained}/{report.off_topic})",
+        f"off-topic not answered:  {report.not_answered:.1%} "
+        f"({report.off_topic - report.off_topic_answered}/{report.off_topic}; fallback, "
+        "suggestion or small talk)",
         f"red-flag recall:         {report.red_flag_recall:.1%} "
         f"({report.red_flags_caught}/{report.red_flags})",
         f"false red-flag rate:     {report.false_red_flag_rate:.1%} "

@@ -178,6 +178,7 @@ def cross_check(
         problems += _claim_problems(root, "smalltalk.yaml", smalltalk, reply_fields)
         problems += _field_problems(root, "smalltalk.yaml", smalltalk, [
             (loc, value, SMALLTALK_FIELDS) for loc, value in reply_fields])
+    problems += _uncovered_problems(root, singles.get("uncovered"))
     return problems
 
 
@@ -262,6 +263,34 @@ def quiz_problems(root: Path, located: Located, statements: list[QuizStatement],
                     "or a myth")
             for message in html_problems(text):
                 add(lang, f"'{lang}': {message}")
+    return problems
+
+
+def _uncovered_problems(root: Path, located: Located | None) -> list[Problem]:
+    """Replies are Telegram HTML; ids are unique; every term has a word left once accents and
+    punctuation are gone (a term of only "?!" would never match)."""
+    if located is None or not isinstance(located.data.get("topics"), list):
+        return []
+    path = display_path(root / "uncovered.yaml", root)
+    topics = [(i, t) for i, t in enumerate(located.data["topics"]) if isinstance(t, dict)]
+    problems = _text_problems(root, "uncovered.yaml", located,
+                              [(("topics", i, "reply", lang), t.get("reply", {}).get(lang))
+                               for i, t in topics if isinstance(t.get("reply"), dict)
+                               for lang in LANGS])
+    seen: set[object] = set()
+    for i, topic in topics:
+        if topic.get("id") in seen:
+            problems.append(Problem(path, located.line(("topics", i, "id")),
+                                    f"the id '{topic.get('id')}' is used twice"))
+        seen.add(topic.get("id"))
+        for field in ("terms", "also"):
+            terms = topic.get(field)
+            for lang in LANGS:
+                listed = terms.get(lang) if isinstance(terms, dict) else None
+                for j, term in enumerate(listed if isinstance(listed, list) else []):
+                    if isinstance(term, str) and not fold(term):
+                        problems.append(Problem(path, located.line(("topics", i, field, lang, j)),
+                                                f"the term '{term}' has no words to match"))
     return problems
 
 

@@ -22,6 +22,7 @@ from bot.knowledge.models import (
     Source,
     Synonyms,
     Topic,
+    Uncovered,
 )
 from bot.knowledge.problems import KnowledgeError, Problem, display_path
 
@@ -159,7 +160,7 @@ def load_knowledge(root: Path) -> KnowledgeBase:
     topics = reader.listed(Topic, root / "topics.yaml", "topics")
     reviewers = reader.listed(Reviewer, root / "reviewers.yaml", "reviewers")
     singles = {name: reader.read(root / f"{name}.yaml")
-               for name in ("synonyms", "safety", "smalltalk", "messages")}
+               for name in ("synonyms", "safety", "smalltalk", "uncovered", "messages")}
 
     def single(name: str, model: type[M]) -> M | None:
         located = singles[name]
@@ -170,6 +171,7 @@ def load_knowledge(root: Path) -> KnowledgeBase:
     synonyms = single("synonyms", Synonyms)
     safety = single("safety", Safety)
     smalltalk = single("smalltalk", Smalltalk)
+    uncovered = single("uncovered", Uncovered)
     messages: dict[str, LangText] | None = None
     if singles["messages"] is not None:
         holder = reader.model(_Messages, singles["messages"].data, singles["messages"],
@@ -187,9 +189,9 @@ def load_knowledge(root: Path) -> KnowledgeBase:
         reader.problems += quiz_problems(root, quiz_file, statements.statements,
                                          {e.id: e for e, _, _ in entries},
                                          {path.stem for path in entry_files})
-    if reader.problems or None in (synonyms, safety, smalltalk, messages):
+    if reader.problems or None in (synonyms, safety, smalltalk, uncovered, messages):
         raise KnowledgeError(reader.problems)
-    assert synonyms and safety and smalltalk and messages is not None
+    assert synonyms and safety and smalltalk and uncovered and messages is not None
     assert sources is not None and topics is not None and reviewers is not None
     return KnowledgeBase(
         entries={entry.id: entry for entry, _, _ in entries},
@@ -199,6 +201,7 @@ def load_knowledge(root: Path) -> KnowledgeBase:
         reviewers={reviewer.id: reviewer for reviewer, _ in reviewers},
         safety=safety,
         smalltalk=smalltalk,
+        uncovered=uncovered,
         messages=messages,
         quiz={s.entry: s for s in (statements.statements if statements else [])},
         dutch=dutch,

@@ -220,6 +220,34 @@ class Smalltalk(_Strict):
     intents: list[SmalltalkIntent] = Field(min_length=1)
 
 
+class UncoveredTopic(_Strict):
+    """A topic patients ask about that no entry covers (costs, appointments, other diseases,
+    doses): a question with one of its terms gets this one-line reply, which says so and names
+    who can answer it, instead of a guess from the nearest entry.
+
+    A term is one or more words; each word matches a word of the question that is the same or,
+    for words of five letters or more, starts with it ("terugbetaal" matches "terugbetaald").
+    With `also`, the question must have one of those terms as well ("bloedverdunner" is about
+    combining medicines only with a painkiller in the question; alone, it is the medication
+    entry's "may I stop my blood thinners").
+    """
+
+    id: str = Field(pattern=ID_PATTERN)
+    terms: PerLang
+    also: PerLang = Field(default_factory=PerLang)
+    reply: LangText
+
+    @model_validator(mode="after")
+    def _has_terms(self) -> UncoveredTopic:
+        if not (self.terms.nl or self.terms.en):
+            raise ValueError("an uncovered topic needs at least one term in 'terms'")
+        return self
+
+
+class Uncovered(_Strict):
+    topics: list[UncoveredTopic] = Field(default_factory=list)
+
+
 class Synonyms(_Strict):
     """Per language: canonical word -> the variants patients use for it."""
 
@@ -249,6 +277,7 @@ class KnowledgeBase(BaseModel):
     reviewers: dict[str, Reviewer]
     safety: Safety
     smalltalk: Smalltalk
+    uncovered: Uncovered
     messages: dict[str, LangText]
     # Quiz statements by entry id (knowledge/quiz.yaml; none when the file is absent)
     quiz: dict[str, QuizStatement] = Field(default_factory=dict)

@@ -21,9 +21,10 @@ class Candidate:
 class Decision:
     """The outcome for one question.
 
-    `entry_id` is set only for an answer; `rule` names the red-flag rule or small-talk intent;
-    `candidates` are the best entries, best first, at most three; `urgency` is set only for a
-    red flag: "emergency" (112, now) or "today" (a doctor today).
+    `entry_id` is set only for an answer; `rule` names the red-flag rule, the small-talk intent
+    or, for a fallback, the uncovered topic (knowledge/uncovered.yaml); `candidates` are the
+    best entries, best first, at most three; `urgency` is set only for a red flag: "emergency"
+    (112, now) or "today" (a doctor today).
     """
 
     kind: Kind

@@ -46,6 +46,10 @@ class Renderer:
             rows = [(self._entry_button(c.entry_id, lang),) for c in decision.candidates]
             rows.append((Button(self.kb.message("button-none", lang), Action("none").encode()),))
             return Reply(self.kb.message("suggest-intro", lang), tuple(rows))
+        uncovered = next((t for t in self.kb.uncovered.topics if t.id == decision.rule), None)
+        if decision.kind == "fallback" and uncovered is not None:
+            # A topic we know we do not cover: say so, and who can help, rather than "sorry".
+            return Reply(uncovered.reply.get(lang), self._topic_rows(lang))
         return self.fallback(lang)
 
     @staticmethod
