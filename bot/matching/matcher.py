@@ -11,6 +11,7 @@ from bot.matching.index import LanguageIndex, combine, votes
 from bot.matching.language import detect_language
 from bot.matching.normalize import normalize
 from bot.matching.rarity import common_words
+from bot.matching.redflag_model import BACKSTOP, RedFlagModel
 from bot.matching.safety import SafetyCheck
 from bot.matching.smalltalk import SmalltalkCheck
 from bot.matching.uncovered import UncoveredCheck
@@ -56,6 +57,7 @@ class Matcher:
         self.thresholds = thresholds
         self.default_lang = default_lang
         self._safety = SafetyCheck(kb.safety)
+        self._backstop = RedFlagModel.load()
         self._smalltalk = SmalltalkCheck(kb.smalltalk)
         self._uncovered = UncoveredCheck(kb.uncovered)
         self._common = ({lang: common_words(lang, thresholds.rare_word) for lang in LANGS}
@@ -93,6 +95,11 @@ class Matcher:
         if rule is not None:
             return Decision(kind="red_flag", lang=lang, score=1.0, rule=rule.id,
                             urgency=rule.level)
+        # What the rules' words missed, the backstop may still see; it never removes a flag.
+        urgency = self._backstop.level(question)
+        if urgency is not None:
+            return Decision(kind="red_flag", lang=lang, score=1.0, rule=BACKSTOP,
+                            urgency=urgency)
         intent = self._smalltalk.intent(text)
         if intent is not None:
             return Decision(kind="smalltalk", lang=lang, score=1.0, rule=intent)

@@ -23,6 +23,7 @@ from itertools import pairwise
 import numpy as np
 import numpy.typing as npt
 
+from bot.matching.decision import Urgency
 from bot.matching.normalize import normalize
 
 BUCKETS = 1 << 16
@@ -30,6 +31,7 @@ LEVELS = ("none", "today", "emergency")
 WINDOW = 14  # words per window of a long message ...
 STEP = 7  # ... and how far the window moves
 MODEL_FILE = "data/redflag_model.npz"
+BACKSTOP = "backstop"  # the `rule` of a red flag that the model raised
 
 
 def _bucket(feature: str) -> int:
@@ -84,9 +86,9 @@ class RedFlagModel:
                 best = p
         return best if best is not None else np.array([1.0, 0.0, 0.0], dtype=np.float32)
 
-    def level(self, text: str) -> str | None:
+    def level(self, text: str) -> Urgency | None:
         """"today" or "emergency" when the model sees a red flag, else None."""
         p = self.probabilities(normalize(text).split())
         if 1.0 - float(p[0]) < self.threshold:
             return None
-        return LEVELS[1 + int(np.argmax(p[1:]))]
+        return "emergency" if p[2] >= p[1] else "today"

@@ -31,7 +31,7 @@ class Renderer:
         """The reply to a matched question; `previous_kind` prevents a second "did you mean"."""
         lang = decision.lang
         if decision.kind == "red_flag":
-            return self.red_flag(decision.rule or "", lang)
+            return self.red_flag(decision.rule or "", lang, decision.urgency)
         if decision.kind == "smalltalk":
             intent = next(i for i in self.kb.smalltalk.intents if i.id == decision.rule)
             text = intent.reply.get(lang)
@@ -62,10 +62,11 @@ class Renderer:
         """An honest "I don't know", with the topics to find the way from there."""
         return Reply(self.kb.message("fallback", lang), self._topic_rows(lang))
 
-    def red_flag(self, rule_id: str, lang: str) -> Reply:
+    def red_flag(self, rule_id: str, lang: str, urgency: str | None = None) -> Reply:
         rule = next((r for r in self.kb.safety.rules if r.id == rule_id), None)
-        # An unknown rule (a knowledge base reloaded under a decision) gets the most urgent reply.
-        kind = rule.reply_kind if rule else "emergency"
+        # No rule (the statistical backstop, or rules reloaded under a decision): the reply of
+        # the decision's urgency, else the most urgent one.
+        kind = rule.reply_kind if rule else ("today" if urgency == "today" else "emergency")
         numbers = "\n".join(
             f"• {escape(c.name.get(lang))}: {escape(c.doctor_on_call.get(lang))}, "
             f"{self.kb.message('emergency-label', lang)} <b>{escape(c.emergency)}</b>"
