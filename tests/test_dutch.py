@@ -109,8 +109,11 @@ async def test_a_patient_of_a_netherlands_clinic_reads_netherlands_dutch(bot: Ha
     assert "kinesitherapeut" not in answer.text.lower()
     assert "kinesitherapeut" in answer_be.text.lower(), answer_be.text
     # Messages too: the fallback names the right profession.
-    (fallback,) = await bot.say("Hoeveel kost een parkeerkaart in Utrecht?", user=dutch)
+    (fallback,) = await bot.say("Wat is de hoofdstad van Peru?", user=dutch)
     assert "fysiotherapeut" in fallback.text and "kinesitherapeut" not in fallback.text
+    # and the reply to a topic we do not cover names the Netherlands insurer
+    (costs,) = await bot.say("Hoeveel kost een behandeling bij jullie?", user=dutch)
+    assert "zorgverzekeraar" in costs.text and "ziekenfonds" not in costs.text
 
 
 def test_qr_follows_the_clinics_dutch(tmp_path: Path) -> None:

@@ -55,7 +55,7 @@ async def test_a_text_ending_in_a_question_mark_after_thumbs_down_is_a_question(
         bot: Harness) -> None:
     (answer,) = await bot.say(ANSWERED)
     await bot.press(answer, "👎")
-    (reply,) = await bot.say("Hoeveel kost een parkeerkaart bij het ziekenhuis?")
+    (reply,) = await bot.say("Wat is de hoofdstad van Peru?")
     assert reply.text.startswith(FALLBACK)
     (privacy,) = await bot.say("/privacy")
     assert "Je opmerking" not in privacy.text

@@ -57,5 +57,8 @@ def regional(kb: KnowledgeBase, dutch: Dutch) -> KnowledgeBase:
         intent.model_copy(update={"reply": text(intent.reply)})
         for intent in kb.smalltalk.intents]})
     messages = {key: text(value) for key, value in kb.messages.items()}
+    uncovered = kb.uncovered.model_copy(update={"topics": [
+        topic.model_copy(update={"reply": text(topic.reply)}) for topic in kb.uncovered.topics]})
     return kb.model_copy(update={"entries": entries, "topics": topics, "safety": safety,
-                                 "smalltalk": smalltalk, "messages": messages})
+                                 "smalltalk": smalltalk, "messages": messages,
+                                 "uncovered": uncovered})
