@@ -79,6 +79,8 @@ class Telegram(_Section):
 class Config(_Section):
     default_language: Literal["nl", "en"]
     knowledge_dir: Path
+    # The built index, kept between runs; default $MYTHBOT_CACHE_DIR, else ~/.cache/mythbot.
+    cache_dir: Path | None = None
     matching: Matching
     emergency: list[Country] = Field(min_length=1)
     clinics: list[Clinic] = Field(default_factory=list)
@@ -140,6 +142,8 @@ def load_config(path: Path) -> Config:
         raise ConfigError(f"{path}: the key '{key}' {reason}{extra}") from None
     base = path.parent
     updates: dict[str, Any] = {"knowledge_dir": base / config.knowledge_dir}
+    if config.cache_dir is not None:
+        updates["cache_dir"] = base / config.cache_dir
     if config.telegram.token_file is not None:
         updates["telegram"] = config.telegram.model_copy(
             update={"token_file": base / config.telegram.token_file}
