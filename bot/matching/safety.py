@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot.knowledge.models import LANGS, Safety, SafetyRule
@@ -31,6 +32,37 @@ def word_matches(pattern: str, token: str) -> bool:
     # One typo: a letter wrong, missing or extra, or two neighbours swapped ("koorst"); OSA
     # counts a swap as one edit where Levenshtein counts two.
     return len(pattern) >= TYPO_FROM and OSA.distance(token[: len(pattern)], pattern) <= 1
+
+
+class WordMatcher:
+    """`word_matches` of one token against every rule word at once, in time that grows with
+    the token's length, not with the number of rule words (a new word in a question would
+    otherwise be compared with each of hundreds of them, the largest cost of a cold match)."""
+
+    def __init__(self, patterns: Iterable[str]) -> None:
+        patterns = set(patterns)
+        self._exact = frozenset(p for p in patterns if len(p) <= EXACT_UP_TO)
+        self._prefixes = frozenset(p for p in patterns if len(p) > EXACT_UP_TO)
+        self._inside = frozenset(p for p in patterns if len(p) >= INSIDE_FROM)
+        self._inside_lengths = sorted({len(p) for p in self._inside})
+        by_length: dict[int, list[str]] = defaultdict(list)
+        for p in sorted(patterns):
+            if len(p) >= TYPO_FROM:
+                by_length[len(p)].append(p)
+        self._typos = sorted(by_length.items())
+
+    def __call__(self, token: str) -> frozenset[str]:
+        found = {token} & self._exact
+        found.update(token[:n] for n in range(EXACT_UP_TO + 1, len(token) + 1)
+                     if token[:n] in self._prefixes)
+        for n in self._inside_lengths:
+            found.update(token[i:i + n] for i in range(len(token) - n + 1)
+                         if token[i:i + n] in self._inside)
+        for n, group in self._typos:
+            hits = process.extract(token[:n], group, scorer=OSA.distance, score_cutoff=1,
+                                   limit=None)
+            found.update(str(hit[0]) for hit in hits)
+        return frozenset(found)
 
 
 @dataclass(frozen=True)
@@ -106,7 +138,7 @@ class SafetyCheck:
         ]
         groups = [g for r in self._rules for p in r.patterns for g in p]
         terms = [t for g in (*groups, *(r.cancels for r in self._rules)) for t in g.terms]
-        self._words = sorted({word for term in terms for word in term})
+        self._words = WordMatcher(word for term in terms for word in term)
         # Questions reuse words ("knie", "pijn"), so each word is compared with every rule word
         # once, not once per rule per question.
         self._hits: dict[str, frozenset[str]] = {}
@@ -116,7 +148,7 @@ class SafetyCheck:
         if found is None:
             if len(self._hits) >= HIT_CACHE_SIZE:
                 self._hits.clear()
-            found = frozenset(w for w in self._words if word_matches(w, token))
+            found = self._words(token)
             self._hits[token] = found
         return found
 
