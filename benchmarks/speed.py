@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -58,6 +59,8 @@ class SizeRow:
     vocabulary: int  # distinct content words, the larger language
     cold_start_s: list[float]
     warm_start_s: list[float]
+    cold_start_cpu_s: list[float]  # user + system time: what the machine's other tenants
+    warm_start_cpu_s: list[float]  # cannot inflate (it is shared by several people)
     cold_peak_mib: float  # peak RSS of the cold start-up (the build's peak)
     warm_peak_mib: float
     traced_mib: float  # knowledge base and index, as loaded from the cache
@@ -69,6 +72,7 @@ class SizeRow:
     baseline_p50_ms: float
     baseline_p99_ms: float
     index_build_s: float  # the index alone from the checked knowledge base (no YAML)
+    index_build_cpu_s: float
 
     @property
     def p99_median(self) -> float:
@@ -83,8 +87,8 @@ class SizeRow:
         return statistics.median(self.warm_start_s)
 
     @property
-    def cold_start_median(self) -> float:
-        return statistics.median(self.cold_start_s)
+    def warm_start_cpu_median(self) -> float:
+        return statistics.median(self.warm_start_cpu_s)
 
 
 # Runs a module as `python -m` would, and writes the process's peak resident memory (VmHWM)
@@ -103,26 +107,38 @@ runpy.run_module(module, run_name='__main__', alter_sys=True)
 """
 
 
-def _timed(module: str, args: Sequence[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """(wall seconds, peak RSS MiB, stdout) of `python -m MODULE ARGS` in a fresh process."""
+@dataclass(frozen=True)
+class _Run:
+    wall_s: float
+    cpu_s: float  # user + system time of the process: what other processes cannot inflate
+    peak_mib: float
+    stdout: str
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _timed(module: str, args: Sequence[str], env: dict[str, str]) -> _Run:
+    """`python -m MODULE ARGS` in a fresh process, timed."""
     with tempfile.NamedTemporaryFile("r", suffix=".peak", encoding="utf-8") as peak:
-        start = time.perf_counter()
+        cpu, start = _children_cpu(), time.perf_counter()
         done = subprocess.run([sys.executable, "-c", _PEAK, peak.name, module, *args], cwd=ROOT,
                               env=env, capture_output=True, text=True, check=False)
-        wall = time.perf_counter() - start
+        wall, cpu = time.perf_counter() - start, _children_cpu() - cpu
         if done.returncode != 0:
             raise RuntimeError(f"{module} {' '.join(args)} failed: {done.stderr[-800:]}")
-        return wall, int(peak.read() or 0) / 1024, done.stdout
+        return _Run(wall, cpu, int(peak.read() or 0) / 1024, done.stdout)
 
 
 def _env(cache: Path) -> dict[str, str]:
     return {**os.environ, CACHE_ENV: str(cache), "PYTHONPATH": str(ROOT)}
 
 
-def _ask(root: Path, cache: Path) -> tuple[float, float]:
-    wall, peak, _ = _timed("bot", ["ask", "--json", "--config", str(CONFIG),
-                                   "--knowledge", str(root), STARTUP_QUESTION], _env(cache))
-    return wall, peak
+def _ask(root: Path, cache: Path) -> _Run:
+    return _timed("bot", ["ask", "--json", "--config", str(CONFIG), "--knowledge", str(root),
+                          STARTUP_QUESTION], _env(cache))
 
 
 def measure_size(size: int | None, scratch: Path, cold_repeats: int = REPEATS) -> SizeRow:
@@ -132,31 +148,29 @@ def measure_size(size: int | None, scratch: Path, cold_repeats: int = REPEATS) -
     else:
         kb = synthetic(load_knowledge(KNOWLEDGE), size)
         root, name = write_knowledge(kb, KNOWLEDGE, scratch / f"kb-{size}"), f"synthetic {size}"
-    cold, cold_peaks = [], []
-    for n in range(cold_repeats):
-        cache = scratch / f"cache-{size}-{n}"
-        wall, peak = _ask(root, cache)
-        cold.append(wall)
-        cold_peaks.append(peak)
-    warm, warm_peaks = [], []
-    for _ in range(REPEATS):
-        wall, peak = _ask(root, cache)
-        warm.append(wall)
-        warm_peaks.append(peak)
+    cold = [_ask(root, scratch / f"cache-{size}-{n}") for n in range(cold_repeats)]
+    cache = scratch / f"cache-{size}-0"
+    warm = [_ask(root, cache) for _ in range(REPEATS)]
     runs = [_latency_process(root, cache, seed, baseline=seed == 0) for seed in range(REPEATS)]
+    build_wall, build_cpu = json.loads(_timed("benchmarks.speed", ["--build", str(root)],
+                                              _env(cache)).stdout)
     return SizeRow(
         name=name, entries=runs[0]["entries"], vocabulary=runs[0]["vocabulary"],
-        cold_start_s=cold, warm_start_s=warm, cold_peak_mib=statistics.median(cold_peaks),
-        warm_peak_mib=statistics.median(warm_peaks), traced_mib=runs[0]["traced_mib"],
+        cold_start_s=[r.wall_s for r in cold], warm_start_s=[r.wall_s for r in warm],
+        cold_start_cpu_s=[r.cpu_s for r in cold], warm_start_cpu_s=[r.cpu_s for r in warm],
+        cold_peak_mib=statistics.median(r.peak_mib for r in cold),
+        warm_peak_mib=statistics.median(r.peak_mib for r in warm),
+        traced_mib=runs[0]["traced_mib"],
         p50_ms=[r["p50_ms"] for r in runs], p99_ms=[r["p99_ms"] for r in runs],
         wall_p50_ms=[r["wall_p50_ms"] for r in runs], wall_p99_ms=[r["wall_p99_ms"] for r in runs],
         questions=runs[0]["questions"], baseline_p50_ms=runs[0]["baseline_p50_ms"],
-        baseline_p99_ms=runs[0]["baseline_p99_ms"], index_build_s=runs[0]["build_s"])
+        baseline_p99_ms=runs[0]["baseline_p99_ms"], index_build_s=build_wall,
+        index_build_cpu_s=build_cpu)
 
 
 def _latency_process(root: Path, cache: Path, seed: int, baseline: bool) -> dict[str, float]:
     spec = {"root": str(root), "seed": seed, "baseline": baseline}
-    _, _, out = _timed("benchmarks.speed", ["--child", json.dumps(spec)], _env(cache))
+    out = _timed("benchmarks.speed", ["--child", json.dumps(spec)], _env(cache)).stdout
     result: dict[str, float] = json.loads(out)
     return result
 
@@ -204,8 +218,8 @@ def _child(spec: dict[str, object]) -> dict[str, float]:
         times.append((time.thread_time() - start) * 1000)
     p50, p99 = _percentiles(times)
     wall_p50, wall_p99 = _percentiles(walls)
-    b50 = b99 = build_s = 0.0
-    if spec["baseline"]:  # once per size: the baseline, and building the index anew
+    b50 = b99 = 0.0
+    if spec["baseline"]:  # once per size
         rank = wratio(loaded.kb)
         sample = questions[:BASELINE_QUESTIONS]
         baseline = []
@@ -214,14 +228,20 @@ def _child(spec: dict[str, object]) -> dict[str, float]:
             rank(question)
             baseline.append((time.perf_counter() - start) * 1000)
         b50, b99 = _percentiles(baseline)
-        start = time.perf_counter()
-        build(config, loaded.kb)
-        build_s = time.perf_counter() - start
     return {"entries": len(entries), "traced_mib": traced / 2**20, "questions": len(questions),
             "vocabulary": max(vocabulary_size(loaded.kb, lang) for lang in LANGS),
             "p50_ms": p50, "p99_ms": p99, "wall_p50_ms": wall_p50, "wall_p99_ms": wall_p99,
-            "baseline_p50_ms": b50, "baseline_p99_ms": b99,
-            "build_s": build_s}
+            "baseline_p50_ms": b50, "baseline_p99_ms": b99}
+
+
+def _build_seconds(root: Path) -> tuple[float, float]:
+    """In a fresh process: (wall, CPU) seconds to build the index alone from the checked
+    knowledge base (taken from the cache, so that reading the YAML files is not counted)."""
+    config = load_config(CONFIG)
+    kb = load(config, root).kb
+    start, cpu = time.perf_counter(), time.process_time()
+    build(config, kb)
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
 def memory_growth(rows: Sequence[SizeRow]) -> float | None:
@@ -239,6 +259,8 @@ def memory_growth(rows: Sequence[SizeRow]) -> float | None:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--child"]:
         print(json.dumps(_child(json.loads(sys.argv[2]))))
+    elif sys.argv[1:2] == ["--build"]:
+        print(json.dumps(_build_seconds(Path(sys.argv[2]))))
     else:
         with tempfile.TemporaryDirectory() as folder:
             for arg in sys.argv[1:] or ["0"]:

@@ -15,6 +15,7 @@ with grid searches over the signals, each alone and combined; see README "How ma
 from __future__ import annotations
 
 import math
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -107,8 +108,12 @@ class LanguageIndex:
             return found
 
         term_counts: list[Counter[str]] = []
-        phrase_grams: list[int] = []  # each phrase's distinct n-grams, for document frequency
-        doc_grams: list[Counter[int]] = []
+        # Flat typed arrays, not lists of ints or a Counter per entry: at 10 000 entries those
+        # held a gigabyte while building.
+        phrase_grams = array("l")  # each phrase's distinct n-grams, for document frequency
+        doc_gram_ids = array("l")  # per entry, its distinct n-grams ...
+        doc_gram_counts = array("f")  # ... and how often each occurs
+        doc_lengths: list[int] = []
         phrase_count = 0
         for entry in entries:
             text = entry.text(analyzer.lang)
@@ -125,16 +130,20 @@ class LanguageIndex:
                 phrase_count += 1
             self._entry_ids.append(entry.id)
             self._phrasings.append(tuple(" ".join(analyzer.stems(words)) for words in phrases))
-            doc_grams.append(Counter(entry_grams))
+            counted = Counter(entry_grams)
+            doc_gram_ids.extend(counted)
+            doc_gram_counts.extend(counted.values())
+            doc_lengths.append(len(counted))
             term_counts.append(Counter(terms))
-        df = np.bincount(np.array(phrase_grams, dtype=np.int64), minlength=len(self._gram_ids))
+        df = np.bincount(np.frombuffer(phrase_grams, dtype=np.int_),
+                         minlength=len(self._gram_ids))
         self._gram_idf = np.log(phrase_count / (1 + df)) + 1
-        self._doc_offsets = _offsets([len(c) for c in doc_grams])
-        self._doc_gram_ids = np.array([g for c in doc_grams for g in c], dtype=np.int32)
-        counts = np.array([n for c in doc_grams for n in c.values()], dtype=np.float64)
+        self._doc_offsets = _offsets(doc_lengths)
+        self._doc_gram_ids = np.frombuffer(doc_gram_ids, dtype=np.int_).astype(np.int32)
+        counts = np.frombuffer(doc_gram_counts, dtype=np.float32).astype(np.float64)
         weights = (1 + np.log(counts)) * self._gram_idf[self._doc_gram_ids]
-        owner = np.repeat(np.arange(len(doc_grams)), np.diff(self._doc_offsets))
-        norms = np.sqrt(np.bincount(owner, weights=weights ** 2, minlength=len(doc_grams)))
+        owner = np.repeat(np.arange(len(doc_lengths)), np.diff(self._doc_offsets))
+        norms = np.sqrt(np.bincount(owner, weights=weights ** 2, minlength=len(doc_lengths)))
         norms[norms == 0] = 1.0
         self._doc_gram_values = (weights / norms[owner]).astype(np.float32)
         self._bm25_postings(term_counts)
@@ -151,8 +160,8 @@ class LanguageIndex:
         lengths = [sum(counts.values()) for counts in term_counts]
         average = sum(lengths) / max(len(lengths), 1)
         self._term_ids: dict[str, int] = {}
-        terms: list[int] = []
-        values: list[float] = []
+        terms = array("l")
+        values = array("d")
         for i, counts in enumerate(term_counts):
             saturation = K1 * (1 - B + B * lengths[i] / average)
             for term, tf in counts.items():
@@ -160,10 +169,11 @@ class LanguageIndex:
                 values.append(tf / (tf + saturation))
         owners = np.repeat(np.arange(len(term_counts), dtype=np.int32),
                            [len(c) for c in term_counts])
-        order = np.argsort(np.array(terms, dtype=np.int64), kind="stable")
+        term_ids = np.frombuffer(terms, dtype=np.int_)
+        order = np.argsort(term_ids, kind="stable")
         self._post_entries = owners[order]
-        self._post_values = np.array(values, dtype=np.float64)[order]
-        df = np.bincount(np.array(terms, dtype=np.int64), minlength=len(self._term_ids))
+        self._post_values = np.frombuffer(values, dtype=np.float64)[order]
+        df = np.bincount(term_ids, minlength=len(self._term_ids))
         self._post_offsets = _offsets(df.tolist())
         n = len(term_counts)
         self._idf = [self._bm25_idf(int(d), n) for d in df]
