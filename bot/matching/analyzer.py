@@ -42,7 +42,10 @@ def stopwords(lang: str) -> frozenset[str]:
 class Analyzer:
     """Turns text in one language into stemmed terms, the same way for entries and questions."""
 
-    def __init__(self, lang: str, synonyms: Mapping[str, Iterable[str]], texts: Iterable[str]):
+    def __init__(self, lang: str, synonyms: Mapping[str, Iterable[str]],
+                 texts: Iterable[str] = ()) -> None:
+        """`texts`: the knowledge base's, whose words are its vocabulary; or none, and the
+        index tells the words as it reads them (`learn`), which saves reading them twice."""
         self.lang = lang
         self.stop = stopwords(lang)
         self._stemmer = snowballstemmer.stemmer(_STEMMERS[lang])
@@ -65,10 +68,19 @@ class Analyzer:
         self._phrase_starts = frozenset(phrase.split()[0] for phrase in phrases)
         self._phrase_re = (re.compile(r"\b(" + "|".join(map(re.escape, ordered)) + r")\b")
                            if ordered else None)
-        vocabulary = {w for text in texts for w in self._phrased(normalize(text)).split()}
-        vocabulary |= {w for v in synonyms.values() for p in v for w in normalize(p).split()}
-        vocabulary |= {normalize(c) for c in synonyms}
-        self.vocabulary = frozenset(vocabulary | self.stop)
+        self._synonym_words = frozenset(
+            {w for v in synonyms.values() for p in v for w in normalize(p).split()}
+            | {normalize(c) for c in synonyms})
+        self.vocabulary: frozenset[str] = frozenset()
+        self.learn(w for text in texts for w in self.words(text))
+
+    def learn(self, words: Iterable[str]) -> None:
+        """The knowledge base uses `words` (and the synonyms and function words): what typo
+        repair repairs towards, and what counts as a known word."""
+        vocabulary = frozenset({*words, *self._synonym_words, *self.stop})
+        if vocabulary == self.vocabulary and hasattr(self, "_typos"):
+            return
+        self.vocabulary = vocabulary
         self._typos = DeleteIndex((w for w in self.vocabulary - self.stop
                                    if len(w) >= _MIN_TARGET), MAX_EDITS)
         self._repairs: dict[str, str | None] = {}

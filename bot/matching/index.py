@@ -107,6 +107,7 @@ class LanguageIndex:
                 found += ids
             return found
 
+        vocabulary: set[str] = set()  # every word (function words are the analyzer's own)
         term_counts: list[Counter[str]] = []
         # Flat typed arrays, not lists of ints or a Counter per entry: at 10 000 entries those
         # held a gigabyte while building.
@@ -119,6 +120,8 @@ class LanguageIndex:
             text = entry.text(analyzer.lang)
             phrases = [analyzer.words(p) for p in (*text.questions, text.claim, text.title)]
             keywords = [analyzer.content(analyzer.words(k)) for k in text.keywords]
+            for words in (*phrases, *keywords):
+                vocabulary.update(words)
             contents = [analyzer.content(words) for words in phrases]
             terms = [t for words in contents for t in analyzer.stems(words)]
             terms += [t for words in keywords for t in analyzer.stems(words)] * KEYWORD_WEIGHT
@@ -135,6 +138,7 @@ class LanguageIndex:
             doc_gram_counts.extend(counted.values())
             doc_lengths.append(len(counted))
             term_counts.append(Counter(terms))
+        analyzer.learn(vocabulary)
         df = np.bincount(np.frombuffer(phrase_grams, dtype=np.int_),
                          minlength=len(self._gram_ids))
         self._gram_idf = np.log(phrase_count / (1 + df)) + 1

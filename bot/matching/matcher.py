@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from bot.knowledge.models import LANGS, Entry, EntryText, KnowledgeBase
+from bot.knowledge.models import LANGS, Entry, KnowledgeBase
 from bot.matching.analyzer import Analyzer, stopwords
 from bot.matching.decision import MAX_CANDIDATES, Candidate, Decision
 from bot.matching.index import LanguageIndex
@@ -39,8 +39,7 @@ class Matcher:
         self._indexes: dict[str, LanguageIndex] = {}
         entries = list(kb.entries.values())
         for n, lang in enumerate(LANGS):
-            texts = [t for e in entries for t in _entry_texts(e.text(lang))]
-            analyzer = Analyzer(lang, kb.synonyms.get(lang), texts)
+            analyzer = Analyzer(lang, kb.synonyms.get(lang))  # the index tells it the words
             self._indexes[lang] = LanguageIndex(
                 analyzer, _reported(entries, progress, n * len(entries), len(LANGS) * len(entries)))
         self._vocabularies = {lang: i.analyzer.vocabulary for lang, i in self._indexes.items()}
@@ -97,10 +96,6 @@ class Matcher:
         if best >= t.suggest and self._indexes[lang].known_share(question) >= t.known_words:
             return Decision("suggest", lang, best, None, candidates)
         return Decision("fallback", lang, best, None, candidates)
-
-
-def _entry_texts(text: EntryText) -> list[str]:
-    return [*text.questions, text.claim, text.title, *text.keywords]
 
 
 def _reported(entries: Iterable[Entry], progress: Callable[[int, int], None] | None,
