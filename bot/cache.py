@@ -37,11 +37,16 @@ log = logging.getLogger(__name__)
 
 
 def default_dir(environ: Mapping[str, str] = os.environ) -> Path:
-    """$MYTHBOT_CACHE_DIR, else the user's cache folder ($XDG_CACHE_HOME or ~/.cache)/mythbot."""
+    """$MYTHBOT_CACHE_DIR, else the user's cache folder ($XDG_CACHE_HOME or ~/.cache)/mythbot;
+    a service user without a home gets a folder of its own in the temporary folder."""
     if environ.get(CACHE_ENV):
         return Path(environ[CACHE_ENV])
-    base = environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "mythbot"
+    if environ.get("XDG_CACHE_HOME"):
+        return Path(environ["XDG_CACHE_HOME"]) / "mythbot"
+    try:
+        return Path.home() / ".cache" / "mythbot"
+    except RuntimeError:  # no home folder to be found
+        return Path(tempfile.gettempdir()) / f"mythbot-cache-{os.getuid()}"
 
 
 def _code_files() -> Iterable[Path]:

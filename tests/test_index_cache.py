@@ -130,3 +130,12 @@ def test_a_reload_of_a_broken_base_lists_its_problems(cached: Config,
     with pytest.raises(KnowledgeError) as raised:
         load_in_worker(cached, knowledge_copy)
     assert [p.path for p in raised.value.problems] == ["knowledge/entries/medication.yaml"]
+
+
+def test_the_cache_folder_by_default(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from bot.cache import CACHE_ENV, default_dir
+
+    assert default_dir({CACHE_ENV: str(tmp_path)}) == tmp_path
+    assert default_dir({"XDG_CACHE_HOME": str(tmp_path)}) == tmp_path / "mythbot"
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert default_dir({}) == tmp_path / ".cache" / "mythbot"
