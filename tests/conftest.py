@@ -25,7 +25,10 @@ from tests.helpers.telegram_bot import TOKEN
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 # The built index is cached on disk: the tests (and the commands they start) use a folder of
 # their own, not the developer's ~/.cache/mythbot.
-os.environ[CACHE_ENV] = tempfile.mkdtemp(prefix="mythbot-test-cache-")
+# Once per run: test modules also import this file as `tests.conftest`.
+if os.environ.get("MYTHBOT_TEST_CACHE") != os.environ.get(CACHE_ENV, ""):
+    os.environ[CACHE_ENV] = os.environ["MYTHBOT_TEST_CACHE"] = tempfile.mkdtemp(
+        prefix="mythbot-test-cache-")
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"
