@@ -1,8 +1,11 @@
 """`python -m benchmarks` (or `make bench`): every benchmark, as tables or as JSON, and a
 last table of the targets, each met or missed; the exit code is 1 when one is missed.
 
-    python -m benchmarks               # all tables (quality, speed, throughput, faults)
+    python -m benchmarks               # all tables (quality, speed, throughput, faults), ~10 min
     python -m benchmarks --quick       # smaller synthetic cases (no 10 000), fewer messages
+
+Every figure is a median over repeats in fresh processes, and every target is judged on that
+median, so that one noisy run does not flip a verdict.
     python -m benchmarks --json        # the same numbers, machine-readable
 """
 
@@ -12,16 +15,18 @@ import argparse
 import json
 import os
 import platform
+import statistics
+import tempfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from benchmarks.ablation import ablation_rows
 from benchmarks.quality import Row, error_ratio, quality_rows
-from benchmarks.speed import SpeedRow, growth_factor, speed_row
+from benchmarks.speed import SizeRow, measure_size, memory_growth
 from benchmarks.startup import startup_seconds
 from bot.config import load_config
-from bot.evaluation import read_cases
 from bot.knowledge import load_knowledge
 from bot.runtime import build
 
@@ -29,8 +34,9 @@ ROOT = Path(__file__).resolve().parent.parent
 # The dev sets first (the targets are judged on them); a set whose file is missing is skipped.
 EVAL_SETS = ("eval_dev.tsv", "eval_near.tsv", "eval_holdout.tsv", "eval_near_holdout.tsv")
 DEV, NEAR = EVAL_SETS[0], EVAL_SETS[1]
-SIZES = (1_000, 10_000)
-QUICK_SIZES = (200, 1_000)  # still two sizes, so that memory growth is measured
+SIZES = (None, 1_000, 10_000)  # None: the real knowledge base
+QUICK_SIZES = (None, 200, 1_000)  # still three sizes, so that memory growth is measured
+LARGE = 10_000
 TARGETS = {
     "top-1 error vs best baseline": "≤ 0.5×",
     "abstention": "≥ 90%",
@@ -39,11 +45,14 @@ TARGETS = {
     "top-1 near (each language)": "≥ 92%",
     "wrong answers near": "≤ 2%",
     "uncovered not answered near": "≥ 95%",
-    "p99 real": "< 5 ms",
-    "p99 10 000": "< 25 ms",
-    "start-up": "< 1 s",
-    "memory growth": "linear (≤ 2×)",
-    "throughput": "≥ 300 msg/s",
+    "p99 real (cold)": "< 5 ms",
+    "p99 10 000 (cold)": "< 15 ms",
+    "warm start-up 1 000": "< 1 s",
+    "warm start-up 10 000": "< 3 s",
+    "index build 10 000": "< 20 s",
+    "bot start-up (real)": "< 1 s",
+    "peak memory growth": "linear (≤ 1.5×)",
+    "throughput vs echo bot": "≥ 0.6×",
     "lost / duplicated": "0 / 0",
     "questions lost in outages": "0",
     "sent twice after a kill": "≤ in flight",
@@ -58,16 +67,30 @@ class Verdict:
     met: bool | None  # None: not measured in this run (--quick)
 
 
-def verdicts(quality: dict[str, list[Row]], speed: list[SpeedRow], startup: dict[str, float],
+def _size(rows: list[SizeRow], entries: int) -> SizeRow | None:
+    return next((r for r in rows if r.entries == entries), None)
+
+
+def _below(name: str, row: SizeRow | None, value: Callable[[SizeRow], float], limit: float,
+           unit: str) -> Verdict:
+    if row is None:
+        return Verdict(name, "not measured", None)
+    figure = value(row)
+    return Verdict(name, f"{figure:.2f} {unit}", figure < limit)
+
+
+def verdicts(quality: dict[str, list[Row]], sizes: list[SizeRow], startup: dict[str, float],
              flow: dict[str, Any], fault: dict[str, Any] | None = None) -> list[Verdict]:
-    """Each target of issues 6, 11 and 12 against this run's figures (quality on the dev
-    sets)."""
+    """Each target of issues 6, 11, 12 and 17 against this run's figures: medians over the
+    repeats (quality on the dev sets). Times are CPU time where the code's own cost is judged:
+    the machine is shared, and wall-clock time there measures the other tenants too (both are
+    printed)."""
     dev = quality[DEV]
     near = quality.get(NEAR)
     ratio = error_ratio(dev)
-    real = next(r for r in speed if r.name == "real")
-    large = next((r for r in speed if r.entries == SIZES[-1]), None)
-    growth = growth_factor(speed)
+    real = next(r for r in sizes if r.name == "real")
+    growth = memory_growth(sizes)
+    echo = flow["ratio_to_echo"]
     return [
         Verdict("top-1 error vs best baseline", f"{ratio:.2f}×", ratio <= 0.5),
         Verdict("abstention", _pct(dev[0].abstention), dev[0].abstention >= 0.90),
@@ -80,13 +103,18 @@ def verdicts(quality: dict[str, list[Row]], speed: list[SpeedRow], startup: dict
         Verdict("uncovered not answered near",
                 _pct(near[0].not_answered) if near else "not measured",
                 near[0].not_answered >= 0.95 if near else None),
-        Verdict("p99 real", f"{real.p99_ms:.2f} ms", real.p99_ms < 5),
-        Verdict("p99 10 000", f"{large.p99_ms:.2f} ms" if large else "not measured",
-                large.p99_ms < 25 if large else None),
-        Verdict("start-up", f"{startup['run']:.2f} s", startup["run"] < 1),
-        Verdict("memory growth", f"{growth:.2f}×" if growth else "not measured",
-                growth <= 2 if growth else None),
-        Verdict("throughput", f"{flow['answered_per_s']} msg/s", flow["answered_per_s"] >= 300),
+        _below("p99 real (cold)", real, lambda r: r.p99_median, 5, "ms"),
+        _below("p99 10 000 (cold)", _size(sizes, LARGE), lambda r: r.p99_median, 15, "ms"),
+        _below("warm start-up 1 000", _size(sizes, 1_000), lambda r: r.warm_start_cpu_median, 1,
+               "s CPU"),
+        _below("warm start-up 10 000", _size(sizes, LARGE), lambda r: r.warm_start_cpu_median,
+               3, "s CPU"),
+        _below("index build 10 000", _size(sizes, LARGE), lambda r: r.index_build_cpu_s, 20,
+               "s CPU"),
+        Verdict("bot start-up (real)", f"{startup['run']:.2f} s", startup["run"] < 1),
+        Verdict("peak memory growth", f"{growth:.2f}×" if growth is not None else "not measured",
+                growth <= 1.5 if growth is not None else None),
+        Verdict("throughput vs echo bot", f"{echo:.2f}×", echo >= 0.6),
         Verdict("lost / duplicated", f"{flow['lost']} / {flow['duplicated']}",
                 flow["lost"] == 0 and flow["duplicated"] == 0),
         *(_fault_verdicts(fault) if fault is not None else []),
@@ -149,17 +177,46 @@ def signal_table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
-def speed_table(rows: list[SpeedRow], startup: dict[str, float]) -> str:
-    head = (f"{'knowledge base':<16}{'entries':>8}{'build s':>9}{'index MiB':>10}"
-            f"{'peak MiB':>10}{'p50 ms':>9}{'p99 ms':>9}{'WRatio p50':>12}{'WRatio p99':>12}")
-    lines = ["Latency and memory (one match; baseline: rapidfuzz WRatio over every question)",
+def _spread(values: list[float]) -> str:
+    """The median, and the lowest and highest of the repeats."""
+    return f"{statistics.median(values):.2f} ({min(values):.2f}–{max(values):.2f})"
+
+
+def speed_table(rows: list[SizeRow], startup: dict[str, float]) -> str:
+    head = (f"{'knowledge base':<16}{'entries':>8}{'words':>7}{'p50 ms':>19}{'p99 ms':>19}"
+            f"{'wall p99 ms':>19}{'WRatio p99':>11}")
+    lines = ["Latency: one match per question, every question new to its process (cold caches); "
+             "median (lowest–highest) of 3 processes",
              head, "-" * len(head)]
     for r in rows:
-        lines.append(f"{r.name:<16}{r.entries:>8}{r.build_s:>9.2f}{r.index_mib:>10.1f}"
-                     f"{r.peak_mib:>10.1f}{r.p50_ms:>9.2f}{r.p99_ms:>9.2f}"
-                     f"{r.baseline_p50_ms:>12.2f}{r.baseline_p99_ms:>12.2f}")
-    lines.append(f"start-up, median of fresh processes: the Telegram bot to its first poll "
-                 f"{startup['run']:.2f} s; baseline `ask` to its answer {startup['ask']:.2f} s")
+        lines.append(f"{r.name:<16}{r.entries:>8}{r.vocabulary:>7}{_spread(r.p50_ms):>19}"
+                     f"{_spread(r.p99_ms):>19}{_spread(r.wall_p99_ms):>19}"
+                     f"{r.baseline_p99_ms:>11.2f}")
+    lines.append(f"({rows[0].questions}+ questions a process; p50/p99: the matcher's CPU time; "
+                 f"wall: what a person waits on this shared machine; words: distinct content "
+                 f"words, larger language)")
+    head = (f"{'knowledge base':<16}{'cold s':>8}{'CPU':>7}{'warm s':>19}{'CPU':>19}"
+            f"{'build s':>9}{'CPU':>7}{'peak cold MiB':>14}{'KiB/entry':>10}{'peak warm':>10}"
+            f"{'traced MiB':>11}{'KiB/entry':>10}")
+    lines += ["", "Start-up (`ask`, a fresh process, to its answer) and memory",
+              head, "-" * len(head)]
+    for r in rows:
+        lines.append(f"{r.name:<16}{statistics.median(r.cold_start_s):>8.2f}"
+                     f"{statistics.median(r.cold_start_cpu_s):>7.2f}"
+                     f"{_spread(r.warm_start_s):>19}{_spread(r.warm_start_cpu_s):>19}"
+                     f"{r.index_build_s:>9.2f}{r.index_build_cpu_s:>7.2f}{r.cold_peak_mib:>14.1f}"
+                     f"{r.cold_peak_mib * 1024 / r.entries:>10.1f}{r.warm_peak_mib:>10.1f}"
+                     f"{r.traced_mib:>11.1f}{r.traced_mib * 1024 / r.entries:>10.1f}")
+    growth = memory_growth(rows)
+    lines.append("cold: empty cache (read, check, build, save; median of 3 on the real base, "
+                 "1 run on the others); warm: the cache it left, median (lowest–highest) of 3; "
+                 "build: the index alone; CPU: user + system seconds; peak: the process's peak "
+                 "RSS; traced: knowledge base and index as loaded (tracemalloc)")
+    if growth is not None:
+        lines.append(f"peak memory per added entry, largest step over the one before: "
+                     f"{growth:.2f}× (1: linear)")
+    lines.append(f"Telegram bot (`run`) to its first poll, real base, warm cache, median of 5: "
+                 f"{startup['run']:.2f} s")
     return "\n".join(lines)
 
 
@@ -167,6 +224,13 @@ def throughput_table(result: dict[str, Any]) -> str:
     lines = ["End-to-end throughput (real Application against the fake Bot API)"]
     lines += [f"  {key}: {value}" for key, value in result.items()]
     return "\n".join(lines)
+
+
+def _load_average() -> str:
+    try:
+        return ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -177,6 +241,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="synthetic knowledge bases of 200 and 1 000 entries instead of "
                         "1 000 and 10 000; fewer messages")
     args = parser.parse_args(argv)
+    load_before = _load_average()
 
     config = load_config(ROOT / "config.example.yaml")
     kb = load_knowledge(ROOT / "knowledge")
@@ -186,21 +251,23 @@ def main(argv: list[str] | None = None) -> int:
     quality = {name: quality_rows(kb, matcher, data / name)
                for name in EVAL_SETS if (data / name).exists()}
     ablation = ablation_rows(matcher, data / DEV)
-    questions = [c.question for c in read_cases(data / DEV)]
-    sizes = QUICK_SIZES if args.quick else SIZES
-    speed = [speed_row(None, questions)]
-    speed += [speed_row(n, questions[:200]) for n in sizes]
+    with tempfile.TemporaryDirectory(prefix="mythbot-bench-") as scratch:
+        # A cold start-up takes seconds at 1 000 entries and a minute at 10 000: measured
+        # once there, three times on the real base.
+        sizes = [measure_size(n, Path(scratch), cold_repeats=3 if n is None else 1)
+                 for n in (QUICK_SIZES if args.quick else SIZES)]
     startup = startup_seconds()
 
     from benchmarks.throughput import throughput
 
-    flow = throughput(messages=500 if args.quick else 2000)
+    flow = throughput(messages=300 if args.quick else 600, repeats=1 if args.quick else 3)
     from benchmarks.faults import fault_table, faults
 
     fault = faults(quick=args.quick)
     machine = {"python": platform.python_version(), "cpus": os.cpu_count(),
-               "machine": platform.machine(), "system": platform.system()}
-    results = verdicts(quality, speed, startup, flow, fault)
+               "machine": platform.machine(), "system": platform.system(),
+               "load_average_before": load_before, "load_average_after": _load_average()}
+    results = verdicts(quality, sizes, startup, flow, fault)
     code = 1 if any(v.met is False for v in results) else 0
 
     if args.json:
@@ -209,7 +276,8 @@ def main(argv: list[str] | None = None) -> int:
             "quality": {name: [asdict(r) for r in rows] for name, rows in quality.items()},
             "error_ratio": {name: error_ratio(rows) for name, rows in quality.items()},
             "ablation": [asdict(r) for r in ablation],
-            "speed": [asdict(r) for r in speed],
+            "sizes": [asdict(r) for r in sizes],
+            "memory_growth": memory_growth(sizes),
             "startup_s": startup,
             "throughput": flow,
             "faults": fault,
@@ -217,11 +285,12 @@ def main(argv: list[str] | None = None) -> int:
         }, indent=2))
         return code
     print(f"machine: {machine['system']} {machine['machine']}, {machine['cpus']} CPUs, "
-          f"Python {machine['python']}\n")
+          f"Python {machine['python']}; load average {load_before} before, "
+          f"{machine['load_average_after']} after\n")
     for name, rows in quality.items():
         print(quality_table(f"Matching quality on tests/data/{name}", rows) + "\n")
     print(signal_table(ablation) + "\n")
-    print(speed_table(speed, startup) + "\n")
+    print(speed_table(sizes, startup) + "\n")
     print(throughput_table(flow) + "\n")
     print(fault_table(fault) + "\n")
     print(target_table(results))

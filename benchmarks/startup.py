@@ -20,6 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bot.cache import CACHE_ENV
 from bot.config import TOKEN_ENV, load_config
 from tests.helpers.fake_bot_api import FakeBotApi
 from tests.helpers.telegram_bot import SECRET, TOKEN, bot_config
@@ -30,12 +31,15 @@ LIMIT = 30.0  # seconds: a bot that is not polling by then counts as failed to s
 
 
 def startup_seconds(runs: int = RUNS) -> dict[str, float]:
-    """Median seconds to ready: the Telegram bot (`run`) and, as the baseline, `ask`."""
-    return {"run": statistics.median(asyncio.run(_run_times(runs))),
-            "ask": statistics.median(_ask_time() for _ in range(runs))}
+    """Median seconds to ready: the Telegram bot (`run`) and, as the baseline, `ask`; with a
+    cache folder of their own, which the first run fills (the others start warm)."""
+    with tempfile.TemporaryDirectory() as cache:
+        environ = {**os.environ, CACHE_ENV: cache}
+        return {"run": statistics.median(asyncio.run(_run_times(runs, environ))),
+                "ask": statistics.median(_ask_time(environ) for _ in range(runs))}
 
 
-async def _run_times(runs: int) -> list[float]:
+async def _run_times(runs: int, environ: dict[str, str]) -> list[float]:
     base = load_config(ROOT / "config.example.yaml")
     times = []
     with tempfile.TemporaryDirectory() as scratch:
@@ -44,7 +48,7 @@ async def _run_times(runs: int) -> list[float]:
                 settings = Path(scratch) / "config.json"  # JSON is YAML too
                 settings.write_text(bot_config(base, api, Path(scratch)).model_dump_json(),
                                     encoding="utf-8")
-                environ = {**os.environ, **SECRET, TOKEN_ENV: TOKEN}
+                environ = {**environ, **SECRET, TOKEN_ENV: TOKEN}
                 start = time.perf_counter()
                 bot = await asyncio.create_subprocess_exec(
                     sys.executable, "-m", "bot", "run", "--config", str(settings), cwd=ROOT,
@@ -62,10 +66,10 @@ async def _run_times(runs: int) -> list[float]:
     return times
 
 
-def _ask_time() -> float:
+def _ask_time(environ: dict[str, str]) -> float:
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "bot", "ask", "--json", "is mijn knie versleten"],
-                   check=True, capture_output=True, cwd=ROOT)
+                   check=True, capture_output=True, cwd=ROOT, env=environ)
     return time.perf_counter() - start
 
 

@@ -5,8 +5,13 @@ N questions from many users are queued at once; the bot, started as `run_polling
 second, the time from an update being queued to its sendMessage reaching the server (p50 and
 p99; in a burst that is mostly waiting in line), and replies lost or sent twice.
 
-Two runs, because the production bot paces itself: `AIORateLimiter` keeps it under Telegram's
-flood limit of about 30 messages a second, so with it the bot can never show more than that.
+The baseline is a bare python-telegram-bot echo bot (one handler that sends the text back) on
+the same fake API, the same messages, in the same run: the bot's rate is reported as a ratio
+to it, which holds on a busy machine where messages per second do not. Bot and echo runs
+alternate, `repeats` times each; the ratio is the median of the pairs'.
+
+Two kinds of run, because the production bot paces itself: `AIORateLimiter` keeps it under
+Telegram's flood limit of about 30 messages a second, so with it the bot can never show more.
 The main run switches that limit off (`flood_limits=False`, retries kept), which is what the
 fake server allows and what measures the bot's own capacity; a short second run with the
 production limiter shows the number a real deployment sees.
@@ -63,22 +68,37 @@ class _TimedApi(FakeBotApi):
         return super()._send_message(params)
 
 
-def throughput(messages: int = 2000, users: int = 200) -> dict[str, Any]:
+def throughput(messages: int = 2000, users: int = 200, repeats: int = 1) -> dict[str, Any]:
     """The bot's own capacity (no flood limit) on `messages` questions from `users` people,
-    then the production limiter on a few of them (keys `limited_*`).
+    against the echo bot's, then the production limiter on a few of them (keys `limited_*`).
 
     Per run: answered messages per second, p50/p99 ms from queued to sendMessage received,
     replies lost and duplicated, and questions recorded in the database (all, if storage
-    keeps up).
+    keeps up). With `repeats`, the bot's figures are its median run's; lost and duplicated
+    are added up over all runs.
     """
     config = load_config(ROOT / "config.example.yaml")
-    main = asyncio.run(_run(config, messages, users, flood_limits=False))
+    runs, echoes = [], []
+    for _ in range(repeats):
+        runs.append(asyncio.run(_run(config, messages, users, flood_limits=False)))
+        echoes.append(asyncio.run(_run(config, messages, users, flood_limits=False, echo=True)))
+    ratios = [r["answered_per_s"] / max(e["answered_per_s"], 1e-9) for r, e in zip(runs, echoes,
+                                                                                   strict=True)]
+    middle = sorted(runs, key=lambda r: r["answered_per_s"])[len(runs) // 2]
     limited = asyncio.run(_run(config, min(messages, LIMITED_MESSAGES), users,
                                flood_limits=True))
-    return {"users": users, **main, **{f"limited_{key}": value for key, value in limited.items()}}
+    return {"users": users, **middle,
+            "lost": sum(r["lost"] for r in runs), "duplicated": sum(r["duplicated"] for r in runs),
+            "bot_per_s": [r["answered_per_s"] for r in runs],
+            "echo_per_s": [e["answered_per_s"] for e in echoes],
+            "echo_lost": sum(e["lost"] for e in echoes),
+            "ratio_to_echo": round(statistics.median(ratios), 3),
+            "ratios": [round(r, 3) for r in ratios],
+            **{f"limited_{key}": value for key, value in limited.items()}}
 
 
-async def _run(base: Config, messages: int, users: int, *, flood_limits: bool) -> JSONDict:
+async def _run(base: Config, messages: int, users: int, *, flood_limits: bool,
+               echo: bool = False) -> JSONDict:
     people = [updates.user(100_000 + n, f"Gebruiker {n}") for n in range(users)]
     per_user = -(-messages // users)
     with tempfile.TemporaryDirectory() as scratch:
@@ -92,8 +112,9 @@ async def _run(base: Config, messages: int, users: int, *, flood_limits: bool) -
             settings.write_text(config.model_dump_json(), encoding="utf-8")
             # The bot runs in a process of its own, as in production, so that the fake
             # server's work (Telegram's, really) is not counted against the bot.
-            code = (f"from benchmarks.throughput import _serve; "
-                    f"_serve({str(settings)!r}, flood_limits={flood_limits})")
+            serve = "_serve_echo" if echo else "_serve"
+            code = (f"from benchmarks.throughput import {serve}; "
+                    f"{serve}({str(settings)!r}, flood_limits={flood_limits})")
             bot = await asyncio.create_subprocess_exec(sys.executable, "-c", code, cwd=ROOT)
             try:
                 await _started(api, bot)
@@ -109,7 +130,7 @@ async def _run(base: Config, messages: int, users: int, *, flood_limits: bool) -
                 await asyncio.sleep(0.5)  # a duplicate would come right after
             finally:
                 await _stop(bot)
-        recorded = _recorded(Path(scratch) / "bot.sqlite3")
+        recorded = 0 if echo else _recorded(Path(scratch) / "bot.sqlite3")
     return {**_summary(queued, api.arrivals, messages, elapsed), "recorded": recorded}
 
 
@@ -127,6 +148,30 @@ def _serve(settings: str, flood_limits: bool) -> None:
 
     application = build_application(config, TOKEN, reload(), reload=reload,
                                      flood_limits=flood_limits, environ=SECRET)
+    use_fast_event_loop()
+    application.run_polling(allowed_updates=ALLOWED_UPDATES)
+
+
+def _serve_echo(settings: str, flood_limits: bool) -> None:
+    """The baseline (in the child process): PTB's own echo bot, nothing else."""
+    from telegram import Update
+    from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
+
+    from bot.telegram.http import CONNECTIONS
+
+    config = Config.model_validate_json(Path(settings).read_text(encoding="utf-8"))
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
+
+    async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.message is not None and update.message.text is not None:
+            await update.message.reply_text(update.message.text)
+
+    # As many connections as the bot has (`CONNECTIONS`), and no time limit to get one:
+    # PTB's default of one connection would make the baseline, not the bot, the slow one.
+    application = (ApplicationBuilder().token(TOKEN).base_url(config.telegram.base_url)
+                   .concurrent_updates(True).connection_pool_size(CONNECTIONS)
+                   .pool_timeout(None).build())
+    application.add_handler(MessageHandler(filters.TEXT, echo))
     use_fast_event_loop()
     application.run_polling(allowed_updates=ALLOWED_UPDATES)
 

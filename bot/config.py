@@ -120,6 +120,8 @@ class Config(_Section):
     default_language: Literal["nl", "en"]
     dutch: Literal["be", "nl"] = "be"  # Belgian or Netherlands words (knowledge/dutch.yaml)
     knowledge_dir: Path
+    # The built index, kept between runs; default $MYTHBOT_CACHE_DIR, else ~/.cache/mythbot.
+    cache_dir: Path | None = None
     matching: Matching
     emergency: list[Country] = Field(min_length=1)
     clinics: list[Clinic] = Field(default_factory=list)
@@ -200,6 +202,8 @@ def load_config(path: Path) -> Config:
         "storage": config.storage.model_copy(
             update={"url": sqlite_relative_to(config.storage.url, base.absolute())}),
     }
+    if config.cache_dir is not None:
+        updates["cache_dir"] = base / config.cache_dir
     if config.telegram.token_file is not None:
         updates["telegram"] = config.telegram.model_copy(
             update={"token_file": base / config.telegram.token_file}

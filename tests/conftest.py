@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
+from bot.cache import CACHE_ENV
 from bot.config import Config, load_config
 from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.matching import Matcher
@@ -21,6 +23,12 @@ from tests.helpers.telegram_bot import TOKEN
 # PTB reads duration fields through a deprecation shim unless told to use timedelta; with
 # warnings as errors that shim would fail every 429 (RetryAfter) and every voice message.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
+# The built index is cached on disk: the tests (and the commands they start) use a folder of
+# their own, not the developer's ~/.cache/mythbot.
+# Once per run: test modules also import this file as `tests.conftest`.
+if os.environ.get("MYTHBOT_TEST_CACHE") != os.environ.get(CACHE_ENV, ""):
+    os.environ[CACHE_ENV] = os.environ["MYTHBOT_TEST_CACHE"] = tempfile.mkdtemp(
+        prefix="mythbot-test-cache-")
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"
@@ -40,6 +48,12 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
         return real_connect(self, address)  # type: ignore[arg-type]
 
     monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _scratch_cache() -> Iterator[None]:
+    yield
+    shutil.rmtree(os.environ[CACHE_ENV], ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -6,9 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from bot.cli.progress import ProgressBar
 from bot.config import Config, ConfigError, config_path, load_config
 from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
-from bot.runtime import Loaded, build
+from bot.runtime import Loaded, load
 
 EXIT_CONTENT = 1
 EXIT_USAGE = 2
@@ -35,35 +36,54 @@ def config_from(args: argparse.Namespace) -> Config:
         raise CliError(str(exc)) from None
 
 
-def knowledge_from(args: argparse.Namespace, config: Config) -> KnowledgeBase:
-    """The knowledge base; KnowledgeError (with every problem) propagates to the caller."""
-    root = Path(args.knowledge) if args.knowledge else config.knowledge_dir
-    return load_knowledge(root)
+def knowledge_root(args: argparse.Namespace, config: Config) -> Path:
+    return Path(args.knowledge) if args.knowledge else config.knowledge_dir
+
+
+def print_problems(exc: KnowledgeError) -> None:
+    """Every problem as `path:line: message`, and how many."""
+    for problem in exc.problems:
+        print(problem, file=sys.stderr)
+    count = len(exc.problems)
+    print(f"{count} problem{'s' if count != 1 else ''} found", file=sys.stderr)
 
 
 def checked_knowledge(args: argparse.Namespace, config: Config) -> KnowledgeBase | None:
-    """The knowledge base, or None after printing every problem as `path:line: message`."""
+    """The knowledge base, always read and checked anew (never from the cache), or None after
+    printing every problem."""
     try:
-        return knowledge_from(args, config)
+        return load_knowledge(knowledge_root(args, config))
     except KnowledgeError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        count = len(exc.problems)
-        print(f"{count} problem{'s' if count != 1 else ''} found", file=sys.stderr)
+        print_problems(exc)
         return None
 
 
+def loaded_from(args: argparse.Namespace, config: Config) -> Loaded:
+    """The knowledge base and matcher, from the cache if it is current; a progress bar on a
+    terminal while a large base is built. KnowledgeError propagates to the caller."""
+    with ProgressBar() as bar:
+        return load(config, knowledge_root(args, config), progress=bar)
+
+
+def _content_error(exc: KnowledgeError) -> CliError:
+    count = len(exc.problems)
+    first = exc.problems[0] if exc.problems else "unknown problem"
+    return CliError(f"the knowledge base has {count} problem(s), first: {first} "
+                    f"(run `python -m bot check` for all)", EXIT_CONTENT)
+
+
 def valid_knowledge(args: argparse.Namespace, config: Config) -> KnowledgeBase:
-    """The knowledge base, or a CliError that names its first problem."""
+    """The knowledge base (from the cache if it is current), or a CliError that names its
+    first problem."""
     try:
-        return knowledge_from(args, config)
+        return loaded_from(args, config).kb
     except KnowledgeError as exc:
-        count = len(exc.problems)
-        first = exc.problems[0] if exc.problems else "unknown problem"
-        raise CliError(f"the knowledge base has {count} problem(s), first: {first} "
-                       f"(run `python -m bot check` for all)", EXIT_CONTENT) from None
+        raise _content_error(exc) from None
 
 
 def load_all(args: argparse.Namespace) -> Loaded:
     config = config_from(args)
-    return build(config, valid_knowledge(args, config))
+    try:
+        return loaded_from(args, config)
+    except KnowledgeError as exc:
+        raise _content_error(exc) from None

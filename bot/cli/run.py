@@ -16,12 +16,14 @@ from bot.cli.context import (
     EXIT_USAGE,
     CliError,
     add_common,
-    checked_knowledge,
     config_from,
-    knowledge_from,
+    knowledge_root,
+    loaded_from,
+    print_problems,
 )
 from bot.config import TOKEN_ENV, Config, ConfigError, read_token
-from bot.runtime import build
+from bot.knowledge import KnowledgeError
+from bot.runtime import load
 
 NO_TOKEN = f"""\
 mythbot: no Telegram bot token: {TOKEN_ENV} is not set and telegram.token_file names no file.
@@ -53,11 +55,12 @@ def register(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     config = config_from(args)
-    kb = checked_knowledge(args, config)
-    if kb is None:
+    try:
+        loaded = loaded_from(args, config)
+    except KnowledgeError as exc:
+        print_problems(exc)
         print("mythbot: the bot does not start on a broken knowledge base", file=sys.stderr)
         return EXIT_CONTENT
-    loaded = build(config, kb)
     try:
         token = read_token(config)
     except ConfigError as exc:
@@ -94,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     # PTB 22 warns on every `RetryAfter` unless durations are opted in to timedelta.
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     application = build_application(
-        config, secret, loaded, reload=lambda: build(config, knowledge_from(args, config)))
+        config, secret, loaded, reload=lambda: load(config, knowledge_root(args, config)))
     use_fast_event_loop()
     # One loop for the check below and for run_polling, which takes the current one.
     loop = asyncio.new_event_loop()

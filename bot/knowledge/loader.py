@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -135,8 +136,10 @@ def _explain(err: ErrorDetails, loc: tuple[str | int, ...], model: type[BaseMode
     return f"'{where}': {message}"
 
 
-def load_knowledge(root: Path) -> KnowledgeBase:
-    """Load and check the knowledge folder; raises KnowledgeError listing every problem."""
+def load_knowledge(root: Path,
+                   progress: Callable[[int, int], None] | None = None) -> KnowledgeBase:
+    """Load and check the knowledge folder; raises KnowledgeError listing every problem.
+    `progress(done, total)` is told of each entry file read (a bar on large bases)."""
     reader = _Reader(root)
     if not root.is_dir():
         raise KnowledgeError([Problem(str(root), 1, "the knowledge folder does not exist")])
@@ -148,7 +151,9 @@ def load_knowledge(root: Path) -> KnowledgeBase:
     # An editor who saves "new-entry.yml" would otherwise wonder why the bot never uses it.
     for stray in sorted((root / "entries").glob("*.yml")):
         reader.problem(stray, 1, f"entry files end in .yaml: rename it to {stray.stem}.yaml")
-    for path in entry_files:
+    for done, path in enumerate(entry_files, 1):
+        if progress is not None:
+            progress(done, len(entry_files))
         located = reader.read(path)
         if located is None:
             continue

@@ -8,10 +8,9 @@ from functools import cache
 from importlib import resources
 
 import snowballstemmer
-from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
 
 from bot.matching.normalize import normalize
+from bot.matching.typos import DeleteIndex
 
 _STEMMERS = {"nl": "dutch", "en": "english"}
 # Shorter words are left alone: at five letters one edit already turns real words into other
@@ -19,6 +18,17 @@ _STEMMERS = {"nl": "dutch", "en": "english"}
 MIN_REPAIR_LENGTH = 6
 MIN_COMPOUND_PART = 3
 REPAIR_CACHE_SIZE = 20_000
+STEM_CACHE_SIZE = 100_000
+MAX_EDITS = 2
+
+
+def allowed_edits(length: int) -> int:
+    """How many letters a word of `length` may be off and still be repaired."""
+    return 1 if length < 7 else MAX_EDITS
+
+
+# Vocabulary words shorter than this are no repair of any word long enough to be repaired.
+_MIN_TARGET = min(n - allowed_edits(n) for n in range(MIN_REPAIR_LENGTH, MIN_REPAIR_LENGTH + 3))
 
 
 @cache
@@ -32,10 +42,15 @@ def stopwords(lang: str) -> frozenset[str]:
 class Analyzer:
     """Turns text in one language into stemmed terms, the same way for entries and questions."""
 
-    def __init__(self, lang: str, synonyms: Mapping[str, Iterable[str]], texts: Iterable[str]):
+    def __init__(self, lang: str, synonyms: Mapping[str, Iterable[str]],
+                 texts: Iterable[str] = ()) -> None:
+        """`texts`: the knowledge base's, whose words are its vocabulary; or none, and the
+        index tells the words as it reads them (`learn`), which saves reading them twice."""
         self.lang = lang
         self.stop = stopwords(lang)
         self._stemmer = snowballstemmer.stemmer(_STEMMERS[lang])
+        # Words repeat across entries and questions: each is stemmed once (a build's main cost).
+        self._terms: dict[str, str] = {}
         phrases: dict[str, str] = {}
         self._stem_synonyms: dict[str, str] = {}
         for canonical, variants in synonyms.items():
@@ -49,20 +64,46 @@ class Analyzer:
         # Longest phrases first, so "nieuwe knie" wins over a shorter phrase inside it.
         ordered = sorted(phrases, key=len, reverse=True)
         self._phrases = phrases
+        # The first word of each phrase: a text without any of them needs no regex (most don't).
+        self._phrase_starts = frozenset(phrase.split()[0] for phrase in phrases)
         self._phrase_re = (re.compile(r"\b(" + "|".join(map(re.escape, ordered)) + r")\b")
                            if ordered else None)
-        vocabulary = {w for text in texts for w in self._phrased(normalize(text)).split()}
-        vocabulary |= {w for v in synonyms.values() for p in v for w in normalize(p).split()}
-        vocabulary |= {normalize(c) for c in synonyms}
-        self.vocabulary = frozenset(vocabulary | self.stop)
-        self._content_vocabulary = sorted(self.vocabulary - self.stop)
+        self._synonym_words = frozenset(
+            {w for v in synonyms.values() for p in v for w in normalize(p).split()}
+            | {normalize(c) for c in synonyms})
+        self.vocabulary: frozenset[str] = frozenset()
+        self.learn(w for text in texts for w in self.words(text))
+
+    def learn(self, words: Iterable[str]) -> None:
+        """The knowledge base uses `words` (and the synonyms and function words): what typo
+        repair repairs towards, and what counts as a known word."""
+        vocabulary = frozenset({*words, *self._synonym_words, *self.stop})
+        if vocabulary == self.vocabulary and hasattr(self, "_typos"):
+            return
+        self.vocabulary = vocabulary
+        self._typos = DeleteIndex((w for w in self.vocabulary - self.stop
+                                   if len(w) >= _MIN_TARGET), MAX_EDITS)
         self._repairs: dict[str, str | None] = {}
+
+    def __getstate__(self) -> dict[str, object]:
+        # The stemmer is a C object that cannot be pickled (for the on-disk cache): made anew.
+        state = self.__dict__.copy()
+        del state["_stemmer"]
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._stemmer = snowballstemmer.stemmer(_STEMMERS[self.lang])
+
+    @property
+    def typo_bytes(self) -> int:
+        return self._typos.nbytes
 
     def _stem(self, word: str) -> str:
         return str(self._stemmer.stemWord(word))
 
     def _phrased(self, text: str) -> str:
-        if self._phrase_re is None:
+        if self._phrase_re is None or self._phrase_starts.isdisjoint(text.split()):
             return text
         return self._phrase_re.sub(lambda m: self._phrases[m.group(1)], text)
 
@@ -80,8 +121,15 @@ class Analyzer:
 
     def stems(self, words: Iterable[str]) -> list[str]:
         """Stems, with single-word synonyms mapped to their canonical stem."""
-        stems = (self._stem(w) for w in words)
-        return [self._stem_synonyms.get(s, s) for s in stems]
+        known = self._terms
+        return [known.get(w) or self._term(w) for w in words]
+
+    def _term(self, word: str) -> str:
+        if len(self._terms) >= STEM_CACHE_SIZE:
+            self._terms.clear()
+        stem = self._stem(word)
+        term = self._terms[word] = self._stem_synonyms.get(stem, stem)
+        return term
 
     def terms(self, text: str, repair: bool = False) -> list[str]:
         """The stemmed content terms of `text`: what BM25 counts."""
@@ -101,10 +149,7 @@ class Analyzer:
         return self._split_compound(word) or [word]
 
     def _closest(self, word: str) -> str | None:
-        allowed = 1 if len(word) < 7 else 2
-        found = process.extractOne(word, self._content_vocabulary, scorer=Levenshtein.distance,
-                                   score_cutoff=allowed)
-        return None if found is None else str(found[0])
+        return self._typos.closest(word, allowed_edits(len(word)))
 
     def _split_compound(self, word: str) -> list[str]:
         """Dutch glues words together ("knieprothese"); split into two known words if we can."""

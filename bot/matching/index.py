@@ -15,7 +15,8 @@ with grid searches over the signals, each alone and combined; see README "How ma
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+from array import array
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -38,13 +39,16 @@ MIN_TAIL = 5
 MIN_HEAD = 3
 
 
+def _word_grams(word: str) -> list[str]:
+    padded = f" {word} "
+    return [padded[i:i + n] for n in GRAM_SIZES for i in range(len(padded) - n + 1)]
+
+
 def char_grams(words: Iterable[str]) -> Counter[str]:
     """Character n-grams of each word, with a space marking where the word starts and ends."""
     grams: Counter[str] = Counter()
     for word in words:
-        padded = f" {word} "
-        for n in GRAM_SIZES:
-            grams.update(padded[i:i + n] for i in range(len(padded) - n + 1))
+        grams.update(_word_grams(word))
     return grams
 
 
@@ -64,9 +68,7 @@ def _closest(query: str, phrasings: tuple[str, ...], scorer: Callable[..., float
 
 @dataclass(frozen=True)
 class _Grams:
-    """A sparse vector over the index's character n-grams: their numbers and weights.
-
-    Arrays rather than a dict per entry: a tenth of the memory on large knowledge bases."""
+    """A sparse vector over the index's character n-grams: their numbers and weights."""
 
     ids: NDArray[np.int32]
     values: NDArray[np.float32]  # counts while building, weights once `unit`
@@ -78,46 +80,81 @@ class _Grams:
         return _Grams(self.ids, (weights / norm).astype(np.float32))
 
 
-@dataclass
-class _Doc:
-    entry_id: str
-    phrasings: tuple[str, ...]  # stems with function words, one string per example question
-    grams: _Grams  # n-gram counts while building, then the unit TF-IDF vector
+def _offsets(counts: list[int]) -> NDArray[np.int64]:
+    """Where each row of a flat (CSR) array starts, and one past the last."""
+    return np.concatenate(([0], np.cumsum(counts, dtype=np.int64)))
 
 
 class LanguageIndex:
-    """The index of every entry in one language, built once when the knowledge base loads."""
+    """The index of every entry in one language, built once when the knowledge base loads.
+
+    Flat arrays (compressed sparse rows) rather than an object or array per entry and term:
+    a fraction of the memory on large knowledge bases, and a handful of objects for the on-disk
+    cache to save and load in one go.
+    """
 
     def __init__(self, analyzer: Analyzer, entries: Iterable[Entry]) -> None:
         self.analyzer = analyzer
-        self._docs: list[_Doc] = []
-        term_counts: list[Counter[str]] = []
+        self._entry_ids: list[str] = []
+        # stems with function words, one string per example question, per entry
+        self._phrasings: list[tuple[str, ...]] = []
         self._gram_ids: dict[str, int] = {}
-        gram_df: Counter[int] = Counter()
+        word_grams: dict[str, list[int]] = {}  # words repeat: their n-grams are looked up once
+
+        def grams_of(words: list[str]) -> list[int]:
+            found: list[int] = []
+            for word in words:
+                ids = word_grams.get(word)
+                if ids is None:
+                    ids = word_grams[word] = [self._gram_ids.setdefault(g, len(self._gram_ids))
+                                              for g in _word_grams(word)]
+                found += ids
+            return found
+
+        vocabulary: set[str] = set()  # every word (function words are the analyzer's own)
+        term_counts: list[Counter[str]] = []
+        # Flat typed arrays, not lists of ints or a Counter per entry: at 10 000 entries those
+        # held a gigabyte while building.
+        phrase_grams = array("l")  # each phrase's distinct n-grams, for document frequency
+        doc_gram_ids = array("l")  # per entry, its distinct n-grams ...
+        doc_gram_counts = array("f")  # ... and how often each occurs
+        doc_lengths: list[int] = []
         phrase_count = 0
         for entry in entries:
             text = entry.text(analyzer.lang)
-            phrases = [*text.questions, text.claim, text.title]
-            terms = [t for p in phrases for t in analyzer.terms(p)]
-            terms += [t for k in text.keywords for t in analyzer.terms(k)] * KEYWORD_WEIGHT
-            entry_grams: Counter[str] = Counter()
-            for phrase in (*phrases, *text.keywords):
-                grams = char_grams(analyzer.content(analyzer.words(phrase)))
-                entry_grams.update(grams)
-                gram_df.update(self._gram_ids.setdefault(g, len(self._gram_ids)) for g in grams)
+            phrases = [analyzer.words(p) for p in (*text.questions, text.claim, text.title)]
+            keywords = [analyzer.content(analyzer.words(k)) for k in text.keywords]
+            for words in (*phrases, *keywords):
+                vocabulary.update(words)
+            contents = [analyzer.content(words) for words in phrases]
+            terms = [t for words in contents for t in analyzer.stems(words)]
+            terms += [t for words in keywords for t in analyzer.stems(words)] * KEYWORD_WEIGHT
+            entry_grams: list[int] = []
+            for words in (*contents, *keywords):
+                ids = grams_of(words)
+                phrase_grams.extend(set(ids))
+                entry_grams += ids
                 phrase_count += 1
-            phrasings = tuple(" ".join(analyzer.stems(analyzer.words(p))) for p in phrases)
-            self._docs.append(_Doc(entry.id, phrasings, self._vector(entry_grams)))
+            self._entry_ids.append(entry.id)
+            self._phrasings.append(tuple(" ".join(analyzer.stems(words)) for words in phrases))
+            counted = Counter(entry_grams)
+            doc_gram_ids.extend(counted)
+            doc_gram_counts.extend(counted.values())
+            doc_lengths.append(len(counted))
             term_counts.append(Counter(terms))
-        df = np.zeros(len(self._gram_ids))
-        df[list(gram_df)] = list(gram_df.values())
+        analyzer.learn(vocabulary)
+        df = np.bincount(np.frombuffer(phrase_grams, dtype=np.int_),
+                         minlength=len(self._gram_ids))
         self._gram_idf = np.log(phrase_count / (1 + df)) + 1
-        for doc in self._docs:
-            doc.grams = doc.grams.unit(self._gram_idf)
-        self._postings = self._bm25_postings(term_counts)
-        n = len(self._docs)
-        self._idf = {t: self._bm25_idf(len(p[0]), n) for t, p in self._postings.items()}
-        self._unknown_idf = self._bm25_idf(0, n)
+        self._doc_offsets = _offsets(doc_lengths)
+        self._doc_gram_ids = np.frombuffer(doc_gram_ids, dtype=np.int_).astype(np.int32)
+        counts = np.frombuffer(doc_gram_counts, dtype=np.float32).astype(np.float64)
+        weights = (1 + np.log(counts)) * self._gram_idf[self._doc_gram_ids]
+        owner = np.repeat(np.arange(len(doc_lengths)), np.diff(self._doc_offsets))
+        norms = np.sqrt(np.bincount(owner, weights=weights ** 2, minlength=len(doc_lengths)))
+        norms[norms == 0] = 1.0
+        self._doc_gram_values = (weights / norms[owner]).astype(np.float32)
+        self._bm25_postings(term_counts)
 
     def _vector(self, grams: Counter[str]) -> _Grams:
         """The n-grams this index knows, as a sparse vector (unknown ones weigh nothing)."""
@@ -125,25 +162,41 @@ class LanguageIndex:
         return _Grams(np.array([i for i, _ in known], dtype=np.int32),
                       np.array([c for _, c in known], dtype=np.float32))
 
-    @staticmethod
-    def _bm25_postings(term_counts: list[Counter[str]]) -> dict[str, tuple[NDArray[np.intp],
-                                                                           NDArray[np.float64]]]:
+    def _bm25_postings(self, term_counts: list[Counter[str]]) -> None:
         """Per term: the entries that use it, and BM25's saturated term frequency in each,
         divided by its ceiling (K1 + 1) so that a question fully covered scores 1."""
         lengths = [sum(counts.values()) for counts in term_counts]
         average = sum(lengths) / max(len(lengths), 1)
-        lists: dict[str, tuple[list[int], list[float]]] = defaultdict(lambda: ([], []))
+        self._term_ids: dict[str, int] = {}
+        terms = array("l")
+        values = array("d")
         for i, counts in enumerate(term_counts):
             saturation = K1 * (1 - B + B * lengths[i] / average)
             for term, tf in counts.items():
-                entries, values = lists[term]
-                entries.append(i)
+                terms.append(self._term_ids.setdefault(term, len(self._term_ids)))
                 values.append(tf / (tf + saturation))
-        return {t: (np.array(e, dtype=np.intp), np.array(v)) for t, (e, v) in lists.items()}
+        owners = np.repeat(np.arange(len(term_counts), dtype=np.int32),
+                           [len(c) for c in term_counts])
+        term_ids = np.frombuffer(terms, dtype=np.int_)
+        order = np.argsort(term_ids, kind="stable")
+        self._post_entries = owners[order]
+        self._post_values = np.frombuffer(values, dtype=np.float64)[order]
+        df = np.bincount(term_ids, minlength=len(self._term_ids))
+        self._post_offsets = _offsets(df.tolist())
+        n = len(term_counts)
+        self._idf = [self._bm25_idf(int(d), n) for d in df]
+        self._unknown_idf = self._bm25_idf(0, n)
 
     @staticmethod
     def _bm25_idf(df: int, n: int) -> float:
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+    @property
+    def nbytes(self) -> int:
+        """The size of the index's arrays (the dicts and strings come on top)."""
+        arrays = (self._gram_idf, self._doc_offsets, self._doc_gram_ids, self._doc_gram_values,
+                  self._post_entries, self._post_values, self._post_offsets)
+        return sum(a.nbytes for a in arrays) + self.analyzer.typo_bytes
 
     def known_share(self, question: str) -> float:
         """The share of the question's content words that this knowledge base uses (after
@@ -159,7 +212,7 @@ class LanguageIndex:
         analyzer = self.analyzer
         content = analyzer.content(analyzer.words(question, repair=True))
         return [w for w, stem in zip(content, analyzer.stems(content), strict=True)
-                if w not in analyzer.vocabulary and stem not in self._postings
+                if w not in analyzer.vocabulary and stem not in self._term_ids
                 and not self._ends_in_known_word(w)]
 
     def _ends_in_known_word(self, word: str) -> bool:
@@ -177,13 +230,14 @@ class LanguageIndex:
         terms = list(dict.fromkeys(analyzer.stems(content)))
         if not terms:
             return []
-        weights = {t: self._idf.get(t, self._unknown_idf) for t in terms}
+        ids = {t: self._term_ids.get(t) for t in terms}
+        weights = {t: self._unknown_idf if i is None else self._idf[i] for t, i in ids.items()}
         total = sum(weights.values())
-        bm25 = np.zeros(len(self._docs))
-        for term in terms:
-            if term in self._postings:
-                entries, values = self._postings[term]
-                bm25[entries] += weights[term] * values
+        bm25 = np.zeros(len(self._entry_ids))
+        for term, i in ids.items():
+            if i is not None:
+                start, end = self._post_offsets[i], self._post_offsets[i + 1]
+                bm25[self._post_entries[start:end]] += weights[term] * self._post_values[start:end]
         ranked = _top(bm25, MAX_SCORED)
         query = self._vector(char_grams(content)).unit(self._gram_idf)
         dense = np.zeros(len(self._gram_ids), dtype=np.float32)
@@ -191,12 +245,14 @@ class LanguageIndex:
         phrasing = " ".join(analyzer.stems(words))
         results = []
         for i in ranked:
-            doc = self._docs[i]
-            results.append((doc.entry_id, {
+            start, end = self._doc_offsets[i], self._doc_offsets[i + 1]
+            phrasings = self._phrasings[i]
+            results.append((self._entry_ids[i], {
                 "bm25": float(bm25[i]) / total,
-                "grams": float(dense[doc.grams.ids] @ doc.grams.values),
-                "fuzzy_set": _closest(phrasing, doc.phrasings, fuzz.token_set_ratio),
-                "fuzzy_ratio": _closest(phrasing, doc.phrasings, fuzz.ratio),
+                "grams": float(dense[self._doc_gram_ids[start:end]]
+                               @ self._doc_gram_values[start:end]),
+                "fuzzy_set": _closest(phrasing, phrasings, fuzz.token_set_ratio),
+                "fuzzy_ratio": _closest(phrasing, phrasings, fuzz.ratio),
             }))
         return results
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from bot.knowledge.models import LANGS, EntryText, KnowledgeBase
+from bot.knowledge.models import LANGS, Entry, KnowledgeBase
 from bot.matching.analyzer import Analyzer, stopwords
 from bot.matching.decision import MAX_CANDIDATES, Candidate, Decision
 from bot.matching.index import LanguageIndex, combine, votes
@@ -52,7 +53,9 @@ class Thresholds:
 class Matcher:
     """Everything needed to match questions against one knowledge base, built once."""
 
-    def __init__(self, kb: KnowledgeBase, thresholds: Thresholds, default_lang: str = "nl") -> None:
+    def __init__(self, kb: KnowledgeBase, thresholds: Thresholds, default_lang: str = "nl",
+                 progress: Callable[[int, int], None] | None = None) -> None:
+        """`progress(done, total)` is told of each entry indexed (a bar on large bases)."""
         self.kb = kb
         self.thresholds = thresholds
         self.default_lang = default_lang
@@ -63,10 +66,11 @@ class Matcher:
         self._common = ({lang: common_words(lang, thresholds.rare_word) for lang in LANGS}
                         if thresholds.rare_word > 0 else None)
         self._indexes: dict[str, LanguageIndex] = {}
-        for lang in LANGS:
-            texts = [t for e in kb.entries.values() for t in _entry_texts(e.text(lang))]
-            analyzer = Analyzer(lang, kb.synonyms.get(lang), texts)
-            self._indexes[lang] = LanguageIndex(analyzer, kb.entries.values())
+        entries = list(kb.entries.values())
+        for n, lang in enumerate(LANGS):
+            analyzer = Analyzer(lang, kb.synonyms.get(lang))  # the index tells it the words
+            self._indexes[lang] = LanguageIndex(
+                analyzer, _reported(entries, progress, n * len(entries), len(LANGS) * len(entries)))
         self._vocabularies = {lang: i.analyzer.vocabulary for lang, i in self._indexes.items()}
         self._stopwords = {lang: stopwords(lang) for lang in LANGS}
 
@@ -156,5 +160,9 @@ class Matcher:
         return Decision("fallback", lang, best, None, candidates)
 
 
-def _entry_texts(text: EntryText) -> list[str]:
-    return [*text.questions, text.claim, text.title, *text.keywords]
+def _reported(entries: Iterable[Entry], progress: Callable[[int, int], None] | None,
+              start: int, total: int) -> Iterator[Entry]:
+    for done, entry in enumerate(entries, start + 1):
+        yield entry
+        if progress is not None:
+            progress(done, total)

@@ -1,0 +1,73 @@
+"""The symmetric-delete index finds what comparing with every word finds, at any size."""
+
+from __future__ import annotations
+
+import random
+import string
+
+import pytest
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from bot.matching.typos import MAX_WORD_LENGTH, DeleteIndex, deletions
+
+
+def brute_force(word: str, vocabulary: list[str], max_edits: int) -> str | None:
+    found = process.extractOne(word, sorted(vocabulary), scorer=Levenshtein.distance,
+                               score_cutoff=max_edits)
+    return None if found is None else str(found[0])
+
+
+def typo(rng: random.Random, word: str) -> str:
+    i = rng.randrange(len(word))
+    letter = rng.choice("aeinorst")
+    return rng.choice([word[:i] + word[i + 1:], word[:i] + letter + word[i:],
+                       word[:i] + letter + word[i + 1:], word[:i] + word[i + 1:i + 2] + word[i]
+                       + word[i + 2:]])
+
+
+def test_deletions_reach_every_string_within_the_depth() -> None:
+    assert deletions("knie", 1) == {"knie", "nie", "kie", "kne", "kni"}
+    assert "ke" in deletions("knie", 2) and "k" not in deletions("knie", 2)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_same_repair_as_comparing_with_every_word(seed: int) -> None:
+    rng = random.Random(seed)
+    # Few letters, so that many words are near each other and ties are common.
+    vocabulary = sorted({"".join(rng.choice("aeiknrst") for _ in range(rng.randint(5, 11)))
+                         for _ in range(3000)})
+    index = DeleteIndex(vocabulary, max_edits=2)
+    questions = [typo(rng, typo(rng, w)) for w in rng.sample(vocabulary, 300)]
+    questions += ["".join(rng.choice(string.ascii_lowercase) for _ in range(8))
+                  for _ in range(100)]
+    for word in questions:
+        for edits in (1, 2):
+            assert index.closest(word, edits) == brute_force(word, vocabulary, edits), word
+
+
+def test_an_exact_word_and_words_too_long_or_too_far() -> None:
+    index = DeleteIndex(["gewricht", "versleten", "kraakbeen"])
+    assert index.closest("gewricht", 2) == "gewricht"
+    assert index.closest("versleetn", 2) == "versleten"
+    assert index.closest("fietsband", 2) is None
+    assert index.closest("x" * (MAX_WORD_LENGTH + 1), 2) is None
+    assert DeleteIndex([]).closest("gewricht", 2) is None
+
+
+def test_rule_words_match_a_token_as_one_by_one() -> None:
+    from bot.knowledge import load_knowledge
+    from bot.matching.normalize import normalize
+    from bot.matching.safety import WordMatcher, word_matches
+    from tests.conftest import KNOWLEDGE
+
+    kb = load_knowledge(KNOWLEDGE)
+    patterns = sorted({w for rule in kb.safety.rules for lang in ("nl", "en")
+                       for pattern in rule.patterns(lang) for texts in pattern
+                       for text in texts for w in normalize(text).split()})
+    rng = random.Random(5)
+    tokens = [typo(rng, p) for p in patterns for _ in range(3)] + patterns
+    tokens += [p + "en" for p in patterns] + ["knie" + p for p in patterns] + ["", "a", "x" * 60]
+    matcher = WordMatcher(patterns)
+    for token in tokens:
+        assert matcher(token) == {p for p in patterns if word_matches(p, token)}, token
