@@ -49,6 +49,8 @@ for _ in $(seq 30); do
     sleep 1
 done
 psql_as_postgres "-qc \"DO \\\$\\\$ BEGIN CREATE USER mythbot PASSWORD 'mythbot'; EXCEPTION WHEN duplicate_object THEN NULL; END \\\$\\\$\"" >/dev/null
-psql_as_postgres "-qAtc \"select 1 from pg_database where datname = 'mythbot_test'\"" | grep -q 1 \
-    || su postgres -c "createdb -p $port -O mythbot mythbot_test" 3>&-
+# A fresh database each run: tables an earlier run (or another branch's tests) left behind
+# would make the schema tests compare against more than the migrations create.
+su postgres -c "dropdb -p $port --if-exists --force mythbot_test" 3>&-
+su postgres -c "createdb -p $port -O mythbot mythbot_test" 3>&-
 echo "postgresql+asyncpg://mythbot:mythbot@127.0.0.1:$port/mythbot_test" >&3
