@@ -53,21 +53,3 @@ def test_an_exact_word_and_words_too_long_or_too_far() -> None:
     assert index.closest("fietsband", 2) is None
     assert index.closest("x" * (MAX_WORD_LENGTH + 1), 2) is None
     assert DeleteIndex([]).closest("gewricht", 2) is None
-
-
-def test_rule_words_match_a_token_as_one_by_one() -> None:
-    from bot.knowledge import load_knowledge
-    from bot.matching.normalize import normalize
-    from bot.matching.safety import WordMatcher, word_matches
-    from tests.conftest import KNOWLEDGE
-
-    kb = load_knowledge(KNOWLEDGE)
-    patterns = sorted({w for rule in kb.safety.rules for lang in ("nl", "en")
-                       for pattern in rule.patterns(lang) for texts in pattern
-                       for text in texts for w in normalize(text).split()})
-    rng = random.Random(5)
-    tokens = [typo(rng, p) for p in patterns for _ in range(3)] + patterns
-    tokens += [p + "en" for p in patterns] + ["knie" + p for p in patterns] + ["", "a", "x" * 60]
-    matcher = WordMatcher(patterns)
-    for token in tokens:
-        assert matcher(token) == {p for p in patterns if word_matches(p, token)}, token
