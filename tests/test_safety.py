@@ -498,6 +498,12 @@ ROUND2_WORDINGS = [
     ("ik eet niet minder maar ik ben 6 kilo kwijt", "today"),
     ("ik word elke nacht wakker in een zwembad van zweet en mijn rug doet pijn", "today"),
     ("I wake up in a pool of sweat every night and my hip aches", "today"),
+    # a reassurance that was, and a red flag that is now
+    ("the doctor said it was fine yesterday and now my calf is swollen and red since the op",
+     "today"),
+    ("de huisarts zei dat het niks was, nu is mijn kuit dik en rood sinds de operatie", "today"),
+    ("my wifes lips have gone massive after the new tablets", "emergency"),
+    ("ik heb mezelf weer gekrast", "emergency"),
 ]
 
 # Look-alikes that the round-2 vocabulary must leave alone, and the ones it revealed.
@@ -519,6 +525,8 @@ ROUND2_LOOKALIKES = [
     "ik ga graag spinnen op de fiets, is dat goed voor mijn knie?",
     "ran for the bus and was puffing for a minute, then fine",
     "I took paracetamol 0.5 g this morning",
+    "the nurse said its normal to feel tired after the op",
+    "these new tablets are massive, can I cut them in half?",
 ]
 
 
