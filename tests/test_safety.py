@@ -527,6 +527,10 @@ ROUND2_LOOKALIKES = [
     "I took paracetamol 0.5 g this morning",
     "the nurse said its normal to feel tired after the op",
     "these new tablets are massive, can I cut them in half?",
+    "i have had a stabbing pain in my knee for a few days",  # "stabbing" is no "stubbing"
+    "my husband gets drunk and says my knees are old",
+    "is a spinning bike good for my knees?",
+    "my op is next month, what should i prepare?",
 ]
 
 
