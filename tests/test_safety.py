@@ -504,6 +504,11 @@ ROUND2_WORDINGS = [
     ("de huisarts zei dat het niks was, nu is mijn kuit dik en rood sinds de operatie", "today"),
     ("my wifes lips have gone massive after the new tablets", "emergency"),
     ("ik heb mezelf weer gekrast", "emergency"),
+    # two strips, a patch stuck on twice
+    ("ik heb twee strips dafalgan genomen", "emergency"),
+    ("I took two strips of paracetamol", "emergency"),
+    ("mijn vader heeft zijn pijnpleister twee keer geplakt en is niet wakker te krijgen",
+     "emergency"),
 ]
 
 # Look-alikes that the round-2 vocabulary must leave alone, and the ones it revealed.
@@ -531,6 +536,7 @@ ROUND2_LOOKALIKES = [
     "my husband gets drunk and says my knees are old",
     "is a spinning bike good for my knees?",
     "my op is next month, what should i prepare?",
+    "mijn moeder heeft 2 doosjes pillen in huis, hoeveel mag ze nemen?",
 ]
 
 
