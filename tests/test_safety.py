@@ -509,6 +509,8 @@ ROUND2_WORDINGS = [
     ("I took two strips of paracetamol", "emergency"),
     ("mijn vader heeft zijn pijnpleister twee keer geplakt en is niet wakker te krijgen",
      "emergency"),
+    # "some" swelling of the calf after surgery is still asked about
+    ("is it normal to have some swelling in my calf after my knee replacement?", "today"),
 ]
 
 # Look-alikes that the round-2 vocabulary must leave alone, and the ones it revealed.
@@ -537,6 +539,9 @@ ROUND2_LOOKALIKES = [
     "is a spinning bike good for my knees?",
     "my op is next month, what should i prepare?",
     "mijn moeder heeft 2 doosjes pillen in huis, hoeveel mag ze nemen?",
+    # swelling in the evening, gone by morning: fluid, not a clot
+    "sinds mijn nieuwe heup is mijn been s avonds dik, s morgens is het weg",
+    "since my knee replacement my leg swells by the evening and is gone by morning",
 ]
 
 
