@@ -440,3 +440,129 @@ def test_author_set_of_wordings_the_dev_set_lacks(matcher: Matcher) -> None:
     for (level, lang), tally in report.recall.items():
         assert tally.rate >= 0.99, (level, lang, [c.question for c, _ in report.misses])
     assert report.false_alarm_total().rate <= 0.02, [c.question for c, _ in report.alarms]
+
+
+# Round 2 on the dev set's fourth writer: the wordings it revealed, each with variants nobody
+# wrote, and the level each must get. The vocabulary they needed is general, so the variants
+# (not in any data file) must fire as well.
+ROUND2_WORDINGS = [
+    # dizziness as the room spinning or a light head, with hives after an injection
+    ("after the injection in my knee i came out in hives all over and now the room is spinning",
+     "emergency"),
+    ("na de prik jeukt alles en ik ben licht in het hoofd", "emergency"),
+    ("sinds de nieuwe pillen overal bulten en alles draait", "emergency"),
+    # out of breath sitting still
+    ("ik adem al een kwartier alsof ik een marathon gelopen heb terwijl ik gewoon zit",
+     "emergency"),
+    ("i am breathless just sitting in my chair", "emergency"),
+    # not able to pee
+    ("havent been able to pee since last night even though i feel full", "emergency"),
+    ("ik heb sinds gisteren niet kunnen plassen en mijn rug doet pijn", "emergency"),
+    # a weight or band on the chest or round the ribs
+    ("feels like someone is standing on my chest since i climbed the stairs", "emergency"),
+    ("tight band round my ribs and pain going down my arm", "emergency"),
+    ("ik heb een strakke band rond mijn ribben", "emergency"),
+    # a fall in other words, a leg at an odd angle
+    ("mum went down in the kitchen, her right leg is rolled out and shorter", "emergency"),
+    ("mijn moeder ging onderuit in de badkamer en kan niet meer recht", "emergency"),
+    ("mijn man is van de trap gevallen en zijn enkel staat in een gekke hoek", "emergency"),
+    ("her foot is pointing sideways after she fell", "emergency"),
+    # black stools as liquorice
+    ("my poo looks like liquorice and i feel faint", "emergency"),
+    ("drolletjes zo zwart als drop, slik elke dag ibuprofen", "emergency"),
+    # slurred speech, minutes ago
+    ("cant lift his right arm and his speech is slurry, started 20 min ago", "emergency"),
+    ("mijn vader praat alsof hij dronken is", "emergency"),
+    # self-harm with words between, or on purpose
+    ("ik heb mezelf vanavond weer gesneden", "emergency"),
+    ("ive been hurting myself on purpose again", "emergency"),
+    # limbs like wood or cotton wool, numb for days, tripping over one's own foot
+    ("my shin and foot have been numb and weak for two days", "today"),
+    ("mijn voet voelt sinds twee dagen als van karton", "today"),
+    ("ik struikel over mn eigen voet sinds dinsdag", "today"),
+    ("I keep tripping over my own feet since monday", "today"),
+    # stomach pain like a knife on anti-inflammatories
+    ("feels like a knife in my upper belly, on naproxen for weeks", "today"),
+    ("ik neem diclofenac en heb een pijn als een mes in mijn maag", "today"),
+    # a temperature with decimals, "the op", "hip done", one leg bigger than the other
+    ("temp of 38.5 a week after my hip replacement", "today"),
+    ("ik heb 39,5 graden koorts en mijn knie doet pijn", "today"),
+    ("my dad had his hip done and now his thigh is much bigger than the other one", "today"),
+    ("my calf is tight and painful, op was last week", "today"),
+    ("sinds de operatie is mijn kuit dubbel zo dik als de andere", "today"),
+    # pain off the scale, suddenly
+    ("my knee suddenly feels stuck and the pain is off the scale", "today"),
+    ("plots pijn in mijn knie, tien op tien", "today"),
+    # clothes hanging off, eating as much; drenched at night
+    ("my mum's clothes are hanging off her and shes not eating less", "today"),
+    ("ik eet niet minder maar ik ben 6 kilo kwijt", "today"),
+    ("ik word elke nacht wakker in een zwembad van zweet en mijn rug doet pijn", "today"),
+    ("I wake up in a pool of sweat every night and my hip aches", "today"),
+    # a reassurance that was, and a red flag that is now
+    ("the doctor said it was fine yesterday and now my calf is swollen and red since the op",
+     "today"),
+    ("de huisarts zei dat het niks was, nu is mijn kuit dik en rood sinds de operatie", "today"),
+    ("my wifes lips have gone massive after the new tablets", "emergency"),
+    ("ik heb mezelf weer gekrast", "emergency"),
+    # two strips, a patch stuck on twice
+    ("ik heb twee strips dafalgan genomen", "emergency"),
+    ("I took two strips of paracetamol", "emergency"),
+    ("mijn vader heeft zijn pijnpleister twee keer geplakt en is niet wakker te krijgen",
+     "emergency"),
+    # "some" swelling of the calf after surgery is still asked about
+    ("is it normal to have some swelling in my calf after my knee replacement?", "today"),
+]
+
+# Look-alikes that the round-2 vocabulary must leave alone, and the ones it revealed.
+ROUND2_LOOKALIKES = [
+    "physio says some swelling in the leg at the end of the day is normal 6 weeks after hip "
+    "surgery, how long does that last?",
+    "had chest pain last week, gp did an ecg and said its a pulled muscle, getting better",
+    "my chest gets tight just thinking about the surgery lol, nerves",
+    "mijn borst voelt beklemd als ik aan de operatie denk haha, zenuwen",
+    "my foot goes to sleep when i sit cross legged, goes away after a minute",
+    "mijn voet slaapt in als ik lang met mijn benen over elkaar zit",
+    "tijdens deze hittegolf zweet ik s nachts een beetje, hoe slaap ik koeler met mijn heup?",
+    "ik zweet 's nachts door de warmte, slaap slecht en mijn knieen doen pijn",
+    "mijn knie was vorige maand warm en dik maar de huisarts heeft er vocht uitgehaald",
+    "ik heb mezelf gesneden bij het koken, mag ik nog zwemmen?",
+    "I cut myself while cooking, can I still do my exercises?",
+    "i trip over my own feet when im tired, is that arthritis?",
+    "i have a temp job, can i do it with my knees?",
+    "ik ga graag spinnen op de fiets, is dat goed voor mijn knie?",
+    "ran for the bus and was puffing for a minute, then fine",
+    "I took paracetamol 0.5 g this morning",
+    "the nurse said its normal to feel tired after the op",
+    "these new tablets are massive, can I cut them in half?",
+    "i have had a stabbing pain in my knee for a few days",  # "stabbing" is no "stubbing"
+    "my husband gets drunk and says my knees are old",
+    "is a spinning bike good for my knees?",
+    "my op is next month, what should i prepare?",
+    "mijn moeder heeft 2 doosjes pillen in huis, hoeveel mag ze nemen?",
+    # swelling in the evening, gone by morning: fluid, not a clot
+    "sinds mijn nieuwe heup is mijn been s avonds dik, s morgens is het weg",
+    "since my knee replacement my leg swells by the evening and is gone by morning",
+]
+
+
+@pytest.mark.parametrize(("question", "level"), ROUND2_WORDINGS)
+def test_round2_wordings_get_their_level(matcher: Matcher, question: str, level: str) -> None:
+    decision = matcher.match(question)
+    assert (decision.kind, decision.urgency) == ("red_flag", level), question
+
+
+@pytest.mark.parametrize("question", ROUND2_LOOKALIKES)
+def test_round2_lookalikes_do_not_fire(matcher: Matcher, question: str) -> None:
+    assert matcher.match(question).kind != "red_flag", question
+
+
+def test_self_harm_gets_the_crisis_reply(check: SafetyCheck) -> None:
+    for question in ("ik heb mezelf vanavond weer gesneden", "I burn myself on purpose"):
+        rule = check.check(question)
+        assert rule is not None and rule.reply_kind == "crisis", question
+
+
+def test_decimals_are_one_number(check: SafetyCheck) -> None:
+    tokens = check.tokens("38.5 graden. 0,5 g")
+    assert tokens.words == ["38", "graden", "0", "g"]
+    assert tokens.sentence[0] == tokens.sentence[1] != tokens.sentence[2]

@@ -52,6 +52,9 @@ HIT_CACHE_SIZE = 50_000
 _SENTENCE_END = re.compile(r"[.!?;\n]+")
 # ... and a "but" starts a new one: "al jaren wat pijn, maar sinds deze week ..."
 CLAUSE_BREAKS = frozenset({"maar", "but", "however", "echter", "doch"})
+# A number's decimals are dropped: "38.5 graden" is a fever of 38, in one sentence, and "0,5 g"
+# is no 5 pills.
+_DECIMALS = re.compile(r"(\d)[.,]\d+")
 # A negation does not reach past a comma or these: "niet gebruikt omdat ze weer overeind kwam".
 NEGATION_STOPS = frozenset({"en", "and", "omdat", "because", "want", "dus", "so", "toen", "when",
                             "als", "if", "die", "which", "who"})
@@ -249,7 +252,8 @@ class SafetyCheck:
         sentence: list[int] = []
         clause: list[int] = []
         number = part_number = 0
-        for part in _SENTENCE_END.split(_CONTRACTION.sub("nt", question[:MAX_CHARS])):
+        text = _DECIMALS.sub(r"\1", _CONTRACTION.sub("nt", question[:MAX_CHARS]))
+        for part in _SENTENCE_END.split(text):
             number += 1
             for piece in _COMMA.split(part):
                 part_number += 1
