@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from bot import __version__
-from bot.cli import ask, chat, check, evaluate, export, qr, report, run, site
+from bot.cli import ask, chat, check, evaluate, export, qr, report, run, serve, site, webhook
 from bot.cli.context import EXIT_USAGE, CliError
 
 COMMANDS = (
@@ -17,6 +17,8 @@ COMMANDS = (
     report,
     site,
     run,
+    serve,
+    webhook,
 )
 
 

@@ -108,11 +108,28 @@ async def _v4(conn: AsyncConnection) -> None:
     await conn.run_sync(lambda sync: meta.tables["quiz_answers"].create(sync))
 
 
+async def _v5(conn: AsyncConnection) -> None:
+    meta = MetaData()
+    Table("conversation_states", meta,
+          Column("user_key", String(64), primary_key=True),
+          Column("state", Text, nullable=False),
+          Column("updated_at", DateTime(timezone=True), nullable=False, index=True))
+    Table("rate_windows", meta,
+          Column("user_key", String(64), primary_key=True),
+          Column("started_at", DateTime(timezone=True), nullable=False),
+          Column("count", Integer, nullable=False))
+    Table("knowledge_reloads", meta,
+          Column("version", Integer, primary_key=True, autoincrement=True),
+          Column("at", DateTime(timezone=True), nullable=False))
+    await conn.run_sync(meta.create_all)
+
+
 STEPS: tuple[Step, ...] = (
     Step(1, "users, events and feedback", _v1),
     Step(2, "clinic of each user and event (QR codes / deep links)", _v2),
     Step(3, "Telegram updates handled but not yet confirmed (no reply twice after a crash)", _v3),
     Step(4, "answers to quiz statements (the quiz, beliefs before and after)", _v4),
+    Step(5, "what several instances share: conversation states, rate limits, reloads", _v5),
 )
 LATEST = STEPS[-1].version
 

@@ -16,7 +16,7 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 from bot.rendering import Reply
 from bot.telegram.addressing import without_mention
 from bot.telegram.conversation import Conversation, Person
-from bot.telegram.rate_limit import RateLimit, Verdict
+from bot.telegram.rate_limit import Limiter, Verdict
 from bot.telegram.retrying import probably_delivered
 from bot.telegram.sending import send
 
@@ -26,7 +26,7 @@ Context = ContextTypes.DEFAULT_TYPE
 
 
 class Handlers:
-    def __init__(self, conversation: Conversation, limit: RateLimit) -> None:
+    def __init__(self, conversation: Conversation, limit: Limiter) -> None:
         self.chat = conversation
         self.limit = limit
 
@@ -117,7 +117,7 @@ class Handlers:
 
     async def gate(self, update: Update, context: Context) -> None:
         """Stop an update over the user's rate limit; only the first one gets a note."""
-        verdict = self.limit.check(_person(update).id)
+        verdict = await self.limit.verdict(_person(update).id)
         if verdict is Verdict.ALLOW:
             return
         if update.callback_query is not None:

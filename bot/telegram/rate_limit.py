@@ -12,6 +12,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Protocol
 
 MAX_TRACKED = 10_000
 
@@ -28,6 +29,13 @@ class _Window:
     warned: bool = False
 
 
+class Limiter(Protocol):
+    """What the rate-limit gate asks: in memory here, or shared by several instances
+    (`bot.webhook.limits.SharedRateLimit`)."""
+
+    async def verdict(self, user_id: int) -> Verdict: ...
+
+
 class RateLimit:
     def __init__(self, messages: int, per_seconds: float, *,
                  clock: Callable[[], float] = time.monotonic,
@@ -37,6 +45,9 @@ class RateLimit:
         self._clock = clock
         self._max = max_tracked
         self._windows: OrderedDict[int, _Window] = OrderedDict()
+
+    async def verdict(self, user_id: int) -> Verdict:
+        return self.check(user_id)
 
     def check(self, user_id: int) -> Verdict:
         now = self._clock()
