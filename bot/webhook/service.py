@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy.exc import DBAPIError
 from telegram import Update
 
 from bot.config import Config
@@ -39,10 +40,21 @@ log = logging.getLogger(__name__)
 
 SECRET_ENV = "MYTHBOT_WEBHOOK_SECRET"
 INSTANCE_ENV = "MYTHBOT_INSTANCE"
-CONCURRENCY = 32  # updates handled at once per instance; each holds a claim's connection
+# Updates handled at once per instance; each holds a claim's database connection. With
+# `Storage`'s own pool (at most 15) an instance uses at most 29 connections: three fit in
+# PostgreSQL's default max_connections of 100.
+CONCURRENCY = 10
 DRAIN_TIMEOUT = 25.0  # seconds; systemd and Docker send SIGKILL after 30 (TimeoutStopSec)
 PURGE_EVERY = 3600.0
 PING_TIMEOUT = 2.0
+
+
+class TransientError(Exception):
+    """Handling an update failed for a reason that may pass (the database was unavailable)."""
+
+
+def _transient(error: BaseException | None) -> bool:
+    return isinstance(error, DBAPIError | OSError | TimeoutError)
 
 
 class ServeError(Exception):
@@ -99,8 +111,25 @@ async def serve(config: Config, token: str, loaded: Loaded, reload: Callable[[],
                                     limit=limit, library=library, recorder=recorder,
                                     flood_limits=flood_limits, environ=environ)
 
+    failed: set[int] = set()
+
+    async def note_failure(update: object, context: Any) -> None:
+        if isinstance(update, Update) and _transient(context.error):
+            failed.add(update.update_id)
+
+    # After `Handlers.error` (which tells the person): PTB hands every error to both.
+    application.add_error_handler(note_failure)
+
     async def handle(update: Update) -> None:
-        await application.process_update(update)
+        user = update.effective_user
+        with states.holding(user.id) if isinstance(states, DatabaseStates) and user \
+                else contextlib.nullcontext():
+            await application.process_update(update)
+        if update.update_id in failed:
+            failed.discard(update.update_id)
+            # The database failed half-way: not acknowledged, so Telegram delivers it again
+            # (maybe to an instance that still reaches the database) instead of losing it.
+            raise TransientError(f"update {update.update_id}: database unavailable")
         if update.effective_user is not None:
             # The next update of this person may land on another instance: what this one
             # records (a 👎 that a comment will refer to) must be in the database first.
