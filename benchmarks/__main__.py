@@ -38,6 +38,9 @@ TARGETS = {
     "memory growth": "linear (≤ 2×)",
     "throughput": "≥ 300 msg/s",
     "lost / duplicated": "0 / 0",
+    "scale-out lost (kill)": "0",
+    "through nginx, 3 inst.": "≥ 300 upd/s",
+    "3 vs 1 instances": "> 1×",
 }
 
 
@@ -69,6 +72,20 @@ def verdicts(quality: dict[str, list[Row]], speed: list[SpeedRow], startup: dict
         Verdict("lost / duplicated", f"{flow['lost']} / {flow['duplicated']}",
                 flow["lost"] == 0 and flow["duplicated"] == 0),
     ]
+
+
+def scale_verdicts(result: dict[str, Any]) -> list[Verdict]:
+    """Issue 14's targets against the scale-out run (benchmarks/scale.py)."""
+    if "skipped" in result:
+        return [Verdict(name, "not measured", None) for name in
+                ("scale-out lost (kill)", "through nginx, 3 inst.", "3 vs 1 instances")]
+    rows = result["rows"]
+    lost = sum(r["lost"] for r in rows)
+    best = rows[-1]["answered_per_s"]
+    ratio = result["ratio_3_vs_1"] or 0.0
+    return [Verdict("scale-out lost (kill)", str(lost), lost == 0),
+            Verdict("through nginx, 3 inst.", f"{best} upd/s", best >= 300),
+            Verdict("3 vs 1 instances", f"{ratio:.2f}×", ratio > 1)]
 
 
 def target_table(results: list[Verdict]) -> str:
@@ -154,9 +171,13 @@ def main(argv: list[str] | None = None) -> int:
     from benchmarks.throughput import throughput
 
     flow = throughput(messages=500 if args.quick else 2000)
+    from benchmarks.scale import scale
+    from benchmarks.scale import table as scale_table
+
+    spread = scale(2_000, 100) if args.quick else scale(10_000, 500)
     machine = {"python": platform.python_version(), "cpus": os.cpu_count(),
                "machine": platform.machine(), "system": platform.system()}
-    results = verdicts(quality, speed, startup, flow)
+    results = verdicts(quality, speed, startup, flow) + scale_verdicts(spread)
     code = 1 if any(v.met is False for v in results) else 0
 
     if args.json:
@@ -168,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
             "speed": [asdict(r) for r in speed],
             "startup_s": startup,
             "throughput": flow,
+            "scale_out": spread,
             "targets": [asdict(v) | {"wanted": TARGETS[v.name]} for v in results],
         }, indent=2))
         return code
@@ -178,6 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     print(signal_table(ablation) + "\n")
     print(speed_table(speed, startup) + "\n")
     print(throughput_table(flow) + "\n")
+    print(scale_table(spread) + "\n")
     print(target_table(results))
     return code
 

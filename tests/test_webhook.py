@@ -221,3 +221,14 @@ async def test_webhook_set_refuses_what_telegram_cannot_post_to(
     assert code == 2
     assert capsys.readouterr().err.count("\n") == 1
     assert api.calls("setWebhook") == []
+
+
+def test_the_compose_configuration_is_valid_for_three_instances() -> None:
+    from bot.config import load_config
+
+    deploy = Path(__file__).resolve().parent.parent / "deploy"
+    config = load_config(deploy / "config.compose.yaml")
+    assert config.webhook.instances == 3
+    listen = listen_settings(config, {"MYTHBOT_WEBHOOK_SECRET": "abc"}, host=None, port=None)
+    assert listen.host == "0.0.0.0"
+    assert "replicas: 3" in (deploy / "compose.yaml").read_text(encoding="utf-8")
