@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import signal
 import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -232,3 +233,37 @@ def test_the_compose_configuration_is_valid_for_three_instances() -> None:
     listen = listen_settings(config, {"MYTHBOT_WEBHOOK_SECRET": "abc"}, host=None, port=None)
     assert listen.host == "0.0.0.0"
     assert "replicas: 3" in (deploy / "compose.yaml").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+@pytest.mark.fault
+async def test_sigterm_finishes_the_update_in_hand_then_the_process_exits(
+        api: FakeBotApi, tmp_path: Path) -> None:
+    from tests.helpers.cluster import HOOK_SECRET as CLUSTER_SECRET
+    from tests.helpers.cluster import Instance, write_config
+
+    root = Path(__file__).resolve().parent.parent
+    config = write_config(tmp_path / "config.yaml", api=api,
+                          storage_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}",
+                          knowledge=root / "knowledge", instances=1)
+    instance = Instance("solo", config, api.token, tmp_path)
+    instance.start()
+    try:
+        async with aiohttp.ClientSession() as session:
+            await instance.wait_healthy(session)
+            api.delay("sendMessage", 1.5)
+            post = asyncio.create_task(session.post(
+                f"{instance.url}/telegram", data=json.dumps(updates.text_message("hallo")),
+                headers={HEADER: CLUSTER_SECRET, "Content-Type": "application/json"}))
+            await api.wait_for("sendMessage", 1, timeout=10)
+            assert instance.proc is not None
+            instance.proc.send_signal(signal.SIGTERM)
+            response = await post
+            assert response.status == 200
+            assert (await response.json())["handled"] is True
+            code = await asyncio.to_thread(instance.proc.wait, 30)
+    finally:
+        instance.kill()
+    assert code == 0, instance.log_text()
+    assert len(api.sent_messages(updates.DEFAULT_USER_ID)) == 1
+    assert "Traceback" not in instance.log_text()
