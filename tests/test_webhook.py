@@ -54,10 +54,13 @@ class Instance:
 
 
 @contextlib.asynccontextmanager
-async def serving(api: FakeBotApi, config: Config, loaded: Loaded,
-                  tmp_path: Path) -> AsyncIterator[tuple[Instance, asyncio.Event,
-                                                         asyncio.Task[None]]]:
+async def serving(api: FakeBotApi, config: Config, loaded: Loaded, tmp_path: Path,
+                  storage_url: str | None = None
+                  ) -> AsyncIterator[tuple[Instance, asyncio.Event, asyncio.Task[None]]]:
     cfg = bot_config(config, api, tmp_path)
+    if storage_url is not None:
+        cfg = cfg.model_copy(update={"storage": cfg.storage.model_copy(
+            update={"url": storage_url})})
     port = free_port()
     stop = asyncio.Event()
     listen = Listen("127.0.0.1", port, HOOK_SECRET, "test-1")
@@ -267,3 +270,34 @@ async def test_sigterm_finishes_the_update_in_hand_then_the_process_exits(
     assert code == 0, instance.log_text()
     assert len(api.sent_messages(updates.DEFAULT_USER_ID)) == 1
     assert "Traceback" not in instance.log_text()
+
+
+async def test_a_database_failure_half_way_is_not_acknowledged_so_telegram_retries(
+        api: FakeBotApi, config: Config, loaded: Loaded, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from bot.storage.shared import SharedStore
+
+    url = os.environ.get("MYTHBOT_TEST_POSTGRES_URL")
+    if not url:
+        pytest.skip("set MYTHBOT_TEST_POSTGRES_URL to run serve on PostgreSQL")
+    real = SharedStore.load_state
+    failures = [OSError("connection lost")]
+
+    async def flaky(self: SharedStore, telegram_id: int) -> str | None:
+        if failures:
+            raise failures.pop()
+        return await real(self, telegram_id)
+
+    monkeypatch.setattr(SharedStore, "load_state", flaky)
+    sorry = loaded.kb.message("error", "nl")
+    async with serving(api, config, loaded, tmp_path, storage_url=url) as (instance, _, _):
+        update = updates.text_message("Is artrose slijtage?", user=updates.user(9101))
+        assert (await instance.post(update))[0] == 503  # not acknowledged: sent again
+        assert [m["text"] for m in api.sent_messages(9101)] == [sorry]
+        status, body = await instance.post(update)
+        assert (status, body["handled"]) == (200, True)  # the claim was rolled back
+        texts = [m["text"] for m in api.sent_messages(9101)]
+        assert len(texts) == 2 and texts[-1] != sorry  # answered this time
+        assert (await instance.post(update))[1]["handled"] is False  # and claimed now
