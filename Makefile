@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run chat test lint check bench site screenshots clean
+.PHONY: run chat test lint check bench site screenshots wordlists clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ site: $(INSTALLED)
 # The README's screenshots of the site, taken by the browser test in headless Chromium.
 screenshots: $(INSTALLED)
 	MYTHBOT_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q tests/test_site_browser.py -k screenshots
+# Rebuild the word frequencies the matcher ships (bot/matching/data/common_*.txt) from wordfreq.
+wordlists: $(INSTALLED)
+	$(BIN)/python -m pip install --quiet 'wordfreq>=3.1'
+	$(BIN)/python scripts/common_words.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

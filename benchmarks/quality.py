@@ -21,6 +21,11 @@ class Row:
     top3: dict[str, float]
     abstention: float
     red_flag_recall: float | None  # None: the system has no red-flag check at all
+    # Answers from an entry that does not answer the question, off-topic ones included, over
+    # every question but red flags; a baseline answers whatever scores above its threshold.
+    wrong_answers: float = 0.0
+    # Off-topic questions that got no answer (ours: fallback, suggestion or small talk).
+    not_answered: float = 1.0
 
     @property
     def worst_top1(self) -> float:
@@ -44,18 +49,22 @@ def _score(name: str, ranked: list[tuple[Case, list[tuple[str, float]]]],
     hits1: dict[str, list[bool]] = {}
     hits3: dict[str, list[bool]] = {}
     abstained: list[bool] = []
+    wrong: list[bool] = []
     for case, ranking in ranked:
         answers = bool(ranking) and ranking[0][1] >= threshold
         if case.kind == OFF_TOPIC:
             abstained.append(not answers)
+            wrong.append(answers)
             continue
         ids = [entry_id for entry_id, _ in ranking] if answers else []
         hits1.setdefault(case.lang, []).append(bool(ids) and ids[0] in case.expected)
         hits3.setdefault(case.lang, []).append(bool(case.expected & set(ids)))
+        wrong.append(bool(ids) and ids[0] not in case.expected)
+    abstention = sum(abstained) / max(len(abstained), 1)
     return Row(name, threshold,
                {lang: sum(h) / len(h) for lang, h in sorted(hits1.items())},
                {lang: sum(h) / len(h) for lang, h in sorted(hits3.items())},
-               sum(abstained) / max(len(abstained), 1), None)
+               abstention, None, sum(wrong) / max(len(wrong), 1), abstention)
 
 
 def quality_rows(kb: KnowledgeBase, matcher: Matcher, path: Path) -> list[Row]:
@@ -64,7 +73,8 @@ def quality_rows(kb: KnowledgeBase, matcher: Matcher, path: Path) -> list[Row]:
     ours = Row("mythbot matcher", matcher.thresholds.answer,
                {lang: s.rate(s.top1) for lang, s in sorted(report.per_lang.items())},
                {lang: s.rate(s.top3) for lang, s in sorted(report.per_lang.items())},
-               report.abstention, report.red_flag_recall)
+               report.abstention, report.red_flag_recall, report.wrong_answer_rate,
+               report.not_answered)
     baselines = [thresholded_row("rapidfuzz WRatio", wratio(kb), cases),
                  thresholded_row("BM25 (words)", bm25_words(kb), cases),
                  thresholded_row("TF-IDF (char 3-5)", tfidf_chars(kb), cases)]

@@ -14,6 +14,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
+from bot.knowledge.located_yaml import MAX_BYTES, YamlSyntaxError, refuse_aliases
 from bot.knowledge.models import LangText
 
 CONFIG_ENV = "MYTHBOT_CONFIG"
@@ -31,10 +32,21 @@ class _Section(BaseModel):
 
 
 class Matching(_Section):
-    answer_threshold: float = Field(ge=0, le=1)
-    answer_margin: float = Field(ge=0, le=1)
-    suggest_threshold: float = Field(ge=0, le=1)
-    suggest_known_words: float = Field(ge=0, le=1)
+    """Defaults are the values measured on the dev sets (see config.example.yaml)."""
+
+    answer_threshold: float = Field(default=0.45, ge=0, le=1)
+    answer_margin: float = Field(default=0.01, ge=0, le=1)
+    suggest_threshold: float = Field(default=0.38, ge=0, le=1)
+    suggest_known_words: float = Field(default=0.4, ge=0, le=1)
+    # Zipf frequency (3 = once per million words); the word lists go down to 3.0, so any
+    # value up to 3 means "rarer than the lists"; 0 turns the check off.
+    rare_word_zipf: float = Field(default=3.5, ge=0, le=8)
+    # Of the four scoring signals, how many must each rank the best entry first to answer with
+    # `answer_margin`; with fewer, the best entry must be `answer_margin_disputed` ahead.
+    answer_agreement: int = Field(default=3, ge=0, le=4)
+    answer_margin_disputed: float = Field(default=0.05, ge=0, le=1)
+    # Below this share of known words, no answer and no suggestions, whatever the score.
+    min_known_words: float = Field(default=0.2, ge=0, le=1)
 
     @model_validator(mode="after")
     def _ordered(self) -> Matching:
@@ -58,6 +70,7 @@ class Clinic(_Section):
     welcome: LangText
     phone: str | None = None
     url: str | None = None
+    dutch: Literal["be", "nl"] | None = None  # None: the configuration's `dutch`
 
 
 class RateLimit(_Section):
@@ -68,6 +81,14 @@ class RateLimit(_Section):
 class Storage(_Section):
     url: str = Field(min_length=1)
     retention_days: int = Field(ge=1)
+
+
+class Beliefs(_Section):
+    """The opt-in measure of beliefs: the same three statements again after this many days;
+    the bot looks for due follow-ups every `check_every_seconds`."""
+
+    follow_up_days: int = Field(default=14, ge=1)
+    check_every_seconds: float = Field(default=60.0, gt=0)
 
 
 class Webhook(_Section):
@@ -88,10 +109,30 @@ class Telegram(_Section):
     base_url: str = Field(min_length=1)
     bot_username: str = Field(min_length=1)
     token_file: Path | None = None
+    # Tries to reach Telegram at start-up before giving up (waits 1, 2, 4… s in between).
+    startup_attempts: int = Field(default=5, ge=1, le=20)
+
+
+class Delivery(_Section):
+    """How replies reach people when Telegram fails: tried again with growing pauses (and a
+    random spread, so that a recovering Telegram is not hit by everyone at once) until sent."""
+
+    retry_first_seconds: float = Field(default=1.0, gt=0)  # the first pause; doubles ...
+    retry_max_seconds: float = Field(default=60.0, gt=0)  # ... up to this
+    give_up_after_hours: float = Field(default=48.0, gt=0)  # then the reply is dropped (logged)
+    # A reply sent this long after the question starts with a short "sorry for the delay".
+    late_after_seconds: float = Field(default=3600.0, gt=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Delivery:
+        if self.retry_first_seconds > self.retry_max_seconds:
+            raise ValueError("retry_first_seconds must not be above retry_max_seconds")
+        return self
 
 
 class Config(_Section):
     default_language: Literal["nl", "en"]
+    dutch: Literal["be", "nl"] = "be"  # Belgian or Netherlands words (knowledge/dutch.yaml)
     knowledge_dir: Path
     matching: Matching
     emergency: list[Country] = Field(min_length=1)
@@ -99,12 +140,19 @@ class Config(_Section):
     rate_limit: RateLimit
     admins: list[int] = Field(default_factory=list)
     storage: Storage
+    beliefs: Beliefs = Field(default_factory=Beliefs)  # older configs have no such section
     webhook: Webhook = Field(default_factory=Webhook)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"]
     telegram: Telegram
+    delivery: Delivery = Field(default_factory=Delivery)
 
     def clinic(self, slug: str) -> Clinic | None:
         return next((c for c in self.clinics if c.slug == slug), None)
+
+    def dutch_for(self, slug: str | None) -> Literal["be", "nl"]:
+        """The Dutch a clinic's patients read (Belgian or Netherlands words)."""
+        clinic = self.clinic(slug) if slug else None
+        return clinic.dutch if clinic is not None and clinic.dutch else self.dutch
 
 
 def config_path(explicit: str | None) -> Path:
@@ -119,7 +167,13 @@ def config_path(explicit: str | None) -> Path:
 def load_config(path: Path) -> Config:
     """Read and validate `path`; relative paths inside it are taken from the file's folder."""
     try:
-        data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        if len(text) > MAX_BYTES:
+            raise ConfigError(f"{path}: larger than {MAX_BYTES // 1024} kB; is it the right file?")
+        refuse_aliases(text)  # a few lines of them can expand to gigabytes
+        data: Any = yaml.safe_load(text)
+    except YamlSyntaxError as exc:
+        raise ConfigError(f"{path}:{exc.line}: {exc}") from None
     except FileNotFoundError:
         raise ConfigError(f"{path}: the configuration file does not exist") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -153,13 +207,30 @@ def load_config(path: Path) -> Config:
         more = len(exc.errors()) - 1
         extra = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
         raise ConfigError(f"{path}: the key '{key}' {reason}{extra}") from None
+    # Every path in the file is taken from the file's folder, so that every command finds
+    # the same knowledge base and database whichever folder it is started from.
     base = path.parent
-    updates: dict[str, Any] = {"knowledge_dir": base / config.knowledge_dir}
+    updates: dict[str, Any] = {
+        "knowledge_dir": base / config.knowledge_dir,
+        "storage": config.storage.model_copy(
+            update={"url": sqlite_relative_to(config.storage.url, base.absolute())}),
+    }
     if config.telegram.token_file is not None:
         updates["telegram"] = config.telegram.model_copy(
             update={"token_file": base / config.telegram.token_file}
         )
     return config.model_copy(update=updates)
+
+
+def sqlite_relative_to(url: str, base: Path) -> str:
+    """`url` with a relative SQLite file path made absolute from `base`; others as they are."""
+    scheme, sep, rest = url.partition(":///")
+    if not sep or not scheme.startswith("sqlite"):
+        return url
+    file, query_sep, query = rest.partition("?")
+    if file in ("", ":memory:") or file.startswith("file:") or Path(file).is_absolute():
+        return url
+    return f"{scheme}:///{(base / file).as_posix()}{query_sep}{query}"
 
 
 def read_token(config: Config) -> SecretStr | None:

@@ -65,7 +65,8 @@ def test_red_flag_reply_names_the_configured_numbers() -> None:
 def test_check_is_clean() -> None:
     result = mythbot("check")
     assert result.returncode == 0, result.stderr
-    assert "21 entries" in result.stdout
+    entries = len(list((ROOT / "knowledge" / "entries").glob("*.yaml")))
+    assert f"{entries} entries" in result.stdout
 
 
 def test_check_lists_every_problem_and_exits_1(knowledge_copy: Path) -> None:
@@ -211,3 +212,101 @@ def test_missing_config_key_names_the_key(tmp_path: Path) -> None:
     result = mythbot("check", "--config", str(broken))
     assert result.returncode == 2
     assert "default_language" in result.stderr and "missing" in result.stderr
+
+
+def chat_replies(*lines: str, args: tuple[str, ...] = ()) -> list[str]:
+    """What the terminal chat printed after each line typed (the greeting first)."""
+    result = mythbot("chat", *args, stdin="".join(f"{line}\n" for line in lines) + "/quit\n")
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split("> ")[:-1]  # the last prompt is where /quit was typed
+
+
+def test_chat_commands_behave_as_on_telegram() -> None:
+    _, topics, start, language, english = chat_replies(
+        "/topics", "/start demo-kine", "/language", "2")
+    assert topics.startswith("Over deze onderwerpen kan ik je iets vertellen:")
+    assert "[1] Wat is artrose?" in topics and "Fabel" not in topics
+    assert start.startswith("👋") and "Welkom via Kinepraktijk Demo!" in start
+    assert "+32 9 000 00 00" in start
+    assert language.startswith("In welke taal wil je verder?")
+    assert "[1] Nederlands" in language and "[2] English" in language
+    assert english.startswith("OK, from now on I'll speak English with you.")
+
+
+def test_chat_says_which_buttons_are_on_screen() -> None:
+    _, first, topics, missing = chat_replies("9", "/topics", "9")
+    assert first.startswith("Knop 9 staat niet op het scherm")
+    assert "[8] " in topics and "[9] " not in topics
+    assert missing.startswith("Knop 9 staat niet op het scherm")
+    _, english = chat_replies("7", args=("--lang", "en"))
+    assert english.startswith("Button 7 is not on screen")
+
+
+def test_chat_asks_what_was_missing_after_thumbs_down() -> None:
+    _, answer, ask, noted = chat_replies("is mijn knie versleten", "7",
+                                         "De uitleg was te moeilijk")
+    assert "[7] 👎" in answer
+    assert "Wat ontbrak er in dit antwoord?" in ask and "[1] Sla over" in ask
+    assert noted.startswith("Dank je, we nemen het mee")
+
+
+def test_chat_clinic_starts_as_the_deep_link_would() -> None:
+    _, first = chat_replies("Is artrose slijtage?", args=("--clinic", "demo-kine"))[:2]
+    greeting = chat_replies(args=("--clinic", "demo-kine"))[0]
+    assert "Welkom via Kinepraktijk Demo!" in greeting and "[1] Wat is artrose?" in greeting
+    assert first.startswith("Is mijn gewricht versleten?\n❌ Fabel")
+    result = mythbot("chat", "--clinic", "nope", stdin="")
+    assert result.returncode == 2
+    (line,) = result.stderr.splitlines()
+    assert "unknown clinic 'nope'; known clinics: demo-kine" in line
+
+
+def test_ask_json_adds_urgency_on_red_flags_only() -> None:
+    result = mythbot("ask", "--json", stdin="ik heb pijn op de borst\nmijn knie is warm en "
+                     "gezwollen\nis mijn knie versleten\nik wil er een einde aan maken\n")
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line.get("urgency") for line in lines] == ["emergency", "today", None, "emergency"]
+    assert set(lines[0]) == CONTRACT_KEYS | {"urgency"}
+    assert set(lines[2]) == CONTRACT_KEYS
+
+
+def test_check_reports_an_example_that_does_not_fire(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "safety.yaml"
+    text = path.read_text(encoding="utf-8")
+    old = "nl: [ik heb pijn op de borst,"
+    line = text[: text.index(old)].count("\n") + 1
+    path.write_text(text.replace(old, "nl: [ik heb een vraag over mijn knie,"), encoding="utf-8")
+    result = mythbot("check", "--knowledge", str(knowledge_copy))
+    assert result.returncode == 1
+    assert (f"knowledge/safety.yaml:{line}: the example 'ik heb een vraag over mijn knie' of "
+            "'chest-pain' (emergency) gets no rule") in result.stderr
+
+
+def test_eval_reads_a_red_flag_set(tmp_path: Path) -> None:
+    tsv = tmp_path / "flags.tsv"
+    tsv.write_text("level\tkind\tlang\tquestion\n"
+                   "emergency\tchest\tnl\tpijn op de borst\n"
+                   "emergency\tchest\ten\tmy knee is warm and swollen\n"
+                   "today\thot-joint\ten\tmy knee is hot and swollen\n"
+                   "none\tlookalike\tnl\tik slaap slecht door de pijn\n"
+                   "none\tlookalike\ten\tI have chest pain\n", encoding="utf-8")
+    text = mythbot("eval", str(tsv)).stdout
+    assert "emergency" in text and "false alarms" in text
+    assert "line 3: emergency chest en -> today: my knee is warm and swollen" in text
+    report = json.loads(mythbot("eval", str(tsv), "--json").stdout)
+    assert report["recall"]["emergency"]["nl"] == {"questions": 1, "caught": 1, "rate": 1.0}
+    assert report["recall"]["emergency"]["en"]["rate"] == 0.0
+    assert report["recall"]["today"]["all"]["rate"] == 1.0
+    assert report["false_alarms"]["all"] == {"questions": 2, "caught": 1, "rate": 0.5}
+    assert [m["line"] for m in report["misses"]] == [3]
+    assert [a["line"] for a in report["alarms"]] == [6]
+
+
+def test_eval_red_flag_set_with_a_bad_row(tmp_path: Path) -> None:
+    tsv = tmp_path / "flags.tsv"
+    tsv.write_text("level\tkind\tlang\tquestion\nurgent\tchest\tnl\tpijn op de borst\n",
+                   encoding="utf-8")
+    result = mythbot("eval", str(tsv))
+    assert result.returncode == 2
+    assert f"{tsv}:2: expected 'emergency|today|none" in result.stderr
+    assert "Traceback" not in result.stderr

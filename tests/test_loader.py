@@ -348,3 +348,77 @@ def test_a_placeholder_the_bot_does_not_fill_is_refused(knowledge_copy: Path) ->
     assert problems_of(knowledge_copy) == [
         f"knowledge/smalltalk.yaml:{line}: 'intents.2.reply.nl': '{{reviewer}}' is not a known "
         "placeholder here; use {review}"]
+
+
+SAFETY = "knowledge/safety.yaml"
+
+
+def test_safety_unknown_concept_in_a_rule(knowledge_copy: Path) -> None:
+    line = edit(knowledge_copy / "safety.yaml", "when: [[chest, chest-pain]",
+                "when: [[chest, chest-pian]")
+    assert (f"{SAFETY}:{line}: unknown concept 'chest-pian': define it under 'concepts:'"
+            in problems_of(knowledge_copy))
+
+
+def test_safety_empty_vocabulary_and_unused_concept(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "safety.yaml"
+    line = line_of(path, r"^  heart-attack:")
+    edit(path, "    en: [heart attack, cardiac arrest]", "    en: []")
+    edit(path, "  menopause:\n", "  menopauze:\n")
+    found = problems_of(knowledge_copy)
+    assert any(p.startswith(f"{SAFETY}:{line}: the concept 'heart-attack' has no en words")
+               for p in found)
+    assert any("the concept 'menopauze' is used by no rule" in p for p in found)
+    assert any("unknown concept 'menopause'" in p for p in found)
+
+
+def test_safety_rule_without_examples(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "safety.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("  - id: chest-pain")
+    examples = text.index("    examples:", start)
+    end = text.index("\n\n", examples)
+    path.write_text(text[:examples] + text[end + 1:], encoding="utf-8")
+    line = line_of(path, r"^  - id: chest-pain")
+    assert any(p.startswith(f"{SAFETY}:{line}: the field 'rules[") and "examples' is missing" in p
+               for p in problems_of(knowledge_copy))
+
+
+def test_safety_crisis_reply_needs_the_emergency_level(knowledge_copy: Path) -> None:
+    edit(knowledge_copy / "safety.yaml", "    level: emergency\n    reply: crisis",
+         "    level: today\n    reply: crisis")
+    assert any("the crisis reply is for rules of level 'emergency'" in p
+               for p in problems_of(knowledge_copy))
+
+
+UNCOVERED = "knowledge/uncovered.yaml"
+
+
+def test_uncovered_topic_problems_are_located(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "uncovered.yaml"
+    text = path.read_text(encoding="utf-8")
+    # A second topic with an id in use, a term with no words, bad HTML and a missing language.
+    path.write_text(text + (
+        "  - id: costs\n"
+        "    terms:\n"
+        "      nl: [prijs, '?!']\n"
+        "    reply:\n"
+        "      nl: \"<blink>Vraag</blink> het aan de praktijk.\"\n"), encoding="utf-8")
+    found = problems_of(knowledge_copy)
+    lines = len(text.splitlines())
+    assert f"{UNCOVERED}:{lines + 1}: the id 'costs' is used twice" in found
+    assert any(p.startswith(f"{UNCOVERED}:{lines + 3}: the term '?!'") for p in found)
+    assert any(p.startswith(f"{UNCOVERED}:{lines + 5}: 'topics.") and "<blink>" in p
+               for p in found)
+    assert any(p.startswith(f"{UNCOVERED}:{lines + 4}: the language 'en' is missing")
+               for p in found)
+
+
+def test_an_uncovered_topic_needs_terms(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "uncovered.yaml"
+    line = edit(path, "  - id: costs\n    terms:\n", "  - id: costs\n    trems:\n")
+    found = problems_of(knowledge_copy)
+    assert any(p.startswith(f"{UNCOVERED}:{line}: the field") and ".terms' is missing" in p
+               for p in found), found
+    assert any(p.startswith(f"{UNCOVERED}:{line + 1}: unknown field") and ".trems'" in p
+               for p in found), found

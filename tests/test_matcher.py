@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -11,6 +13,8 @@ from bot.knowledge import KnowledgeBase
 from bot.matching import KINDS, Matcher, Thresholds
 from bot.matching.decision import MAX_CANDIDATES
 from bot.matching.index import MAX_SCORED
+from bot.rendering import Renderer
+from bot.storage.privacy import question_to_keep
 
 
 @pytest.mark.parametrize(
@@ -130,3 +134,109 @@ def test_large_knowledge_bases_score_only_the_best_bm25_entries(kb: KnowledgeBas
     assert len(large.rank(question, "nl")) == MAX_SCORED
     assert large.rank(question, "nl")[0][0] == matcher.rank(question, "nl")[0][0] \
         == "worn-out-joint"
+
+
+# Precision (issue 12): no confident answer from the wrong entry. ------------------------------
+
+
+def test_a_rare_word_the_knowledge_base_never_uses_blocks_an_answer(matcher: Matcher) -> None:
+    """The same question with a topic word from elsewhere ("sacroiliitis": unknown to the
+    knowledge base and rare in Dutch) gets suggestions; with an everyday unknown word it is
+    still answered."""
+    plain = matcher.match("is wandelen goed voor mijn knie")
+    assert (plain.kind, plain.entry_id) == ("answer", "aerobic-exercise")
+    elsewhere = matcher.match("is wandelen goed voor mijn knie en mijn sacroiliitis")
+    assert elsewhere.kind in ("suggest", "fallback")
+    assert matcher.rare_words("is wandelen goed voor mijn knie en mijn sacroiliitis",
+                              "nl") == ["sacroiliitis"]
+    everyday = matcher.match("is wandelen goed voor mijn knie, vraagt mijn buurvrouw")
+    assert (everyday.kind, everyday.entry_id) == ("answer", "aerobic-exercise")
+
+
+def test_compounds_of_known_words_are_not_rare(matcher: Matcher) -> None:
+    # "spieroefeningen" is not in the knowledge base, but "oefeningen" is: a kind of exercise.
+    assert matcher.rare_words("welke spieroefeningen helpen mijn knie", "nl") == []
+
+
+def test_the_rare_word_check_can_be_turned_off(kb: KnowledgeBase, matcher: Matcher) -> None:
+    off = Matcher(kb, replace(matcher.thresholds, rare_word=0.0))
+    assert off.rare_words("is wandelen goed voor mijn knie en mijn sacroiliitis", "nl") == []
+
+
+@pytest.mark.parametrize("question", ["knie", "hip", "artrose", "knee pain", "heup?",
+                                      "artrose genezen?"])
+def test_one_or_two_words_never_get_a_myth_answer(matcher: Matcher, question: str) -> None:
+    decision = matcher.match(question)
+    assert decision.kind in ("suggest", "fallback"), decision
+    assert decision.entry_id is None
+
+
+@pytest.mark.parametrize(("question", "intent"), [("start", "menu"), ("menu", "menu"),
+                                                  ("help", "who-are-you")])
+def test_a_word_asking_the_way_in_gets_the_topics(matcher: Matcher, renderer: Renderer,
+                                                  question: str, intent: str) -> None:
+    decision = matcher.match(question)
+    assert (decision.kind, decision.rule) == ("smalltalk", intent)
+    assert renderer.decision(decision).buttons  # the topics
+
+
+def test_signals_that_disagree_give_suggestions(kb: KnowledgeBase, matcher: Matcher) -> None:
+    """Requiring the signals to agree turns some answers into suggestions, never the other way
+    round, and the suggestion starts with the entry that would have been the answer."""
+    loose = Matcher(kb, replace(matcher.thresholds, agreement=0))
+    strict = Matcher(kb, replace(matcher.thresholds, agreement=4, disputed_margin=1.0))
+    questions = ["helpt wandelen of fietsen tegen de pijn", "is mijn knie versleten",
+                 "moet ik rusten tot de pijn weg is?",
+                 "does my xray show how much pain I will have",
+                 "moet ik stoppen met bewegen tot het beter gaat",
+                 "mag ik nog tennissen met artrose",
+                 "helpt een warm bad tegen stijve gewrichten", "is zwemmen goed voor mijn heup"]
+    for tighter, looser in ((matcher, loose), (strict, matcher)):
+        pairs = [(looser.match(q), tighter.match(q)) for q in questions]
+        assert all(t.kind != "answer" or d.kind == "answer" for d, t in pairs)
+        demoted = [(d, t) for d, t in pairs if d.kind == "answer" and t.kind == "suggest"]
+        assert demoted, "expected an answer whose signals do not all agree"
+        assert all(t.candidate_ids[0] == d.entry_id for d, t in demoted)
+
+
+@pytest.mark.parametrize(("question", "topic"), [
+    ("hoeveel kost een kine sessie", "costs"),
+    ("wordt dat terugbetaald door de mutualiteit", "costs"),
+    ("how much does a knee replacement cost", "costs"),
+    ("kan ik mijn afspraak verzetten", "appointments"),
+    ("what are the opening hours", "appointments"),
+    ("what is lupus", "other-conditions"),
+    ("helpt dat ook tegen fibromyalgie", "other-conditions"),
+    ("wat is de maximale dosis paracetamol", "doses"),
+    ("kan ik ibuprofen nemen met mijn bloedverdunners", "medicines-together"),
+    ("can i take naproxen with alcohol", "medicines-together"),
+])
+def test_topics_we_know_we_do_not_cover_get_their_own_fallback(
+        matcher: Matcher, renderer: Renderer, kb: KnowledgeBase, question: str,
+        topic: str) -> None:
+    decision = matcher.match(question)
+    assert (decision.kind, decision.rule, decision.entry_id) == ("fallback", topic, None)
+    reply = renderer.decision(decision)
+    uncovered = next(t for t in kb.uncovered.topics if t.id == topic)
+    assert reply.text == uncovered.reply.get(decision.lang)
+    assert "\n" not in reply.text  # one line
+    assert reply.buttons  # and the topics, to find the way from there
+    # Recorded as a question the bot could not answer, text included.
+    assert question_to_keep(decision.kind, question) == question
+
+
+def test_an_uncovered_topic_needing_a_second_term_waits_for_it(matcher: Matcher) -> None:
+    """Blood thinners alone belong to the medication entry ("may I stop them"); only with a
+    painkiller is it about combining medicines."""
+    decision = matcher.match("mag ik stoppen met mijn bloedverdunners")
+    assert decision.rule != "medicines-together"
+    assert decision.candidate_ids[0] == "medication"
+
+
+def test_every_uncovered_reply_points_to_someone_who_can_help(kb: KnowledgeBase) -> None:
+    who = {"nl": ("huisarts", "apotheker", "praktijk", "ziekenfonds", "weerdienst", "nieuwssite"),
+           "en": ("gp", "pharmacist", "practice", "insurer", "weather service", "news site")}
+    for topic in kb.uncovered.topics:
+        for lang in ("nl", "en"):
+            text = topic.reply.get(lang).lower()
+            assert any(w in text for w in who[lang]), (topic.id, lang)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import tomllib
+
+import pytest
 
 from tests.conftest import ROOT
 
@@ -19,3 +23,13 @@ def test_every_data_file_of_the_package_is_declared_for_installation() -> None:
             and "__pycache__" not in path.parts}
     assert data, "the package is expected to read its stop-word lists"
     assert data <= included, sorted(str(p.relative_to(ROOT)) for p in data - included)
+
+
+@pytest.mark.slow
+def test_the_shipped_word_frequencies_are_what_wordfreq_gives() -> None:
+    """bot/matching/data/common_*.txt are generated: a hand edit or a wordfreq upgrade without
+    regenerating them shows here."""
+    pytest.importorskip("wordfreq")
+    result = subprocess.run([sys.executable, "scripts/common_words.py", "--check"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import io
 import itertools
 import re
+import shutil
+import subprocess
 import xml.etree.ElementTree as ET
+import zlib
 from pathlib import Path
 
 import pytest
 import yaml
 import zxingcpp
-from PIL import Image, PdfParser
+from PIL import Image
 
 from bot.cli import main
 from bot.clinics import PAPER_POINTS, deep_link, layout
@@ -89,37 +91,77 @@ def test_svg_poster_is_valid_and_its_code_scans(config_file: Path, tmp_path: Pat
     assert decode(image) == [f"https://t.me/{BOT}?start=demo-kine"]
 
 
-def pdf_images(path: Path) -> list[Image.Image]:
-    """The pictures drawn on the PDF's pages, as Pillow wrote them (JPEG streams)."""
-    pdf = PdfParser.PdfParser(str(path))
-    try:
-        pictures = []
-        for page_ref in pdf.pages:
-            page = pdf.read_indirect(page_ref)
-            for ref in page[b"Resources"][b"XObject"].values():
-                stream = pdf.read_indirect(ref)
-                assert stream.dictionary[b"Filter"] == b"DCTDecode"
-                with Image.open(io.BytesIO(stream.buf)) as picture:
-                    pictures.append(picture.copy())
-        return pictures
-    finally:
-        pdf.close()
+def pdf_streams(data: bytes) -> list[bytes]:
+    """Every stream of the PDF, inflated where it is compressed."""
+    streams = []
+    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
+        raw = match.group(1)
+        try:
+            streams.append(zlib.decompress(raw))
+        except zlib.error:
+            streams.append(raw)
+    return streams
 
 
-def test_pdf_poster_is_an_a4_pdf_whose_code_scans(config_file: Path, tmp_path: Path) -> None:
+def qr_from_pdf_content(content: bytes) -> Image.Image:
+    """Redraw the black rectangles the page fills ("x y w h re f" after a black fill)."""
+    black, rects = False, []
+    for line in content.decode("latin-1").splitlines():
+        words = line.split()
+        if words[-1:] in (["g"], ["rg"]):
+            black = all(float(v) == 0 for v in words[:-1])
+        if black and words[-2:] == ["re", "f"]:
+            rects.append(tuple(float(v) for v in words[:4]))
+    module = min(abs(h) for _, _, _, h in rects)
+    left, top = min(x for x, _, _, _ in rects), max(y + h for _, y, _, h in rects)
+    size = round((max(x + w for x, _, w, _ in rects) - left) / module)
+    border, scale = 4, 8
+    image = Image.new("L", ((size + 2 * border) * scale,) * 2, 255)
+    for x, y, w, h in rects:
+        column, row = round((x - left) / module), round((top - (y + h)) / module)
+        image.paste(0, ((column + border) * scale, (row + border) * scale,
+                        (column + round(w / module) + border) * scale,
+                        (row + round(abs(h) / module) + border) * scale))
+    return image
+
+
+def test_pdf_poster_is_a_small_vector_a4_pdf_whose_code_scans(config_file: Path,
+                                                              tmp_path: Path) -> None:
     out = tmp_path / "poster.pdf"
     assert main(["qr", "--clinic", "demo-kine", "--out", str(out),
                  "--config", str(config_file)]) == 0
     data = out.read_bytes()
     assert data.startswith(b"%PDF-")
     assert data.rstrip().endswith(b"%%EOF")
-    box = re.search(rb"/MediaBox \[ ?0 0 ([\d.]+) ([\d.]+) ?\]", data)
+    box = re.search(rb"/MediaBox ?\[ ?0 0 ([\d.]+) ([\d.]+) ?\]", data)
     assert box is not None
     assert float(box.group(1)) == pytest.approx(595.28, abs=1)
     assert float(box.group(2)) == pytest.approx(841.89, abs=1)
-    (page,) = pdf_images(out)
-    assert page.size == (2480, 3508)  # the whole page at 300 dpi
-    assert decode(page.convert("L")) == [f"https://t.me/{BOT}?start=demo-kine"]
+    assert len(data) < 60_000  # a picture of the page was 780 KB
+    assert b"/Subtype /Image" not in data and b"/Subtype/Image" not in data
+    assert b"/FontFile2" in data  # the text is text, in an embedded (subset) font
+    streams = pdf_streams(data)
+    content = next(s for s in streams if b" re f" in s or b" re\nf" in s)
+    assert b"Tj" in content or b"TJ" in content
+    assert decode(qr_from_pdf_content(content)) == [f"https://t.me/{BOT}?start=demo-kine"]
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None or shutil.which("pdftotext") is None,
+                    reason="poppler-utils (pdftoppm, pdftotext) is not installed")
+def test_pdf_poster_as_a_viewer_shows_it(config_file: Path, tmp_path: Path) -> None:
+    """Rendered by a real PDF renderer: the code scans and the texts are there."""
+    out = tmp_path / "poster.pdf"
+    assert main(["qr", "--clinic", "demo-kine", "--out", str(out),
+                 "--config", str(config_file)]) == 0
+    subprocess.run(["pdftoppm", "-r", "150", "-png", "-singlefile", str(out),
+                    str(tmp_path / "page")], check=True, timeout=60)
+    with Image.open(tmp_path / "page.png") as page:
+        assert decode(page.convert("L")) == [f"https://t.me/{BOT}?start=demo-kine"]
+    text = subprocess.run(["pdftotext", str(out), "-"], check=True, capture_output=True,
+                          text=True, timeout=60).stdout
+    flat = " ".join(text.split())
+    assert "Kinepraktijk Demo" in flat and "Scan de code met je gsm-camera" in flat
+    assert "Tel. +32 9 000 00 00 · example.org/kinepraktijk-demo" in flat
 
 
 def test_unknown_clinic_lists_the_known_ones(config_file: Path, tmp_path: Path,
@@ -179,3 +221,23 @@ def test_long_clinic_names_still_fit(paper: str) -> None:
     for above, below in itertools.pairwise(texts):
         assert below.y - above.y >= below.size * 0.9  # no line drawn over another
     assert texts[-1].y < height
+
+
+def test_the_clinics_phone_and_website_are_on_the_poster_when_configured() -> None:
+    fonts = FontSet(None, None)
+
+    def measure(text: str, size: float, bold: bool) -> float:
+        return fonts.measure(bold)(fonts.displayable(text, bold), size)
+
+    def texts(clinic: Clinic) -> list[str]:
+        return [s.text for s in layout(clinic, BOT, "a4", measure).shapes
+                if isinstance(s, Text)]
+
+    welcome = {"nl": "x", "en": "y"}
+    full = Clinic(slug="a", name="Praktijk A", welcome=welcome, phone="+32 9 123 45 67",
+                  url="https://praktijk-a.be/")
+    assert "Tel. +32 9 123 45 67 · praktijk-a.be" in texts(full)
+    only_phone = Clinic(slug="b", name="Praktijk B", welcome=welcome, phone="09 123 45 67")
+    assert "Tel. 09 123 45 67" in texts(only_phone)
+    bare = Clinic(slug="c", name="Praktijk C", welcome=welcome)
+    assert not any("Tel." in t or ".be" in t for t in texts(bare))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import random
 import re
 import subprocess
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bot.cli.chat import converse
 from bot.config import Config
 from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
 from bot.quiz import QUIZ_LENGTH, QuizRun, grade, new_run, worth_reading
@@ -29,7 +31,7 @@ LABELS = {"true": "✅ Klopt", "myth": "❌ Fabel", "unsure": "🤷 Weet ik niet
 
 
 def test_at_least_twenty_plain_statements_per_language(kb: KnowledgeBase) -> None:
-    assert len(kb.quiz) >= 14  # TODO(lead): >= 20 once the new entries' statements are in
+    assert len(kb.quiz) >= 20
     for statement in kb.quiz.values():
         for lang in ("nl", "en"):
             text = statement.text(lang)
@@ -205,3 +207,16 @@ async def test_a_quiz_can_be_left_and_resumed(bot: Harness, kb: KnowledgeBase) -
     (card2,) = await bot.press(feedback, "Volgende ▶")
     assert "<i>Uitspraak 2 van 5</i>" in card2.text
     assert _statement(kb, card2) != first
+
+
+# In the terminal chat --------------------------------------------------------------------
+
+
+def test_the_terminal_chat_offers_the_quiz(loaded: Loaded, kb: KnowledgeBase) -> None:
+    inp = io.StringIO("/quiz\n1\n2\n")  # /quiz, "True", "Next"
+    out = io.StringIO()
+    converse(loaded, "nl", inp, out)
+    shown = out.getvalue()
+    assert "Uitspraak 1 van 5" in shown and "Uitspraak 2 van 5" in shown
+    first = next(e for e, s in kb.quiz.items() if s.nl in shown.split("Uitspraak 2")[0])
+    assert ("👍 Juist!" if kb.quiz[first].truth else "Niet helemaal.") in shown

@@ -189,6 +189,17 @@ def test_every_real_citation_is_well_formed(kb: KnowledgeBase) -> None:
         assert ".." not in text and "?." not in text and " ." not in text and "()" not in text
 
 
+def test_red_flag_reply_follows_the_rules_level(renderer: Renderer) -> None:
+    emergency = renderer.decision(Decision("red_flag", "nl", 1.0, rule="chest-pain",
+                                           urgency="emergency")).text
+    today = renderer.decision(Decision("red_flag", "en", 1.0, rule="hot-red-swollen-joint",
+                                       urgency="today")).text
+    assert "bel nu <b>112</b>" in emergency and "vandaag" not in emergency
+    assert "needs a doctor today" in today and "1733" in today
+    unknown = renderer.red_flag("no-such-rule", "nl").text  # e.g. rules reloaded meanwhile
+    assert unknown == renderer.red_flag("chest-pain", "nl").text
+
+
 def test_red_flag_reply_has_the_configured_numbers(renderer: Renderer) -> None:
     text = renderer.red_flag("chest-pain", "nl").text
     assert "112" in text and "1733" in text and "huisartsenpost" in text

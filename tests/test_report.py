@@ -252,8 +252,9 @@ def config_file(tmp_path: Path, database: Path) -> Path:
 
 
 def report(config_file: Path, out: Path, *extra: str) -> None:
+    lang = () if "--lang" in extra else ("--lang", "en")
     assert main(["report", "--config", str(config_file), "--since", SINCE.isoformat(),
-                 "--out", str(out), *extra]) == 0
+                 "--out", str(out), *lang, *extra]) == 0
 
 
 def test_full_report_matches_the_stored_events(config_file: Path, tmp_path: Path) -> None:
@@ -295,7 +296,8 @@ def test_clinic_report_suppresses_small_numbers(config_file: Path, tmp_path: Pat
     assert not any(k.endswith("weight-loss") for k in rows)  # not this clinic's patients
     # Five people asked about swimming: shown; one asked about pancakes: hidden.
     assert "zwemmen" in html and "pannenkoeken" not in html
-    assert "1 group(s) asked by fewer than 5 people are not shown" in html
+    assert "1 more group(s), each asked by fewer than 5 people, are not shown." in html
+    assert "No unanswered questions" not in html
     assert "niets over mijn knie" not in html  # one person's comment
     assert "rated “not helpful”" not in html  # and one person's question
 
@@ -350,3 +352,46 @@ def test_an_out_name_that_does_not_fit_the_format_is_refused(
     assert main(["report", "--config", str(config_file), "--format", form,
                  "--out", str(out)]) == 2
     assert says in capsys.readouterr().err and not out.exists()
+
+
+def test_a_clinic_view_whose_unanswered_questions_are_all_hidden_says_so_once() -> None:
+    rows = ReportRows(events=(event("u1", DAY1, "fallback", question="mag ik fietsen"),
+                              event("u2", DAY1, "fallback", question="hoe bak ik taart")),
+                      feedback=())
+    html = render_html(build(rows, "c"), TODAY)
+    unanswered = html.split("Unanswered questions, grouped by similarity")[1]
+    assert ("There were unanswered questions in this period, but each kind was asked by fewer "
+            "than 5 people, so none is shown.") in unanswered
+    assert "None in this period" not in html and "are not shown" not in unanswered
+    assert "fietsen" not in html
+    empty = render_html(build(ReportRows(events=(), feedback=()), "c"), TODAY)
+    assert "No unanswered questions in this period." in empty
+    assert "each kind was asked" not in empty
+
+
+def test_the_report_speaks_the_configured_language_or_the_one_asked_for(
+        config_file: Path, tmp_path: Path) -> None:
+    dutch, english = tmp_path / "nl.html", tmp_path / "en.html"
+    assert main(["report", "--config", str(config_file), "--since", SINCE.isoformat(),
+                 "--out", str(dutch)]) == 0  # the example config says default_language: nl
+    report(config_file, english, "--lang", "en")
+    nl, en = dutch.read_text(encoding="utf-8"), english.read_text(encoding="utf-8")
+    assert '<html lang="nl">' in nl and '<html lang="en">' in en
+    nl_rows, en_rows = table_rows(nl), table_rows(en)
+    assert nl_rows["beantwoord"] == en_rows["answered"] == ["11", "57.9%"]
+    assert "Gesprekken en vragen per dag" in nl and "mythbot-rapport: alle praktijken" in nl
+    assert "Conversations and questions" not in nl and "not understood" not in nl
+    assert "Lost een spuitje mijn artrose op?" in nl  # the entries' Dutch titles
+    assert "Will an injection fix" in en and "Will an injection fix" not in nl
+    assert "nieuw onderwerp" in nl and "new entry" not in nl  # the advice, in Dutch
+
+
+def test_a_since_in_the_future_is_refused(config_file: Path, tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "r.html"
+    future = (TODAY + dt.timedelta(days=30)).date().isoformat()
+    assert main(["report", "--config", str(config_file), "--since", future,
+                 "--out", str(out)]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert "is in the future" in line and future in line
+    assert not out.exists()

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from bot.evaluation import evaluate_safety, read_safety_cases
+from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
-from bot.matching.safety import word_matches
+from bot.matching.safety import SafetyCheck, word_matches
+
+DEV = Path(__file__).parent / "data" / "safety_dev.tsv"
 
 EMERGENCIES_NL = [
     "ik heb koorts en mijn knie is heet en gezwollen",
@@ -41,8 +47,9 @@ EMERGENCIES_EN = [
     "I want to end my life",
     "sometimes I think about suicide",
 ]
-# Everyday phrasings an audit found missed, and variants of them, with the rule that must catch
-# them: the rule decides the reply ("crisis" for suicidal thoughts, "urgent" for the others).
+# Everyday phrasings an audit found missed, and variants of them, under the rule that caught them
+# when there was one level only: suicidal thoughts must still get the crisis rule; the others a
+# red flag (their level is now the concept rules' business, tested below).
 AUDITED = {
     "suicidal-thoughts": [
         "ik heb geen zin meer om te leven",
@@ -240,7 +247,8 @@ def test_emergencies_are_red_flags(matcher: Matcher, question: str) -> None:
                          [(rule, q) for rule, questions in AUDITED.items() for q in questions])
 def test_everyday_phrasings_get_their_rule(matcher: Matcher, rule: str, question: str) -> None:
     decision = matcher.match(question)
-    assert (decision.kind, decision.rule) == ("red_flag", rule), question
+    assert decision.kind == "red_flag", question
+    assert (decision.rule == "suicidal-thoughts") == (rule == "suicidal-thoughts"), question
 
 
 @pytest.mark.parametrize("question", NOT_EMERGENCIES)
@@ -271,6 +279,164 @@ def test_suicidal_thoughts_get_the_crisis_rule(matcher: Matcher) -> None:
     ("koorts", "kroost", False),  # two typos
     ("val", "lav", False),  # short words: exact only
     ("gevallen", "omgevallen", True),
+    ("pijn", "pijjn", True),  # four letters: a letter typed twice
+    ("pijn", "rugpijn", False),  # (a Dutch compound's end is matched by the check, see below)
+    ("wond", "word", False),  # four letters, another letter: another word
+    ("foot", "foto", False),
+    ("fever", "fevre", True),  # five letters: two letters swapped
+    ("mouth", "month", False),  # five letters, another letter: another word
+    ("wonde", "zonder", False),  # a typo keeps the first letter
+    ("gezwollen", "gezwolen", True),
+    ("wonde", "wandelen", False),
+    ("#many", "14", True),  # a number of pills that is too many
+    ("#many", "82", False),  # an age
+    ("#fever", "39", True),
 ])
 def test_word_matches_tolerates_one_typo(pattern: str, token: str, matches: bool) -> None:
     assert word_matches(pattern, token) is matches
+
+
+# The wordings that issue 10 found missed, each with the level it must get.
+ISSUE_WORDINGS = [
+    ("koorts sinds mijn nieuwe knie", "today"),
+    ("litteken van de knieprothese is rood en warm", "today"),
+    ("na mijn heupprothese is mijn been dik en pijnlijk", "today"),
+    ("whole leg swollen since my knee operation", "today"),
+    ("ibuprofen en mijn stoelgang is zwart", "emergency"),
+    ("bloed overgegeven na ontstekingsremmers", "emergency"),
+    ("kan mijn plas niet ophouden en benen zwak", "emergency"),
+    ("doof gevoel tussen mijn benen", "emergency"),
+    ("pus coming from my wound but no fever", "today"),
+    ("my knee is hot and swollen", "today"),
+    ("mijn knie is warm en gezwollen", "today"),
+    ("mijn vader is gisteren gevallen en kan niet meer opstaan. Welke hometrainer is goed?",
+     "emergency"),
+    ("Ik heb al jaren artrose in mijn knieen en wandel elke dag een uurtje met de hond, dat "
+     "gaat goed. Mijn vraag gaat over voeding, maar eerst nog dit: sinds vanmorgen hangt de "
+     "mond van mijn man scheef en praat hij raar. Welke vis is goed voor de gewrichten?",
+     "emergency"),
+    ("ik heb pijn op de borst", "emergency"),
+    ("ik wil er een einde aan maken", "emergency"),
+    ("I took 14 paracetamol today because of the pain", "emergency"),
+    ("mijn grote teen is vuurrood en gloeit", "today"),
+    ("ik ben zomaar 8 kilo afgevallen en zweet s nachts", "today"),
+    ("mijn moeder van 86 is gevallen en heeft nu pijn in haar lies", "today"),
+    ("sinds kort een doof gevoel in mijn voet en mijn voet sleept", "today"),
+    ("ik neem naproxen en heb hevige maagpijn", "today"),
+    ("ik heb borstkanker gehad en nu pijn in mijn rug s nachts", "today"),
+]
+
+# Ordinary life with osteoarthritis that issue 10 says must not fire.
+ISSUE_LOOKALIKES = [
+    "mijn knie zwelt een beetje op na een lange wandeling",
+    "my knee swells a little after a long walk",
+    "is warmte van een warmtekussen goed voor mijn knie",
+    "is a heat pack good for my stiff knee",
+    "ik ben s ochtends een half uur stijf",
+    "morning stiffness in my hands, is that arthritis?",
+    "ik ben tien jaar geleden gevallen met de fiets, komt mijn artrose daarvan?",
+    "I fell off a ladder years ago, is that why my knee hurts now?",
+    "mijn vader heeft jaren geleden een beroerte gehad, mag hij fietsen met zijn artrose?",
+    "my mother had a stroke years ago, can she still do exercises for her hips?",
+    "ik wil graag 5 kilo afvallen voor mijn knieen",
+    "I lost 6 kilos on a diet and my knees feel better",
+    "ik slaap slecht door de pijn in mijn heup",
+    "I sleep badly because of my knee pain",
+    "ik ben die pijn zo beu",
+    "I am so fed up with this pain",
+    "wanneer mag ik weer autorijden na mijn knieprothese",
+    "when can I drive again after my hip replacement",
+]
+
+
+@pytest.fixture(scope="module")
+def check(kb: KnowledgeBase) -> SafetyCheck:
+    return SafetyCheck(kb.safety)
+
+
+@pytest.mark.parametrize(("question", "level"), ISSUE_WORDINGS)
+def test_the_issues_wordings_get_their_level(matcher: Matcher, question: str,
+                                             level: str) -> None:
+    decision = matcher.match(question)
+    assert (decision.kind, decision.urgency) == ("red_flag", level), question
+
+
+@pytest.mark.parametrize("question", ISSUE_LOOKALIKES)
+def test_the_issues_lookalikes_do_not_fire(matcher: Matcher, question: str) -> None:
+    assert matcher.match(question).kind != "red_flag", question
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_every_rule_fires_on_its_examples_in_both_languages(kb: KnowledgeBase,
+                                                           check: SafetyCheck,
+                                                           lang: str) -> None:
+    """Parity: the rules are shared, so each fires on its Dutch and its English examples, and
+    the reply is of the rule's level."""
+    wrong = []
+    for rule in kb.safety.rules:
+        assert rule.examples.nl and rule.examples.en, rule.id
+        for example in rule.examples.get(lang):
+            firing = check.firing(example)
+            if rule not in firing or firing[0].level != rule.level:
+                wrong.append(f"{rule.id}: {example!r} -> {[r.id for r in firing]}")
+    assert wrong == []
+
+
+def test_negation_takes_only_the_concept_it_stands_before(check: SafetyCheck) -> None:
+    assert check.check("ik heb geen koorts") is None
+    assert check.check("no fever or chills, my knee just aches") is None
+    assert check.check("geen koorts of rillingen, wel wat pijn") is None
+    assert check.check("mijn knie is niet warm en niet gezwollen") is None
+    # the negation takes the fever, not the wound
+    for question in ("pus coming from my wound but no fever",
+                     "ik heb geen koorts maar er komt pus uit mijn wonde",
+                     "no fever, but my scar is red and leaking"):
+        rule = check.check(question)
+        assert rule is not None and rule.id == "wound-after-operation", question
+    # a body part lets the negation through to the verb behind it
+    rule = check.check("ik kan plots niet meer op mijn knie steunen")
+    assert rule is not None and rule.level == "today"
+
+
+def test_long_ago_rules_out_its_own_sentence_only(check: SafetyCheck) -> None:
+    assert check.check("ik ben jaren geleden gevallen en brak mijn pols") is None
+    rule = check.check("Ik ben jaren geleden gevallen. Vandaag viel ik weer en kan ik niet "
+                       "meer op mijn been staan.")
+    assert rule is not None and rule.id == "fall-cannot-stand"
+
+
+def test_a_negated_concept_is_found_and_marked(check: SafetyCheck) -> None:
+    tokens = check.tokens("geen koorts, wel een rode wonde")
+    names = check.concept_names(check.found(tokens))
+    assert "fever(negated)" in names and "wound" in names and "redness" in names
+
+
+def test_dutch_and_english_get_the_same_level(matcher: Matcher) -> None:
+    pairs = [("mijn knie is warm en gezwollen", "my knee is warm and swollen"),
+             ("ik heb pijn op de borst", "I have chest pain"),
+             ("koorts sinds mijn nieuwe heup", "fever since my new hip"),
+             ("ik heb bloed overgegeven", "I vomited blood")]
+    for nl, en in pairs:
+        assert matcher.match(nl).urgency == matcher.match(en).urgency is not None, (nl, en)
+
+
+def test_suicidal_messages_keep_the_crisis_reply(kb: KnowledgeBase, check: SafetyCheck) -> None:
+    rule = check.check("ik zie het niet meer zitten, ik wil dood")
+    assert rule is not None and rule.reply_kind == "crisis" and rule.level == "emergency"
+
+
+def test_dev_set_recall_and_false_alarms(matcher: Matcher) -> None:
+    """Floors on the red-flag dev set (written apart from the rules): raise them, never lower."""
+    report = evaluate_safety(matcher, read_safety_cases(DEV))
+    for (level, lang), tally in report.recall.items():
+        assert tally.rate >= 0.99, (level, lang, [c.question for c, _ in report.misses])
+    assert report.false_alarm_total().rate <= 0.01, [c.question for c, _ in report.alarms]
+
+
+def test_author_set_of_wordings_the_dev_set_lacks(matcher: Matcher) -> None:
+    """Regression cases written while building the rules (not independent, so not a measure
+    of generalisation): new wordings must keep firing, and hard look-alikes stay rare."""
+    report = evaluate_safety(matcher, read_safety_cases(DEV.parent / "safety_author.tsv"))
+    for (level, lang), tally in report.recall.items():
+        assert tally.rate >= 0.99, (level, lang, [c.question for c, _ in report.misses])
+    assert report.false_alarm_total().rate <= 0.02, [c.question for c, _ in report.alarms]

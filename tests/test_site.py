@@ -165,3 +165,15 @@ def test_cli_builds_the_site_and_refuses_an_unknown_clinic(tmp_path: Path) -> No
     assert bad.returncode != 0
     assert bad.stderr.startswith("mythbot: unknown clinic 'nope'")
     assert "Traceback" not in bad.stderr
+
+
+def test_a_netherlands_clinic_gets_its_own_words(tmp_path: Path, kb: KnowledgeBase,
+                                                 config: Config) -> None:
+    clinic = config.clinics[0].model_copy(update={"dutch": "nl"})
+    dutch = config.model_copy(update={"clinics": [clinic]})
+    build_site(kb, dutch, tmp_path / "nl-site", clinic_slug=clinic.slug)
+    build_site(kb, config, tmp_path / "be-site", clinic_slug=clinic.slug)
+    page = "nl/physiotherapy.html"
+    netherlands = (tmp_path / "nl-site" / page).read_text("utf-8")
+    assert "fysiotherapeut" in netherlands and "kinesitherapeut" not in netherlands
+    assert "kinesitherapeut" in (tmp_path / "be-site" / page).read_text("utf-8")

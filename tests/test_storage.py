@@ -19,7 +19,7 @@ import os
 import sqlite3
 import stat
 import struct
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from pathlib import Path
 
 import pytest
@@ -27,9 +27,16 @@ from sqlalchemy import DateTime, TextClause, bindparam, inspect, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.config import Config
+from bot.config import Config, load_config
 from bot.matching import Decision
-from bot.storage import SCHEMA_VERSION, Storage, StorageConfigError, StorageError, user_key
+from bot.storage import (
+    SCHEMA_VERSION,
+    FollowUp,
+    Storage,
+    StorageConfigError,
+    StorageError,
+    user_key,
+)
 from bot.storage.engine import create_engine, parse_url
 from bot.storage.identity import SECRET_ENV, SecretError, resolve_secret, secret_file_for
 from bot.storage.migrations import migrate
@@ -37,6 +44,7 @@ from bot.storage.privacy import question_after_thumbs_down, question_to_keep
 from bot.storage.schema import metadata
 from bot.storage.store import open_storage
 from bot.storage.writer import Rows, WriteQueue
+from tests.conftest import EXAMPLE_CONFIG
 
 POSTGRES_ENV = "MYTHBOT_TEST_POSTGRES_URL"
 SECRET = b"test-secret-0123456789abcdef"
@@ -254,6 +262,76 @@ async def test_forget_removes_everything_of_that_user_only(store: Storage) -> No
     assert {f.user for f in rows.feedback} == {user_key(SECRET, BOB)}
 
 
+# ----- the opt-in follow-up ----------------------------------------------------------------
+
+
+async def test_follow_up_lifecycle_counts_everything_once(store: Storage) -> None:
+    statements = ["rest-until-pain-free", "exercise-is-harmful", "worn-out-joint"]
+    weeks = dt.timedelta(days=14)
+    assert await store.offer_follow_up(ALICE, now=NOW)
+    assert not await store.offer_follow_up(ALICE, now=NOW)  # once per person
+    assert not await store.record_consent(BOB, True, chat_id=BOB, language="nl",
+                                          statements=statements)  # never offered
+    assert await store.record_consent(ALICE, True, chat_id=ALICE, language="en",
+                                      statements=statements, now=NOW)
+    assert not await store.record_consent(ALICE, False, chat_id=None, language="en",
+                                          statements=())  # answered already
+
+    def belief(index: int, phase: str = "before", at: dt.datetime = NOW) -> Awaitable[object]:
+        return store.record_belief(ALICE, phase, index, answer="myth", correct=True,
+                                   language="en", follow_up_after=weeks, now=at)
+
+    assert await belief(1) is None  # out of turn
+    assert await belief(0) is not None
+    assert await belief(0) is None  # the same statement again
+    assert await belief(0, "after") is None  # not sent yet
+    assert await belief(1) is not None
+    last = await belief(2)
+    assert isinstance(last, FollowUp) and last.due == NOW + weeks and last.status == "pending"
+
+    assert await store.claim_follow_ups("a", NOW + weeks - dt.timedelta(seconds=1),
+                                        stale_after=weeks) == []
+    (claimed,) = await store.claim_follow_ups("a", NOW + weeks, stale_after=weeks)
+    assert claimed.chat_id == ALICE and claimed.statements == tuple(statements)
+    assert await store.claim_follow_ups("b", NOW + weeks, stale_after=weeks) == []
+    assert not await store.settle_follow_up(claimed.key, "b", "sent")
+    assert await store.settle_follow_up(claimed.key, "a", "sent")
+    data = await store.describe(ALICE)
+    assert data is not None and data.follow_up is not None
+    assert data.follow_up.status == "sent" and data.follow_up.chat_id is None
+
+    later = NOW + weeks + dt.timedelta(hours=1)
+    for index in range(3):
+        assert await belief(index, "after", later) is not None
+    assert (await store.follow_up(ALICE)).status == "done"  # type: ignore[union-attr]
+    rows = await store.report_rows()
+    assert [(b.phase, b.entry_id) for b in rows.beliefs] == [
+        *(("before", e) for e in statements), *(("after", e) for e in statements)]
+    assert await store.forget(ALICE) == 1 + 6 + 1  # the follow-up, six answers, the user
+    assert await store.follow_up(ALICE) is None
+
+
+async def test_concurrent_claims_never_take_a_row_twice(engine: AsyncEngine) -> None:
+    """Instances that read the same due rows at once: each row is claimed by one of them."""
+    instances = [Storage(engine, SECRET, retention_days=90) for _ in range(2)]
+    one = instances[0]
+    assert await one.start()
+    people = range(1000, 1030)
+    for person in people:
+        assert await one.offer_follow_up(person, now=NOW)
+        assert await one.record_consent(person, True, chat_id=person, language="nl",
+                                        statements=["only-old-age"], now=NOW)
+        assert await one.record_belief(person, "before", 0, answer="true", correct=False,
+                                       language="nl", follow_up_after=dt.timedelta(days=1),
+                                       now=NOW)
+    due = NOW + dt.timedelta(days=2)
+    claims = await asyncio.gather(*(
+        storage.claim_follow_ups(f"owner-{n}", due, stale_after=dt.timedelta(hours=1), limit=50)
+        for n, storage in enumerate(instances * 3)))
+    keys = [row.key for claimed in claims for row in claimed]
+    assert sorted(keys) == sorted(user_key(SECRET, person) for person in people)
+
+
 # ----- admin queries -----------------------------------------------------------------------
 
 
@@ -321,7 +399,7 @@ async def upgraded(engine: AsyncEngine) -> Storage:
     assert await storage.start()
     async with engine.connect() as conn:
         version = (await conn.execute(text("SELECT version FROM schema_version"))).scalar_one()
-    assert version == SCHEMA_VERSION == 5
+    assert version == SCHEMA_VERSION == 7
     return storage
 
 
@@ -485,10 +563,16 @@ def test_generated_secret_is_kept_private_and_reused(tmp_path: Path,
     assert first.decode() not in caplog.text
 
 
-async def test_open_storage_with_the_default_url(config: Config, tmp_path: Path,
+async def test_open_storage_with_the_default_url(tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    assert config.storage.url == "sqlite+aiosqlite:///data/mythbot.sqlite3"
+    """The example's relative SQLite path is taken from the config file's folder."""
+    example = EXAMPLE_CONFIG.read_text(encoding="utf-8")
+    assert "url: sqlite+aiosqlite:///data/mythbot.sqlite3\n" in example
+    (tmp_path / "config.yaml").write_text(example, encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    config = load_config(tmp_path / "config.yaml")
     async with await open_storage(config, {}) as storage:
         assert await storage.record_visit(ALICE, clinic="demo-kine", now=NOW)
         async with storage.engine.connect() as conn:
@@ -655,3 +739,36 @@ async def test_a_question_does_not_choose_the_users_language(store: Storage) -> 
     assert data is not None
     assert data.profile.language is None
     assert [e.language for e in data.events] == ["en"]
+
+
+async def test_pending_updates_are_kept_until_handled(store: Storage) -> None:
+    """Updates kept while their reply cannot be sent: the reply is added when known, and
+    `record_handled` deletes them in the same write that marks them answered."""
+    assert await store.pending() == []
+    assert await store.record_pending({12: '{"update_id": 12}', 11: '{"update_id": 11}'},
+                                      now=NOW)
+    assert await store.record_pending({11: '{"again": true}'}, now=NOW)  # kept once
+    assert await store.record_pending({}, replies={12: '{"parts": []}', 99: "{}"})
+    kept = await store.pending()
+    assert kept is not None
+    assert [(p.update_id, p.payload, p.reply) for p in kept] == [
+        (11, '{"update_id": 11}', None), (12, '{"update_id": 12}', '{"parts": []}')]
+    assert kept[0].received_at == NOW
+    assert await store.record_handled([11], now=NOW)
+    assert [p.update_id for p in await store.pending() or []] == [12]
+    assert await store.handled_updates(now=NOW) == {11}
+    assert await store.record_handled([12], now=NOW)
+    assert await store.pending() == []  # and no row for 99, which was never pending
+
+
+async def test_a_question_is_recorded_once_per_update(store: Storage) -> None:
+    """Handled twice (a restart after a crash), one update is one question in the counts."""
+    for _ in range(2):
+        assert await store.record_question(ALICE, "is my knee worn out",
+                                           answer("worn-out-joint"), update_id=501, now=NOW)
+    assert await store.record_question(ALICE, "is my knee worn out", answer("worn-out-joint"),
+                                       update_id=502, now=NOW)
+    for _ in range(2):  # questions that came with no update are all kept
+        assert await store.record_question(ALICE, "typed in the terminal",
+                                           answer("worn-out-joint"), now=NOW)
+    assert (await store.stats(now=NOW + dt.timedelta(minutes=1))).questions == 4

@@ -82,30 +82,35 @@ def today(lang: str = "nl") -> str:
 
 
 async def test_start_greets_explains_and_shows_topics(bot: Harness) -> None:
-    (greeting,) = await bot.send(updates.command("start"))
+    greeting, offer = await bot.send(updates.command("start"), replies=2)
     assert greeting.params["parse_mode"] == "HTML"
+    # then, as a message of its own, the opt-in measure of beliefs (tests/test_measure.py)
+    assert offer.text.startswith("Mogen we je over 2 weken nog eens drie vragen stellen?")
     lines = greeting.text.splitlines()
     assert lines[0] == "👋 Welkom bij mythbot!"
     assert len(lines) == 4 and "geen diagnose" in lines[2]
     assert [data for _, data in greeting.buttons] == [
-        "tp:understanding", "tp:pain", "tp:exercise", "tp:lifestyle", "tp:treatment", "qz"]
+        "tp:understanding", "tp:pain", "tp:exercise", "tp:lifestyle", "tp:treatment",
+        "tp:daily-life", "tp:other-treatments", "qz"]
     assert greeting.buttons[0][0] == "Wat is artrose?"
     assert greeting.buttons[-1][0] == "🎯 Test jezelf"
 
 
 async def test_start_in_the_language_of_the_telegram_app(bot: Harness) -> None:
     english = updates.user(2002, "Ann", language_code="en-GB")
-    (greeting,) = await bot.send(updates.command("start", user=english), chat_id=2002)
+    greeting, _offer = await bot.send(updates.command("start", user=english), chat_id=2002,
+                                      replies=2)
     assert greeting.text.startswith("👋 Welcome to mythbot!")
     assert greeting.buttons[0][0] == "What is osteoarthritis?"
     french = updates.user(2003, "Anne", language_code="fr")
-    (greeting,) = await bot.send(updates.command("start", user=french), chat_id=2003)
+    greeting, _offer = await bot.send(updates.command("start", user=french), chat_id=2003,
+                                      replies=2)
     assert greeting.text.startswith("👋 Welkom")  # the configured default language
 
 
 async def test_start_with_a_clinic_link_adds_its_welcome_and_contact(bot: Harness,
                                                                      unknown: str) -> None:
-    (greeting,) = await bot.send(updates.command("start", "demo-kine"))
+    greeting, _offer = await bot.send(updates.command("start", "demo-kine"), replies=2)
     assert "<b>Welkom via Kinepraktijk Demo!" in greeting.text
     assert "📞 Telefoon: +32 9 000 00 00" in greeting.text
     assert "🔗 Website: https://example.org/kinepraktijk-demo" in greeting.text
@@ -116,7 +121,7 @@ async def test_start_with_a_clinic_link_adds_its_welcome_and_contact(bot: Harnes
 
 
 async def test_start_with_an_unknown_link_is_polite(bot: Harness) -> None:
-    (greeting,) = await bot.send(updates.command("start", "no-such-clinic"))
+    greeting, _offer = await bot.send(updates.command("start", "no-such-clinic"), replies=2)
     assert "Die link ken ik niet, maar je bent natuurlijk van harte welkom." in greeting.text
     assert "no-such-clinic" not in greeting.text
     assert greeting.buttons  # the topics, as always
@@ -158,8 +163,8 @@ async def test_thumbs_down_asks_what_was_missing_and_keeps_the_comment(bot: Harn
     (answer,) = await bot.say(ANSWERED)
     (ask,) = await bot.press(answer, "👎")
     assert "Wat ontbrak er in dit antwoord?" in ask.text
-    assert ask.buttons == [("Overslaan", "sk")]
-    (noted,) = await bot.say("Het ging niet over mijn heup")
+    assert ask.buttons == [("Sla over", "sk")]
+    (noted,) = await bot.say("De uitleg was te moeilijk")
     assert noted.text == "Dank je, we nemen het mee om de uitleg beter te maken."
     # Only the next message is the comment; the one after is a question again.
     (again,) = await bot.say(ANSWERED)
@@ -167,7 +172,7 @@ async def test_thumbs_down_asks_what_was_missing_and_keeps_the_comment(bot: Harn
     (privacy,) = await bot.say("/privacy")
     assert "• Vragen: 2." in privacy.text
     assert f"<b>Je beoordelingen</b>\n{today()}: 👎 " in privacy.text
-    assert "\nJe opmerking: <i>Het ging niet over mijn heup</i>" in privacy.text
+    assert "\nJe opmerking: <i>De uitleg was te moeilijk</i>" in privacy.text
 
 
 async def test_the_question_of_a_thumbs_down_is_kept(bot: Harness, bot_settings: Config) -> None:
@@ -192,7 +197,7 @@ async def test_a_red_flag_after_thumbs_down_is_not_taken_for_a_comment(bot: Harn
 async def test_the_comment_can_be_skipped(bot: Harness) -> None:
     (answer,) = await bot.say(ANSWERED)
     (ask,) = await bot.press(answer, "👎")
-    (skipped,) = await bot.press(ask, "Overslaan")
+    (skipped,) = await bot.press(ask, "Sla over")
     assert skipped.text == "Oké, geen probleem."
     (again,) = await bot.say(ANSWERED)
     assert VERDICT.match(again.text)
@@ -245,9 +250,21 @@ async def test_fallback_for_an_unrelated_question(bot: Harness, unknown: str) ->
     assert fallback.buttons[-1][1] == "qz"  # and the quiz
 
 
+async def test_a_topic_we_do_not_cover_says_so_and_is_kept_as_unanswered(
+        bot: Harness, loaded: Loaded) -> None:
+    question = "Hoeveel kost een sessie bij de kine?"
+    costs = next(t for t in loaded.kb.uncovered.topics if t.id == "costs")
+    (reply,) = await bot.say(question)
+    assert reply.text == costs.reply.nl
+    assert reply.buttons and all(data.startswith("tp:") for _, data in reply.buttons)
+    (listing,) = await bot.say("/unanswered", user=admin(), chat=updates.private_chat(admin()))
+    assert f" · fallback</i>\n{escape(question)}" in listing.text
+
+
 async def test_red_flag_gets_the_safety_reply_only(bot: Harness) -> None:
     (urgent,) = await bot.say(RED_FLAG)
-    assert urgent.text.startswith("⚠️ <b>Wat je beschrijft, kan dringend zijn.</b>")
+    # a hot, swollen joint with fever: a doctor today (the reply of the rule's level)
+    assert urgent.text.startswith("⚠️ <b>Wat je beschrijft, moet vandaag nog door een arts")
     assert "<b>112</b>" in urgent.text and "1733" in urgent.text
     assert urgent.buttons == []
     assert not VERDICT.match(urgent.text) and "Bron:" not in urgent.text
@@ -271,7 +288,8 @@ async def test_language_command_switches_and_is_remembered(bot: Harness) -> None
     assert [label for label, _ in answer.buttons][:2] == ["📖 Read more", "📚 Sources"]
     (help_text,) = await bot.say("/help")
     assert help_text.text.startswith("<b>How it works</b>")
-    (greeting,) = await bot.send(updates.command("start"))  # the app says nl; the choice wins
+    # the app says nl; the choice wins
+    greeting, _offer = await bot.send(updates.command("start"), replies=2)
     assert greeting.text.startswith("👋 Welcome")
 
 
@@ -281,7 +299,7 @@ async def test_chosen_language_survives_a_restart(api: FakeBotApi, bot_settings:
         (menu,) = await bot.say("/language")
         await bot.press(menu, "English")
     async with running_bot(api, bot_settings, loaded=loaded) as bot:
-        (greeting,) = await bot.send(updates.command("start"))
+        greeting, _offer = await bot.send(updates.command("start"), replies=2)
         assert greeting.text.startswith("👋 Welcome")
 
 
@@ -350,6 +368,7 @@ async def test_long_replies_are_split_with_buttons_under_the_last_part(bot: Harn
 
 async def test_an_edited_message_gets_no_second_answer(bot: Harness) -> None:
     asked = bot.api.push_update(updates.text_message(ANSWERED))
+    await bot.api.wait_for("sendMessage", 1, ok=True)  # on a busy machine it takes a while
     await bot.send(updates.edited_text_message(asked, "Is artrose ouderdom?"), replies=0)
     # One person's updates are handled in order: the answer to the original, nothing for the
     # edit, then the reply to a message sent after it. (Waiting on that last reply keeps the
@@ -363,7 +382,7 @@ async def test_an_edited_message_gets_no_second_answer(bot: Harness) -> None:
 # Commands ----------------------------------------------------------------------------------
 
 
-async def test_help_topics_about_and_unknown_commands(bot: Harness) -> None:
+async def test_help_topics_about_and_unknown_commands(bot: Harness, loaded: Loaded) -> None:
     (help_text,) = await bot.say("/help")
     assert help_text.text.startswith("<b>Zo werkt het</b>") and "/forget" in help_text.text
     (topics,) = await bot.say("/topics")
@@ -371,7 +390,8 @@ async def test_help_topics_about_and_unknown_commands(bot: Harness) -> None:
     assert topic.text == "<b>Pijn begrijpen</b>"
     assert all(data.startswith("a:") for _, data in topic.buttons)
     (about,) = await bot.say("/about")
-    assert about.text.startswith("<b>mythbot</b> ") and "21 onderwerpen" in about.text
+    count = f"{len(loaded.kb.entries)} onderwerpen en {len(loaded.kb.sources)} bronnen"
+    assert about.text.startswith("<b>mythbot</b> ") and count in about.text
     assert "nog niet nagekeken door een zorgverlener" in about.text
     (unknown,) = await bot.say("/bestaatniet")
     assert unknown.text == "Dat commando ken ik niet. Typ /help om te zien wat ik kan."
@@ -389,7 +409,7 @@ async def test_menus_and_descriptions_are_set_per_language(api: FakeBotApi, bot:
 
 
 async def test_forget_deletes_everything_after_confirmation(bot: Harness) -> None:
-    await bot.send(updates.command("start", "demo-kine"))
+    await bot.send(updates.command("start", "demo-kine"), replies=2)  # greeting, offer
     (answer,) = await bot.say(ANSWERED)
     await bot.press(answer, "👍")
     (before,) = await bot.say("/privacy")

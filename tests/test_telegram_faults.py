@@ -14,8 +14,8 @@ import pytest
 from bot.config import Config, RateLimit
 from bot.runtime import Loaded
 from bot.telegram import configure_logging
+from bot.telegram.rate_limit import PRESS_WEIGHT, Verdict
 from bot.telegram.rate_limit import RateLimit as UserRateLimit
-from bot.telegram.rate_limit import Verdict
 from tests.helpers import updates
 from tests.helpers.fake_bot_api import FakeBotApi
 from tests.helpers.telegram_bot import TOKEN, bot_config, running_bot, settle, until
@@ -125,7 +125,7 @@ async def test_start_up_goes_on_when_menus_cannot_be_set(
     api.fail("setMyDescription", 3, status=400, description="Bad Request: description invalid")
     api.reset_connection("setMyShortDescription", 20)
     async with running_bot(api, settings, loaded=loaded) as bot:
-        (greeting,) = await bot.send(updates.command("start"))
+        greeting, _offer = await bot.send(updates.command("start"), replies=2)
         await until(lambda: len(api.calls("setMyShortDescription")) == 3, timeout=5)
         await settle()
     assert greeting.text.startswith("👋 Welkom")
@@ -145,7 +145,7 @@ async def test_a_flood_limit_on_the_menus_holds_up_no_reply(
     api.fail("setMyCommands", status=429, retry_after=600)
     async with running_bot(api, settings, loaded=loaded) as bot:
         async with asyncio.timeout(2):
-            (greeting,) = await bot.send(updates.command("start"))
+            greeting, _offer = await bot.send(updates.command("start"), replies=2)
         await settle()
     assert greeting.text.startswith("👋 Welkom")
     assert [len(api.calls(m)) for m in DECORATIONS] == [1, 0, 0]
@@ -278,3 +278,20 @@ async def test_the_token_is_in_no_log_line(
         assert secret not in (record.exc_text or "")
     assert "bot[REDACTED]/getMe" in caplog.text
     assert "error while handling an update" in caplog.text
+
+
+def test_rate_limit_note_comes_once_per_window_and_presses_weigh_half() -> None:
+    now = [0.0]
+    limit = UserRateLimit(2, 10, clock=lambda: now[0])
+    verdicts = []
+    for moment in (0, 1, 2, 10.5, 10.6, 12.5, 12.6):
+        now[0] = moment
+        verdicts.append(limit.check(1))
+    # At 10.5 one slot is free again, but the note was given 8.5 s before: no second note.
+    # At 12.6, a window after the note, someone still going over gets it once more.
+    assert verdicts == [Verdict.ALLOW, Verdict.ALLOW, Verdict.WARN, Verdict.ALLOW,
+                        Verdict.DROP, Verdict.ALLOW, Verdict.WARN]
+    presses = UserRateLimit(2, 10, clock=lambda: now[0])
+    assert [presses.check(2, PRESS_WEIGHT) for _ in range(5)] == [Verdict.ALLOW] * 4 + [
+        Verdict.WARN]
+    assert presses.check(2, exempt=lambda: True) is Verdict.ALLOW  # e.g. a red flag

@@ -115,7 +115,7 @@ async def test_run_polls_answers_and_stops_cleanly(tmp_path: Path) -> None:
         try:
             await api.wait_for("setMyShortDescription", 3, timeout=15)
             api.push_update(updates.command("start", "demo-kine"))
-            (greeting,) = await api.wait_for("sendMessage", ok=True, timeout=10)
+            greeting = (await api.wait_for("sendMessage", ok=True, timeout=10))[0]
             child.send_signal(signal.SIGINT)
             _, err = await asyncio.wait_for(child.communicate(), timeout=10)
         finally:

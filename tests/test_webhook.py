@@ -176,7 +176,7 @@ def test_a_state_travels_between_instances_with_its_comment_deadline() -> None:
     state = UserState(loaded=True, chosen_lang="en", reply_lang="en", last_kind="suggest",
                       answered=("what-is-oa", "wat is artrose"), suggested="knie pijn",
                       comment_for="what-is-oa", comment_until=1000.0 + 600,
-                      quiz_seen=frozenset({"a", "b"}))
+                      quiz_seen=frozenset({"a", "b"}), clinic="demo-kine")
     # Sent by an instance whose monotonic clock reads 1000 at wall time 50 000; read by one
     # whose clock reads 7 at wall time 50 060: sixty seconds later, 540 s left.
     text = encode(state, now=1000.0, wall=50_000.0)

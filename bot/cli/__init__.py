@@ -8,7 +8,21 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from bot import __version__
-from bot.cli import ask, chat, check, evaluate, export, qr, report, run, serve, site, webhook
+from bot.cli import (
+    ask,
+    backup,
+    chat,
+    check,
+    evaluate,
+    export,
+    qr,
+    report,
+    run,
+    serve,
+    site,
+    train,
+    webhook,
+)
 from bot.cli.context import EXIT_USAGE, CliError
 
 COMMANDS = (
@@ -16,6 +30,8 @@ COMMANDS = (
     qr,
     report,
     site,
+    backup,
+    train,
     run,
     serve,
     webhook,

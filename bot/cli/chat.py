@@ -1,16 +1,25 @@
-"""`chat`: talk to the bot in the terminal, with the same replies Telegram would show."""
+"""`chat`: talk to the bot in the terminal, as a patient talks to it on Telegram.
+
+The terminal is one more front end of the same `Conversation` the Telegram handlers drive:
+commands, deep links (`--clinic`), buttons (typed by number), the 👎 follow-up and the
+language all behave as on the phone. Nothing is stored: there is no database here.
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from typing import Any, TextIO
 
-from bot.cli.context import add_common, load_all
-from bot.rendering import Action, Button, Reply, parse, plain_text
+from bot.cli.context import CliError, add_common, load_all
+from bot.rendering import Button, Reply, plain_text
 from bot.runtime import Loaded
 
 PROMPT = "> "
+TERMINAL_USER = 1  # the one person at this terminal
+NOT_ON_SCREEN = {"nl": "Knop {n} staat niet op het scherm; typ een van de nummers tussen [ ].",
+                 "en": "Button {n} is not on screen; type one of the numbers in [ ]."}
 
 
 def register(commands: Any) -> None:
@@ -18,46 +27,86 @@ def register(commands: Any) -> None:
     parser.add_argument("--lang", choices=["nl", "en"],
                         help="read every question as this language and reply in it "
                         "(default: detected per question)")
+    parser.add_argument("--clinic", metavar="SLUG",
+                        help="start as a patient who scanned this clinic's QR code would")
     add_common(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    converse(load_all(args), args.lang, sys.stdin, sys.stdout)
+    loaded = load_all(args)
+    if args.clinic is not None and loaded.config.clinic(args.clinic) is None:
+        known = ", ".join(sorted(c.slug for c in loaded.config.clinics)) or "none"
+        raise CliError(f"unknown clinic {args.clinic!r}; known clinics: {known}")
+    converse(loaded, args.lang, sys.stdin, sys.stdout, clinic=args.clinic)
     return 0
 
 
-def converse(loaded: Loaded, lang: str | None, inp: TextIO, out: TextIO) -> None:
-    """Read questions (or a button's number) line by line until end of input or "/quit"."""
-    shown_lang = lang or loaded.config.default_language
-    greeting = loaded.kb.message("disclaimer", shown_lang)
-    out.write(f"mythbot — {greeting}\n(type a question, a button number, or /quit)\n\n")
+def converse(loaded: Loaded, lang: str | None, inp: TextIO, out: TextIO, *,
+             clinic: str | None = None) -> None:
+    """Read messages (or a button's number) line by line until end of input or "/quit"."""
+    asyncio.run(_converse(loaded, lang, inp, out, clinic))
+
+
+async def _converse(loaded: Loaded, lang: str | None, inp: TextIO, out: TextIO,
+                    clinic: str | None) -> None:
+    # Imported here: `ask` and the other commands need none of this.
+    from bot.telegram.conversation import Conversation, Library, Person
+    from bot.telegram.recorder import Recorder
+    from bot.telegram.state import MemoryStates, UserState
+
+    chat = Conversation(loaded.config, Library(loaded, lambda: loaded), MemoryStates(),
+                        Recorder())
+    person = Person(TERMINAL_USER)
+    if lang is not None:
+        await chat.states.put(person.id, UserState(loaded=True, chosen_lang=lang,
+                                                   reply_lang=lang))
+    greeting = loaded.kb.message("disclaimer", lang or loaded.config.default_language)
+    out.write(f"mythbot — {greeting}\n(type a question, a command such as /topics, a button "
+              "number, or /quit)\n\n")
     buttons: list[Button] = []
-    previous: str | None = None
+    if clinic is not None:
+        buttons = _show(out, await chat.start(person, clinic), None, buttons)
+    commands = {"help": chat.help, "topics": chat.topics, "quiz": chat.quiz,
+                "language": chat.language_menu,
+                "sources": chat.sources, "privacy": chat.privacy, "forget": chat.forget_menu,
+                "about": chat.about}  # not /whoami: there is no Telegram id here
     while True:
         out.write(PROMPT)
         out.flush()
         line = inp.readline()
-        if not line or line.strip() in ("/quit", "/exit"):
+        text = line.strip()
+        if not line or text in ("/quit", "/exit"):
             out.write("\n")
             return
-        text = line.strip()
-        if text.isdigit() and 1 <= int(text) <= len(buttons):
-            reply = _press(loaded, buttons[int(text) - 1], shown_lang)
+        if text.isdigit():
+            number = int(text)
+            if not 1 <= number <= len(buttons):
+                shown = NOT_ON_SCREEN[await chat.language(person)].format(n=number)
+                out.write(shown + "\n\n")
+                continue
+            outcome = await chat.press(person, buttons[number - 1].action)
+            buttons = _show(out, outcome.reply, outcome.note, buttons)
+        elif text.startswith("/"):
+            name, _, payload = text[1:].partition(" ")
+            if name == "start":
+                reply = await chat.start(person, payload.strip() or None)
+            elif name in commands:
+                reply = await commands[name](person)
+            else:
+                reply = await chat.unknown_command(person)
+            buttons = _show(out, reply, None, buttons)
         else:
-            # Words that don't tell a language ("ok", "🙂") keep the conversation's.
-            decision = loaded.matcher.match(text, lang, fallback_lang=shown_lang)
-            shown_lang = decision.lang
-            reply = loaded.renderer.decision(decision, previous)
-            previous = decision.kind
-        shown, buttons = plain_text(reply)
-        out.write(shown + "\n\n")
+            buttons = _show(out, await chat.text(person, text), None, buttons)
 
 
-def _press(loaded: Loaded, button: Button, lang: str) -> Reply:
-    action = parse(button.action) or Action("topics")
-    if action.kind in ("up", "down"):
-        return Reply(loaded.kb.message("feedback-thanks", lang))
-    if action.kind == "none":
-        return loaded.renderer.fallback(lang)
-    return loaded.renderer.navigate(action, lang) or loaded.renderer.topics(lang)
+def _show(out: TextIO, reply: Reply | None, note: str | None,
+          buttons: list[Button]) -> list[Button]:
+    """Write a note (Telegram shows it on the button) and a reply; the buttons now on screen."""
+    if note:
+        out.write(f"({note})\n\n")
+    if reply is None:
+        return buttons
+    shown, new = plain_text(reply)
+    out.write(shown + "\n\n")
+    return new

@@ -23,8 +23,8 @@ class CliError(Exception):
 
 
 def add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", help="configuration file (default: config.yaml, "
-                        "else $MYTHBOT_CONFIG, else config.example.yaml)")
+    parser.add_argument("--config", help="configuration file (default: $MYTHBOT_CONFIG, "
+                        "else ./config.yaml, else ./config.example.yaml)")
     parser.add_argument("--knowledge", help="knowledge folder (default: from the configuration)")
 
 

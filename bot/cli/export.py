@@ -1,4 +1,4 @@
-"""`export --json`: the whole knowledge base as one JSON document."""
+"""`export [--json]`: the whole knowledge base as one JSON document."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from bot.cli.context import add_common, load_all
 
 def register(commands: Any) -> None:
     parser = commands.add_parser("export", help="print the knowledge base as JSON")
-    parser.add_argument("--json", action="store_true", required=True,
-                        help="JSON output (the only format)")
+    parser.add_argument("--json", action="store_true",
+                        help="JSON output (the default and only format; accepted for scripts)")
     add_common(parser)
     parser.set_defaults(run=run)
 

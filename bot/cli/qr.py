@@ -10,6 +10,9 @@ from typing import Any
 from bot.cli.context import CliError, config_from
 from bot.clinics import FORMATS, PAPER_POINTS, FontError, PosterError, write_poster
 from bot.config import EXAMPLE_CONFIG, config_path
+from bot.knowledge import KnowledgeError
+from bot.knowledge.dutch import swapper
+from bot.knowledge.loader import load_dutch_words
 
 
 def register(commands: Any) -> None:
@@ -22,8 +25,8 @@ def register(commands: Any) -> None:
                         "picks the format")
     parser.add_argument("--paper", choices=sorted(PAPER_POINTS), default="a4",
                         help="paper size (default: a4)")
-    parser.add_argument("--config", help="configuration file (default: config.yaml, "
-                        "else $MYTHBOT_CONFIG, else config.example.yaml)")
+    parser.add_argument("--config", help="configuration file (default: $MYTHBOT_CONFIG, "
+                        "else ./config.yaml, else ./config.example.yaml)")
     parser.set_defaults(run=run)
 
 
@@ -35,9 +38,14 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"unknown clinic {args.clinic!r}; known clinics: {known}" if known else
                        f"unknown clinic {args.clinic!r}: the configuration lists no clinics "
                        "(add them under 'clinics:')")
+    try:
+        words = load_dutch_words(config.knowledge_dir)
+    except KnowledgeError as exc:
+        raise CliError(f"{exc.problems[0]} (run `python -m bot check` for all)") from None
     out = Path(args.out)
     try:
-        url = write_poster(out, clinic, config.telegram.bot_username, args.paper)
+        url = write_poster(out, clinic, config.telegram.bot_username, args.paper,
+                           swapper(words, config.dutch_for(clinic.slug)))
     except (PosterError, FontError) as exc:
         raise CliError(str(exc)) from None
     except OSError as exc:

@@ -33,6 +33,9 @@ def register(commands: Any) -> None:
                         help="html: one self-contained page (default); csv: the tables, "
                         "as a folder of .csv files, or a .zip if OUT ends in .zip")
     parser.add_argument("--out", required=True, metavar="OUT", help="the file (or folder)")
+    parser.add_argument("--lang", choices=["nl", "en"],
+                        help="language of the HTML page (default: default_language of the "
+                        "configuration)")
     add_common(parser)
     parser.set_defaults(run=run)
 
@@ -52,7 +55,11 @@ def run(args: argparse.Namespace) -> int:
     _check_out(out, args.format)  # before the slow part
     today = dt.datetime.now(dt.UTC).date()
     since = _since(args.since, today)
+    if since > today:
+        raise CliError(f"--since {since} is in the future (today is {today}, UTC): there is "
+                       "nothing to report yet")
     config = config_from(args)  # usage errors first: the knowledge base takes a while
+    lang: str = args.lang or config.default_language
     scope = "all clinics"
     if args.clinic is not None:
         clinic = config.clinic(args.clinic)
@@ -62,19 +69,20 @@ def run(args: argparse.Namespace) -> int:
         scope = clinic.name
     loaded = load_all(args)
     rows = asyncio.run(_fetch(config, since, args.clinic))
-    report = build_report(rows, since=since, until=max(today, since), scope=scope,
+    report = build_report(rows, since=since, until=today, scope=scope,
                           clinic=args.clinic, nearest=_nearest(loaded.matcher),
-                          titles=_titles(loaded), phrasing_score=config.matching.suggest_threshold,
-                          weights=knowledge_weights(loaded.kb),
-                          statements={e: s.en for e, s in loaded.kb.quiz.items()})
+                          titles=_titles(loaded, lang),
+                          phrasing_score=config.matching.suggest_threshold,
+                          weights=knowledge_weights(loaded.kb), lang=lang,
+                          statements={e: s.text(lang) for e, s in loaded.kb.quiz.items()})
     try:
         if args.format == "csv":
             write_tables(report_tables(report), out)
         else:
-            out.write_text(render_html(report, dt.datetime.now(dt.UTC)), encoding="utf-8")
+            out.write_text(render_html(report, dt.datetime.now(dt.UTC), lang), encoding="utf-8")
     except OSError as exc:
         raise CliError(f"cannot write {out} ({exc.strerror or exc.__class__.__name__})") from None
-    print(f"report ({scope}, {since} to {max(today, since)}: {report.total.value} questions) "
+    print(f"report ({scope}, {since} to {today}: {report.total.value} questions) "
           f"written to {out}")
     return 0
 
@@ -107,7 +115,7 @@ async def _fetch(config: Config, since: dt.date, clinic: str | None) -> ReportRo
         target = parse_url(config.storage.url)
         if target.sqlite_file is not None and not target.sqlite_file.exists():
             raise CliError(f"there is no database at {target.sqlite_file} yet (has the bot run "
-                           "here? storage.url is relative to the working directory)")
+                           "with this configuration? check storage.url)")
         # Reports only count people, so they need no secret to recognise them.
         storage = await open_storage(config, os.environ, identify_users=False)
         async with storage:
@@ -124,5 +132,5 @@ def _nearest(matcher: Matcher) -> Nearest:
     return nearest
 
 
-def _titles(loaded: Loaded) -> dict[str, str]:
-    return {entry_id: entry.en.title for entry_id, entry in loaded.kb.entries.items()}
+def _titles(loaded: Loaded, lang: str) -> dict[str, str]:
+    return {entry_id: entry.text(lang).title for entry_id, entry in loaded.kb.entries.items()}

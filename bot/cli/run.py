@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import os
+import signal
 import sys
 from typing import Any
 
@@ -17,7 +20,7 @@ from bot.cli.context import (
     config_from,
     knowledge_from,
 )
-from bot.config import TOKEN_ENV, ConfigError, read_token
+from bot.config import TOKEN_ENV, Config, ConfigError, read_token
 from bot.runtime import build
 
 NO_TOKEN = f"""\
@@ -34,6 +37,12 @@ To get a token:
 
 Without a token you can talk to the bot in this terminal: python -m bot chat
 """
+
+
+TOKEN_SOURCE = f"the token (from {TOKEN_ENV} or telegram.token_file)"
+TOKEN_REFUSED = (f"Telegram refused {TOKEN_SOURCE}; copy it again from @BotFather "
+                 "(/mybots → your bot → API Token), or revoke it there and use the new one")
+EXIT_UNREACHABLE = 3
 
 
 def register(commands: Any) -> None:
@@ -74,18 +83,65 @@ def run(args: argparse.Namespace) -> int:
         configure_logging,
         use_fast_event_loop,
     )
+    from bot.telegram.preflight import well_formed
 
     secret = token.get_secret_value()
+    if not well_formed(secret):
+        raise CliError(f"{TOKEN_SOURCE} does not look like a bot token (digits, a colon, then "
+                       "letters and digits, as @BotFather gives it); check for a typo or "
+                       "stray quotes")
     configure_logging(config.log_level, [secret])
     # PTB 22 warns on every `RetryAfter` unless durations are opted in to timedelta.
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     application = build_application(
         config, secret, loaded, reload=lambda: build(config, knowledge_from(args, config)))
     use_fast_event_loop()
+    # One loop for the check below and for run_polling, which takes the current one.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    reached = False
+    try:
+        reached = _reach_telegram(secret, config, loop)
+    finally:
+        if not reached:
+            loop.close()
+    if not reached:
+        return 0
     try:
         application.run_polling(allowed_updates=ALLOWED_UPDATES, bootstrap_retries=5)
     except InvalidToken:
-        raise CliError(f"Telegram refused the token; check {TOKEN_ENV}") from None
+        raise CliError(TOKEN_REFUSED) from None
     except StorageConfigError as exc:
         raise CliError(str(exc)) from None
     return 0
+
+
+def _reach_telegram(token: str, config: Config, loop: asyncio.AbstractEventLoop) -> bool:
+    """Whether Telegram answers and takes the token; False if stopped (SIGINT, SIGTERM) while
+    trying. Raises `CliError` when the token is refused or Telegram cannot be reached."""
+    from bot.telegram.preflight import TokenRefused, Unreachable, reach
+
+    task = loop.create_task(reach(
+        token, config.telegram.base_url, attempts=config.telegram.startup_attempts,
+        say=lambda line: print(f"mythbot: {line}", file=sys.stderr, flush=True)))
+    stop_signals = (signal.SIGINT, signal.SIGTERM)
+    with contextlib.suppress(NotImplementedError):  # Windows: Ctrl+C still interrupts
+        for sig in stop_signals:
+            loop.add_signal_handler(sig, task.cancel)
+    try:
+        loop.run_until_complete(task)
+    except asyncio.CancelledError:
+        print("mythbot: stopped before Telegram was reached", file=sys.stderr)
+        return False
+    except TokenRefused:
+        raise CliError(TOKEN_REFUSED) from None
+    except Unreachable as exc:
+        raise CliError(f"Telegram could not be reached in {exc.attempts} attempt"
+                       f"{'s' if exc.attempts > 1 else ''}: {exc.reason}; check the network "
+                       "(a proxy or firewall?) and telegram.base_url, then start again",
+                       EXIT_UNREACHABLE) from None
+    finally:
+        with contextlib.suppress(NotImplementedError):
+            for sig in stop_signals:
+                loop.remove_signal_handler(sig)
+    return True

@@ -39,6 +39,11 @@ class FontSet:
         name = self.bold_name if bold else self.regular_name
         return _load(name, round(size))
 
+    def path(self, bold: bool = False) -> str | None:
+        """The font file, for embedding; None for Pillow's own font (it has no file)."""
+        name = self.bold_name if bold else self.regular_name
+        return None if name is None else str(_load(name, 12).path)
+
     def displayable(self, text: str, bold: bool = False) -> str:
         """`text` with letters the font lacks replaced by look-alikes it has."""
         font = self.font(40, bold)

@@ -1,7 +1,8 @@
 """A printable A4/A5 poster for a clinic's waiting room: QR code, clinic, bot handle, how-to.
 
 `layout()` is pure: it places every shape in points (1/72 inch) and knows no file format.
-The writers turn that into PNG or PDF (Pillow, 300 dpi) or SVG (text stays text).
+The writers turn that into PNG (Pillow, 300 dpi), or into SVG or PDF, where text stays text
+and the code is drawn as squares.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ INK = "#1f2933"
 GREY = "#52606d"
 WHITE = "#ffffff"
 
-# Poster wording. Belgian patients say "gsm"; the English line is for everyone else.
+# Poster wording, in Belgian Dutch (`dutch` swaps "gsm-camera" and the like for the
+# Netherlands); the English line is for everyone else.
 TITLE_NL = "Vragen over artrose?"
 TITLE_EN = "Questions about osteoarthritis?"
 HOWTO_NL = "Scan de code met je gsm-camera en stel je vraag over artrose."
@@ -113,19 +115,21 @@ def wrap(text: str, width: float, size: float, bold: bool, measure: Measure) -> 
     return lines
 
 
-def layout(clinic: Clinic, bot_username: str, paper: Paper, measure: Measure) -> Poster:
+def layout(clinic: Clinic, bot_username: str, paper: Paper, measure: Measure,
+           dutch: Callable[[str], str] = str) -> Poster:
     """Every shape of the poster, top to bottom; sizes scale with the paper, and shrink
-    together when long texts (a long clinic name, a wide font) would not fit."""
+    together when long texts (a long clinic name, a wide font) would not fit. `dutch` puts
+    the Dutch lines in the clinic's Dutch (see bot.knowledge.dutch.swapper)."""
     factor = 1.0
     while True:
-        poster, fits = _place(clinic, bot_username, paper, measure, factor)
+        poster, fits = _place(clinic, bot_username, paper, measure, factor, dutch)
         if fits or factor < 0.5:
             return poster
         factor *= 0.95
 
 
 def _place(clinic: Clinic, bot_username: str, paper: Paper, measure: Measure,
-           factor: float) -> tuple[Poster, bool]:
+           factor: float, dutch: Callable[[str], str]) -> tuple[Poster, bool]:
     width, height = PAPER_POINTS[paper]
     page = width / 100  # sizes below are percentages of the page width ...
     unit = page * factor  # ... times `factor`, except the margins
@@ -148,7 +152,7 @@ def _place(clinic: Clinic, bot_username: str, paper: Paper, measure: Measure,
 
     band = Rect(0, 0, width, 0, TEAL)
     shapes.append(band)
-    y = lines(TITLE_NL, 4 * unit, 6.4 * unit, WHITE, bold=True, gap=1.2)
+    y = lines(dutch(TITLE_NL), 4 * unit, 6.4 * unit, WHITE, bold=True, gap=1.2)
     y = lines(TITLE_EN, y + 0.6 * unit, 3.8 * unit, WHITE)
     band_height = y + 2.6 * unit
     shapes[0] = Rect(0, 0, width, band_height, TEAL)
@@ -158,6 +162,9 @@ def _place(clinic: Clinic, bot_username: str, paper: Paper, measure: Measure,
     while size > 3 * unit and len(wrap(clinic.name, line_width, size, True, measure)) > 2:
         size *= 0.9
     y = lines(clinic.name, band_height + 4 * unit, size, INK, bold=True, gap=1.2)
+    contact = contact_line(clinic)
+    if contact:
+        y = lines(contact, y, 2.8 * unit, GREY)
 
     rows = qr_rows(url)
     modules = len(rows) + 2 * QUIET_ZONE
@@ -169,22 +176,31 @@ def _place(clinic: Clinic, bot_username: str, paper: Paper, measure: Measure,
 
     y = lines(bot_handle, y, 5 * unit, TEAL, bold=True)
     y = lines(url.removeprefix("https://"), y, 2.3 * unit, GREY)
-    y = lines(HOWTO_NL, y + 3.5 * unit, 3.4 * unit, INK, bold=True)
+    y = lines(dutch(HOWTO_NL), y + 3.5 * unit, 3.4 * unit, INK, bold=True)
     y = lines(HOWTO_EN, y + 1 * unit, 3 * unit, INK)
-    y = lines(SEARCH_NL.format(handle=bot_handle), y + 2.5 * unit, 2.5 * unit, GREY)
+    y = lines(dutch(SEARCH_NL).format(handle=bot_handle), y + 2.5 * unit, 2.5 * unit, GREY)
     y = lines(SEARCH_EN.format(handle=bot_handle), y, 2.5 * unit, GREY)
 
     footer = 2 * page
-    foot_lines = (len(wrap(FOOTER_NL, line_width, footer, False, measure))
+    footer_nl = dutch(FOOTER_NL)
+    foot_lines = (len(wrap(footer_nl, line_width, footer, False, measure))
                   + len(wrap(FOOTER_EN, line_width, footer, False, measure)))
     foot_top = height - margin - foot_lines * footer * 1.3
     rule = foot_top - 1.5 * page
     shapes.append(Rect(margin, rule, line_width, 0.25 * page, TEAL))
-    lines(FOOTER_EN, lines(FOOTER_NL, foot_top, footer, GREY), footer, GREY)
+    lines(FOOTER_EN, lines(footer_nl, foot_top, footer, GREY), footer, GREY)
     return Poster(width, height, paper, url, tuple(shapes)), y <= rule - 2 * page
 
 
-def write_poster(path: Path, clinic: Clinic, bot_username: str, paper: Paper = "a4") -> str:
+def contact_line(clinic: Clinic) -> str:
+    """The clinic's phone and website, when configured: "Tel. … · example.org/…"."""
+    parts = [f"Tel. {clinic.phone}" if clinic.phone else "",
+             (clinic.url or "").removeprefix("https://").removeprefix("http://").rstrip("/")]
+    return " · ".join(part for part in parts if part)
+
+
+def write_poster(path: Path, clinic: Clinic, bot_username: str, paper: Paper = "a4",
+                 dutch: Callable[[str], str] = str) -> str:
     """Write the poster in the format named by `path`'s extension; the URL it encodes."""
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
@@ -195,17 +211,13 @@ def write_poster(path: Path, clinic: Clinic, bot_username: str, paper: Paper = "
     def measure(text: str, size: float, bold: bool) -> float:
         return fonts.measure(bold)(fonts.displayable(text, bold), size)
 
-    poster = layout(clinic, bot_username, paper, measure)
+    poster = layout(clinic, bot_username, paper, measure, dutch)
     if suffix == ".svg":
         path.write_text(to_svg(poster, fonts), encoding="utf-8")
+    elif suffix == ".pdf":
+        path.write_bytes(to_pdf(poster, fonts, title=f"mythbot - {clinic.name}"))
     else:
-        image = to_image(poster, fonts, DPI)
-        if suffix == ".png":
-            image.save(path, "PNG", dpi=(DPI, DPI), optimize=True)
-        else:
-            # Pillow embeds the picture as JPEG; at 300 dpi and high quality the code scans.
-            image.save(path, "PDF", resolution=DPI, quality=95,
-                       title=f"mythbot - {clinic.name}")
+        to_image(poster, fonts, DPI).save(path, "PNG", dpi=(DPI, DPI), optimize=True)
     return poster.url
 
 
@@ -267,9 +279,47 @@ def to_svg(poster: Poster, fonts: FontSet) -> str:
     return "\n".join(parts) + "\n"
 
 
-def qr_path(rows: tuple[tuple[bool, ...], ...]) -> str:
-    """SVG path data in module units: one rectangle per horizontal run of dark modules."""
-    commands = []
+def to_pdf(poster: Poster, fonts: FontSet, title: str) -> bytes:
+    """The poster as a vector PDF: text as text in the poster's font (only the letters used
+    are embedded) and the code as filled squares, so it prints sharp at any size and the
+    file stays small."""
+    from fpdf import FPDF  # only the PDF poster needs it
+
+    pdf = FPDF(unit="pt", format=(poster.width, poster.height))
+    pdf.set_margin(0)
+    pdf.set_auto_page_break(False)
+    pdf.set_title(title)
+    pdf.set_creator("mythbot")
+    pdf.add_page()
+    faces = {False: fonts.path(False), True: fonts.path(True)}
+    for bold, face in faces.items():
+        if face is not None:
+            pdf.add_font("Poster", "B" if bold else "", face)
+    for shape in poster.shapes:
+        if isinstance(shape, Rect):
+            pdf.set_fill_color(shape.color)
+            pdf.rect(shape.x, shape.y, shape.width, shape.height, style="F")
+        elif isinstance(shape, Text):
+            face = faces[shape.bold]
+            if face is not None:
+                pdf.set_font("Poster", "B" if shape.bold else "", shape.size)
+                text = shape.text
+            else:  # no system font: PDF's own Helvetica, which has Latin-1 letters only
+                pdf.set_font("Helvetica", "B" if shape.bold else "", shape.size)
+                text = shape.text.encode("latin-1", "replace").decode("latin-1")
+            pdf.set_text_color(shape.color)
+            pdf.text(shape.x - pdf.get_string_width(text) / 2, shape.y, text)
+        else:
+            pdf.set_fill_color("#000000")
+            for x, y, run in qr_runs(shape.rows):
+                pdf.rect(shape.x + x * shape.module, shape.y + y * shape.module,
+                         run * shape.module, shape.module, style="F")
+    return bytes(pdf.output())
+
+
+def qr_runs(rows: tuple[tuple[bool, ...], ...]) -> list[tuple[int, int, int]]:
+    """(x, y, length) in modules of every horizontal run of dark modules."""
+    runs = []
     for y, row in enumerate(rows):
         x = 0
         while x < len(row):
@@ -279,5 +329,10 @@ def qr_path(rows: tuple[tuple[bool, ...], ...]) -> str:
             start = x
             while x < len(row) and row[x]:
                 x += 1
-            commands.append(f"M{start} {y}h{x - start}v1h-{x - start}z")
-    return "".join(commands)
+            runs.append((start, y, x - start))
+    return runs
+
+
+def qr_path(rows: tuple[tuple[bool, ...], ...]) -> str:
+    """SVG path data in module units: one rectangle per horizontal run of dark modules."""
+    return "".join(f"M{x} {y}h{run}v1h-{run}z" for x, y, run in qr_runs(rows))

@@ -178,6 +178,7 @@ def cross_check(
         problems += _claim_problems(root, "smalltalk.yaml", smalltalk, reply_fields)
         problems += _field_problems(root, "smalltalk.yaml", smalltalk, [
             (loc, value, SMALLTALK_FIELDS) for loc, value in reply_fields])
+    problems += _uncovered_problems(root, singles.get("uncovered"))
     return problems
 
 
@@ -265,6 +266,34 @@ def quiz_problems(root: Path, located: Located, statements: list[QuizStatement],
     return problems
 
 
+def _uncovered_problems(root: Path, located: Located | None) -> list[Problem]:
+    """Replies are Telegram HTML; ids are unique; every term has a word left once accents and
+    punctuation are gone (a term of only "?!" would never match)."""
+    if located is None or not isinstance(located.data.get("topics"), list):
+        return []
+    path = display_path(root / "uncovered.yaml", root)
+    topics = [(i, t) for i, t in enumerate(located.data["topics"]) if isinstance(t, dict)]
+    problems = _text_problems(root, "uncovered.yaml", located,
+                              [(("topics", i, "reply", lang), t.get("reply", {}).get(lang))
+                               for i, t in topics if isinstance(t.get("reply"), dict)
+                               for lang in LANGS])
+    seen: set[object] = set()
+    for i, topic in topics:
+        if topic.get("id") in seen:
+            problems.append(Problem(path, located.line(("topics", i, "id")),
+                                    f"the id '{topic.get('id')}' is used twice"))
+        seen.add(topic.get("id"))
+        for field in ("terms", "also"):
+            terms = topic.get(field)
+            for lang in LANGS:
+                listed = terms.get(lang) if isinstance(terms, dict) else None
+                for j, term in enumerate(listed if isinstance(listed, list) else []):
+                    if isinstance(term, str) and not fold(term):
+                        problems.append(Problem(path, located.line(("topics", i, field, lang, j)),
+                                                f"the term '{term}' has no words to match"))
+    return problems
+
+
 def _count(number: int, one: str, many: str) -> str:
     return f"{number} {one if number == 1 else many}"
 
@@ -326,6 +355,7 @@ def _safety_problems(root: Path, located: Located | None) -> list[Problem]:
               for kind, text in located.data["replies"].items() if isinstance(text, dict)
               for lang in LANGS]
     problems = _text_problems(root, "safety.yaml", located, fields)
+    problems += _safety_rule_problems(root, located)
     for loc, value in fields:
         if not isinstance(value, str):
             continue
@@ -334,4 +364,90 @@ def _safety_problems(root: Path, located: Located | None) -> list[Problem]:
             problems.append(Problem(display_path(root / "safety.yaml", root), located.line(loc),
                                     f"'{{{unknown}}}' is not a known placeholder; use "
                                     f"{', '.join('{' + n + '}' for n in sorted(SAFETY_FIELDS))}"))
+    return problems
+
+
+SAFETY_REPLIES = ("emergency", "today", "crisis")
+NOT = "not "  # "not stand-walk" in a rule: a negated concept
+
+
+def _safety_rule_problems(root: Path, located: Located) -> list[Problem]:
+    """Concepts and rules that refer to each other: unknown or unused concepts, empty words."""
+    path = display_path(root / "safety.yaml", root)
+    data = located.data
+    problems: list[Problem] = []
+
+    def add(loc: tuple[str | int, ...], message: str) -> None:
+        problems.append(Problem(path, located.line(loc), message))
+
+    replies = data.get("replies")
+    if isinstance(replies, dict):
+        for kind in SAFETY_REPLIES:
+            if kind not in replies:
+                add(("replies",), f"the reply '{kind}' is missing; rules of that level need it")
+    concepts = data.get("concepts")
+    rules = data.get("rules")
+    if not isinstance(concepts, dict) or not isinstance(rules, list):
+        return problems  # the model check has said what is wrong with the file's shape
+    # Words are found first, then the concepts made of others, in file order: a part made of
+    # others must stand above the concept it is part of.
+    made = {name for name, c in concepts.items() if isinstance(c, dict) and c.get("all")}
+    known: list[str] = [name for name in concepts if name not in made]
+    used: set[str] = set()
+
+    def refer(loc: tuple[str | int, ...], name: object, defined: list[str]) -> None:
+        if not isinstance(name, str):
+            return
+        bare = name.removeprefix(NOT)
+        used.add(bare)
+        if bare not in defined:
+            where = "above this one" if bare in made else "under 'concepts:'"
+            add(loc, f"unknown concept '{bare}': define it {where}")
+
+    for name, concept in concepts.items():
+        if not isinstance(concept, dict):
+            continue
+        parts = concept.get("all") or []
+        words = {lang: concept.get(lang) or [] for lang in LANGS}
+        if parts:
+            for i, part in enumerate(parts):
+                refer(("concepts", name, "all", i), part, known)
+            if concept.get("near") is None:
+                add(("concepts", name), f"the concept '{name}' is made of others ('all'); "
+                    "say within how many words of each other with 'near'")
+            if any(words.values()):
+                add(("concepts", name), f"the concept '{name}' has both words and 'all'; "
+                    "give one of them")
+        else:
+            for lang in LANGS:
+                if not words[lang]:
+                    add(("concepts", name), f"the concept '{name}' has no {lang} words: "
+                        "every concept needs words in nl and en, so the languages agree")
+                for i, term in enumerate(words[lang]):
+                    if isinstance(term, str) and not fold(term) and not term.startswith("#"):
+                        add(("concepts", name, lang, i),
+                            f"the term {term!r} has no letters or digits; it can never match")
+        if parts:
+            known.append(name)
+    for i, rule in enumerate(rules):
+        if not isinstance(rule, dict):
+            continue
+        for j, alternative in enumerate(rule.get("when") or []):
+            if isinstance(alternative, list):
+                for k, name in enumerate(alternative):
+                    refer(("rules", i, "when", j, k), name, known)
+        for j, name in enumerate(rule.get("unless") or []):
+            refer(("rules", i, "unless", j), name, known)
+        if rule.get("reply") == "crisis" and rule.get("level") != "emergency":
+            add(("rules", i, "reply"), "the crisis reply is for rules of level 'emergency'")
+    seen: set[object] = set()
+    for i, rule in enumerate(rules):
+        rule_id = rule.get("id") if isinstance(rule, dict) else None
+        if rule_id in seen:
+            add(("rules", i, "id"), f"the rule id '{rule_id}' is used twice")
+        seen.add(rule_id)
+    for name in concepts:
+        if name not in used:
+            add(("concepts", name), f"the concept '{name}' is used by no rule: use it or "
+                "remove it")
     return problems

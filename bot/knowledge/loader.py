@@ -11,6 +11,7 @@ from pydantic_core import ErrorDetails
 from bot.knowledge.checks import cross_check, quiz_problems
 from bot.knowledge.located_yaml import DuplicateKeyError, Located, YamlSyntaxError, load_located
 from bot.knowledge.models import (
+    DutchWord,
     Entry,
     KnowledgeBase,
     LangText,
@@ -21,6 +22,7 @@ from bot.knowledge.models import (
     Source,
     Synonyms,
     Topic,
+    Uncovered,
 )
 from bot.knowledge.problems import KnowledgeError, Problem, display_path
 
@@ -158,7 +160,7 @@ def load_knowledge(root: Path) -> KnowledgeBase:
     topics = reader.listed(Topic, root / "topics.yaml", "topics")
     reviewers = reader.listed(Reviewer, root / "reviewers.yaml", "reviewers")
     singles = {name: reader.read(root / f"{name}.yaml")
-               for name in ("synonyms", "safety", "smalltalk", "messages")}
+               for name in ("synonyms", "safety", "smalltalk", "uncovered", "messages")}
 
     def single(name: str, model: type[M]) -> M | None:
         located = singles[name]
@@ -169,12 +171,14 @@ def load_knowledge(root: Path) -> KnowledgeBase:
     synonyms = single("synonyms", Synonyms)
     safety = single("safety", Safety)
     smalltalk = single("smalltalk", Smalltalk)
+    uncovered = single("uncovered", Uncovered)
     messages: dict[str, LangText] | None = None
     if singles["messages"] is not None:
         holder = reader.model(_Messages, singles["messages"].data, singles["messages"],
                               root / "messages.yaml")
         messages = holder.messages if holder else None
 
+    dutch = _dutch_words(reader, root)
     reader.problems += cross_check(root, entries, sources, topics, reviewers, singles,
                                    messages, entry_files)
     # The quiz is optional: a knowledge folder without quiz.yaml simply has no quiz.
@@ -185,9 +189,9 @@ def load_knowledge(root: Path) -> KnowledgeBase:
         reader.problems += quiz_problems(root, quiz_file, statements.statements,
                                          {e.id: e for e, _, _ in entries},
                                          {path.stem for path in entry_files})
-    if reader.problems or None in (synonyms, safety, smalltalk, messages):
+    if reader.problems or None in (synonyms, safety, smalltalk, uncovered, messages):
         raise KnowledgeError(reader.problems)
-    assert synonyms and safety and smalltalk and messages is not None
+    assert synonyms and safety and smalltalk and uncovered and messages is not None
     assert sources is not None and topics is not None and reviewers is not None
     return KnowledgeBase(
         entries={entry.id: entry for entry, _, _ in entries},
@@ -197,8 +201,10 @@ def load_knowledge(root: Path) -> KnowledgeBase:
         reviewers={reviewer.id: reviewer for reviewer, _ in reviewers},
         safety=safety,
         smalltalk=smalltalk,
+        uncovered=uncovered,
         messages=messages,
         quiz={s.entry: s for s in (statements.statements if statements else [])},
+        dutch=dutch,
     )
 
 
@@ -208,6 +214,49 @@ def _renamed(data: dict[str, Any]) -> dict[str, Any]:
     if "reviewed" in data and "updated" not in data:
         return {**data, "updated": data["reviewed"]}
     return data
+
+
+def load_dutch_words(root: Path) -> list[DutchWord]:
+    """Only `dutch.yaml` of the knowledge folder (for the poster); raises KnowledgeError."""
+    reader = _Reader(root)
+    words = _dutch_words(reader, root)
+    if reader.problems:
+        raise KnowledgeError(reader.problems)
+    return words
+
+
+def _dutch_words(reader: _Reader, root: Path) -> list[DutchWord]:
+    """The Belgian/Netherlands word pairs; none without the (optional) file."""
+    path = root / "dutch.yaml"
+    if not path.exists():
+        return []
+    located = reader.read(path)
+    if located is None:
+        return []
+    items = located.data.get("words")
+    if not isinstance(items, list) or set(located.data) - {"words"}:
+        reader.problem(path, 1, "the file needs one list called 'words:', of {be: …, nl: …}")
+        return []
+    words: list[tuple[DutchWord, int]] = []
+    for i, item in enumerate(items):
+        loc = ("words", i)
+        if isinstance(item, dict) and not all(isinstance(item.get(form), str)
+                                              and item[form].strip() for form in ("be", "nl")):
+            reader.problem(path, located.line(loc), f"'words[{i + 1}]' needs both forms: "
+                           "be (Belgian Dutch) and nl (Netherlands Dutch)")
+            continue
+        word = reader.model(DutchWord, item, located, path, loc)
+        if word is not None:
+            words.append((word, located.line(loc)))
+    seen: dict[str, int] = {}
+    for word, line in words:
+        key = word.be.lower()
+        if key in seen:
+            reader.problem(path, line, f"'{word.be}' is already in the table (line {seen[key]})")
+        seen.setdefault(key, line)
+        if key == word.nl.lower():
+            reader.problem(path, line, f"'{word.be}' is the same in both forms: leave it out")
+    return [word for word, _ in words]
 
 
 class _Messages(BaseModel):

@@ -2,6 +2,10 @@
 
 Editors fix content by line number, so every later check must be able to say where a value
 came from. `load_located` returns plain Python data plus a map from key paths to lines.
+
+YAML aliases (`&name` ... `*name`) are refused: the knowledge base does not need them, and a
+few lines of nested aliases (a "billion laughs") expand to gigabytes (4 GB in 40 s, and a
+bot deaf to SIGTERM, when it was tried). Texts longer than `MAX_BYTES` are refused too.
 """
 
 from __future__ import annotations
@@ -43,14 +47,36 @@ class YamlSyntaxError(ValueError):
 _COMPOSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+ALIASES_REFUSED = ("YAML aliases (&name and *name) are not allowed here; "
+                   "write the value out in full")
+
+
+def refuse_aliases(text: str) -> None:
+    """Raise YamlSyntaxError at the first alias in `text` (a YAML document), before anything
+    is built from it; YAML errors are left to the real parse."""
+    try:
+        for event in yaml.parse(text, Loader=_COMPOSER):
+            if isinstance(event, yaml.AliasEvent):
+                mark = event.start_mark
+                raise YamlSyntaxError(mark.line + 1 if mark is not None else 1, ALIASES_REFUSED)
+    except yaml.YAMLError:
+        return
+
+
 class DuplicateKeyError(ValueError):
     def __init__(self, line: int, key: str) -> None:
         self.line = line
         super().__init__(f"the field '{key}' appears twice; keep one")
 
 
+MAX_BYTES = 1024 * 1024  # per file; the largest knowledge file is about 16 kB
+
+
 def load_located(text: str) -> Located:
     """Parse one YAML document, keeping line numbers; raises YamlSyntaxError."""
+    if len(text) > MAX_BYTES:
+        raise YamlSyntaxError(1, f"the file is larger than {MAX_BYTES // 1024} kB; "
+                                 "split it, or look for text pasted by mistake")
     try:
         node = yaml.compose(text, Loader=_COMPOSER)
     except yaml.MarkedYAMLError as exc:
@@ -70,10 +96,14 @@ def load_located(text: str) -> Located:
 class _Converter:
     def __init__(self, lines: dict[Loc, int]) -> None:
         self.lines = lines
+        self.seen: set[int] = set()  # nodes converted: one met again is an alias
         # Scalars are built by PyYAML's own safe constructor, so dates and numbers read as usual.
         self.constructor = yaml.SafeLoader("")
 
     def convert(self, node: yaml.Node, loc: Loc) -> Any:
+        if id(node) in self.seen:
+            raise YamlSyntaxError(node.start_mark.line + 1, ALIASES_REFUSED)
+        self.seen.add(id(node))
         self.lines[loc] = node.start_mark.line + 1
         if isinstance(node, yaml.MappingNode):
             result: dict[Any, Any] = {}

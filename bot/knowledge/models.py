@@ -114,21 +114,64 @@ class PerLang(_Strict):
         return self.en if lang == "en" else self.nl
 
 
-class SafetyRule(_Strict):
-    """A red flag: it fires when, for one pattern, every group has a term in the question.
+Level = Literal["emergency", "today"]
+ReplyKind = Literal["emergency", "today", "crisis"]
 
-    A term is one or more words; each word matches a word of the question that starts with it
-    (so "koorts" matches "koortsig") or, for longer words, one typo away from it.
+
+class Concept(_Strict):
+    """One thing a patient may describe ("fever", "after an operation"), in words per language.
+
+    A term is one or more words; a word matches a word of the question that starts with it, a
+    longer word also inside a compound or one typo away. `not_words` are words of the question
+    that look like a term but mean something else ("borstkanker" is no chest pain).
+    """
+
+    nl: list[str] = Field(default_factory=list)
+    en: list[str] = Field(default_factory=list)
+    # ... or a concept made of others standing within `near` words of each other, in one
+    # sentence ("stomach" near "pain"); "not x" is a negated x ("not lift-foot")
+    all: list[str] = Field(default_factory=list)
+    near: int | None = Field(default=None, ge=1)
+    not_words: list[str] = Field(default_factory=list)
+    # False for concepts whose words carry their own negation ("kan niet staan", "no way out").
+    negatable: bool = True
+    # A body part is never negated itself, and a negation reaches past it: "niet meer op mijn
+    # knie steunen" negates the standing, not the knee.
+    body_part: bool = False
+
+    def terms(self, lang: str) -> list[str]:
+        return self.en if lang == "en" else self.nl
+
+
+class Examples(_Strict):
+    """Messages a rule must fire on, in both languages: the parity test runs them all."""
+
+    nl: list[str] = Field(min_length=1)
+    en: list[str] = Field(min_length=1)
+
+    def get(self, lang: str) -> list[str]:
+        return self.en if lang == "en" else self.nl
+
+
+class SafetyRule(_Strict):
+    """A red flag: it fires when every concept of one of its `when` lists is in the question.
+
+    The rules are shared by both languages, so Dutch and English cannot disagree. `unless`
+    concepts rule out the sentence they stand in ("jaren geleden gevallen"); `near` asks the
+    concepts of a list to stand within that many words of each other.
     """
 
     id: str = Field(pattern=ID_PATTERN)
-    reply: Literal["urgent", "crisis"] = "urgent"
-    nl: list[list[list[str]]] = Field(min_length=1)
-    en: list[list[list[str]]] = Field(min_length=1)
-    must_not: PerLang = Field(default_factory=PerLang)
+    level: Level
+    reply: Literal["crisis"] | None = None
+    when: list[list[str]] = Field(min_length=1)
+    unless: list[str] = Field(default_factory=list)
+    near: int | None = Field(default=None, ge=1)
+    examples: Examples
 
-    def patterns(self, lang: str) -> list[list[list[str]]]:
-        return self.en if lang == "en" else self.nl
+    @property
+    def reply_kind(self) -> ReplyKind:
+        return self.reply or self.level
 
 
 class LangText(_Strict):
@@ -140,9 +183,14 @@ class LangText(_Strict):
 
 
 class Safety(_Strict):
-    """Red-flag rules and the replies they get; `{emergency}`-style fields come from config."""
+    """Red-flag concepts, the rules that combine them and the replies they get;
+    `{emergency}`-style fields in the replies come from the config."""
 
-    replies: dict[Literal["urgent", "crisis"], LangText]
+    replies: dict[ReplyKind, LangText]
+    negation: PerLang
+    # word -> other spellings patients use for it, read as that word ("niet": [nie, ni])
+    spelling: dict[str, list[str]] = Field(default_factory=dict)
+    concepts: dict[str, Concept] = Field(min_length=1)
     rules: list[SafetyRule] = Field(min_length=1)
 
 
@@ -172,6 +220,34 @@ class Smalltalk(_Strict):
     intents: list[SmalltalkIntent] = Field(min_length=1)
 
 
+class UncoveredTopic(_Strict):
+    """A topic patients ask about that no entry covers (costs, appointments, other diseases,
+    doses): a question with one of its terms gets this one-line reply, which says so and names
+    who can answer it, instead of a guess from the nearest entry.
+
+    A term is one or more words; each word matches a word of the question that is the same or,
+    for words of five letters or more, starts with it ("terugbetaal" matches "terugbetaald").
+    With `also`, the question must have one of those terms as well ("bloedverdunner" is about
+    combining medicines only with a painkiller in the question; alone, it is the medication
+    entry's "may I stop my blood thinners").
+    """
+
+    id: str = Field(pattern=ID_PATTERN)
+    terms: PerLang
+    also: PerLang = Field(default_factory=PerLang)
+    reply: LangText
+
+    @model_validator(mode="after")
+    def _has_terms(self) -> UncoveredTopic:
+        if not (self.terms.nl or self.terms.en):
+            raise ValueError("an uncovered topic needs at least one term in 'terms'")
+        return self
+
+
+class Uncovered(_Strict):
+    topics: list[UncoveredTopic] = Field(default_factory=list)
+
+
 class Synonyms(_Strict):
     """Per language: canonical word -> the variants patients use for it."""
 
@@ -180,6 +256,13 @@ class Synonyms(_Strict):
 
     def get(self, lang: str) -> dict[str, list[str]]:
         return self.en if lang == "en" else self.nl
+
+
+class DutchWord(_Strict):
+    """A word (or phrase) as Belgian Dutch (`be`) and Netherlands Dutch (`nl`) say it."""
+
+    be: str = Field(min_length=1)
+    nl: str = Field(min_length=1)
 
 
 class KnowledgeBase(BaseModel):
@@ -194,9 +277,11 @@ class KnowledgeBase(BaseModel):
     reviewers: dict[str, Reviewer]
     safety: Safety
     smalltalk: Smalltalk
+    uncovered: Uncovered
     messages: dict[str, LangText]
     # Quiz statements by entry id (knowledge/quiz.yaml; none when the file is absent)
     quiz: dict[str, QuizStatement] = Field(default_factory=dict)
+    dutch: list[DutchWord] = Field(default_factory=list)  # see bot.knowledge.dutch
 
     def message(self, key: str, lang: str, **fields: str) -> str:
         """A user-interface text in `lang`, with `{placeholders}` filled in."""
@@ -220,8 +305,9 @@ REQUIRED_MESSAGES: frozenset[str] = frozenset(
         "privacy-older", "privacy-date", "forget-confirm", "button-forget-yes",
         "button-forget-no", "forget-done", "forget-nothing", "forget-cancelled",
         "storage-failed", "about", "media-unsupported", "rate-limited", "error",
+        "delivery-late", "private-only",
         "button-stale", "feedback-ask", "button-skip", "comment-thanks", "comment-skipped",
-        "admin-only", "stats", "unanswered-heading", "unanswered-none", "reload-done",
+        "admin-only", "whoami", "stats", "unanswered-heading", "unanswered-none", "reload-done",
         "reload-failed", "reload-more", "command-start", "command-help", "command-topics",
         "command-language", "command-sources", "command-privacy", "command-forget", "command-about",
         "bot-description", "bot-short-description",
@@ -230,6 +316,12 @@ REQUIRED_MESSAGES: frozenset[str] = frozenset(
         "button-quiz-unsure", "button-quiz-next", "button-quiz-score", "button-quiz-again",
         "quiz-right", "quiz-wrong", "quiz-unsure", "quiz-is-true", "quiz-is-myth", "quiz-score",
         "quiz-read", "quiz-empty", "command-quiz",
+        # the opt-in measure of beliefs (bot/quiz/measure.py, bot/rendering/measure.py)
+        "beliefs-offer", "beliefs-in-weeks", "beliefs-in-a-week", "beliefs-in-days",
+        "button-beliefs-yes", "button-beliefs-no", "beliefs-yes", "beliefs-no",
+        "beliefs-progress", "beliefs-thanks", "beliefs-before-done", "beliefs-after-intro",
+        "beliefs-after-done", "button-beliefs-more", "privacy-followup-yes",
+        "privacy-followup-asking", "privacy-followup-sent", "privacy-followup-no",
         # the web pages (bot/site)
         "site-title", "site-intro", "site-skip", "site-search-label", "site-search-hint",
         "site-search-none", "site-topics", "site-all-questions", "site-ask-bot", "site-related",

@@ -32,6 +32,10 @@ KEYWORD_WEIGHT = 2  # keywords are the editor's own summary of an entry: count t
 GRAM_SIZES = (3, 4, 5)
 WEIGHTS = {"bm25": 0.25, "grams": 1.0, "fuzzy_set": 1.0, "fuzzy_ratio": 1.0}
 MAX_SCORED = 40  # entries scored in full: the best by BM25
+# A compound's known last part must be this long to vouch for it ("pijn" in "groeipijn" is a
+# different complaint), its first part at least this long.
+MIN_TAIL = 5
+MIN_HEAD = 3
 
 
 def char_grams(words: Iterable[str]) -> Counter[str]:
@@ -149,6 +153,22 @@ class LanguageIndex:
             return 0.0
         return sum(w in self.analyzer.vocabulary for w in content) / len(content)
 
+    def unfamiliar(self, question: str) -> list[str]:
+        """The question's content words that this knowledge base has never used, even after
+        typo repair, compound splitting, stemming and synonyms ("kurkuma", "vader")."""
+        analyzer = self.analyzer
+        content = analyzer.content(analyzer.words(question, repair=True))
+        return [w for w, stem in zip(content, analyzer.stems(content), strict=True)
+                if w not in analyzer.vocabulary and stem not in self._postings
+                and not self._ends_in_known_word(w)]
+
+    def _ends_in_known_word(self, word: str) -> bool:
+        """A compound whose last part the knowledge base uses is a kind of that thing, and so
+        our topic: "spieroefeningen", "bovenbeenspieren", "kijkoperatie", "gonartrose"."""
+        vocabulary = self.analyzer.vocabulary
+        return any(word[cut:] in vocabulary
+                   for cut in range(MIN_HEAD, len(word) - MIN_TAIL + 1))
+
     def signals(self, question: str) -> list[tuple[str, dict[str, float]]]:
         """Each signal (0–1) for the entries worth scoring, in BM25 order."""
         analyzer = self.analyzer
@@ -182,8 +202,24 @@ class LanguageIndex:
 
     def scores(self, question: str) -> list[tuple[str, float]]:
         """(entry id, combined score in 0–1), best first; only entries sharing a stem."""
-        total = sum(WEIGHTS.values())
-        combined = [(entry_id, sum(WEIGHTS[k] * v for k, v in signals.items()) / total)
-                    for entry_id, signals in self.signals(question)]
-        combined.sort(key=lambda item: (-item[1], item[0]))
-        return combined
+        return combine(self.signals(question))
+
+
+def combine(signals: list[tuple[str, dict[str, float]]]) -> list[tuple[str, float]]:
+    """(entry id, the signals' weighted mean in 0–1), best first."""
+    total = sum(WEIGHTS.values())
+    combined = [(entry_id, sum(WEIGHTS[k] * v for k, v in values.items()) / total)
+                for entry_id, values in signals]
+    combined.sort(key=lambda item: (-item[1], item[0]))
+    return combined
+
+
+def votes(signals: list[tuple[str, dict[str, float]]], entry_id: str) -> int:
+    """How many signals, each on its own, rank `entry_id` first (a tie counts for it).
+
+    A right answer is usually first by most signals; a wrong one often wins on one signal
+    alone (a shared frame like "is ... slecht voor mijn knie", or one rare word)."""
+    mine = next((values for e, values in signals if e == entry_id), None)
+    if mine is None:
+        return 0
+    return sum(mine[k] >= max(values[k] for _, values in signals) for k in WEIGHTS)

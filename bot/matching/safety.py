@@ -1,131 +1,385 @@
-"""Red flags first: a question that may describe an emergency never gets a myth answer."""
+"""Red flags first: a question that may describe an emergency never gets a myth answer.
+
+The check works on concepts, not phrases. `knowledge/safety.yaml` lists, per concept ("fever",
+"after an operation", "calf or leg"), the words patients use for it in Dutch and English; a rule
+is a combination of concepts, shared by both languages. A concept that a negation stands right
+before ("geen koorts", "no fever") is not there, and only that concept: the wound in "pus from
+my wound but no fever" still counts.
+"""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rapidfuzz.distance import OSA
 
 from bot.knowledge.models import LANGS, Safety, SafetyRule
-from bot.matching.normalize import normalize
+from bot.matching.normalize import MAX_CHARS
+from bot.textfold import fold
 
 EXACT_UP_TO = 4  # words this short must match exactly: "val" is not "valt", "hart" not "hartelijk"
 INSIDE_FROM = 6  # words this long also match inside a compound: "operatie" in "knieoperatie"
-TYPO_FROM = 5  # words this long also match with one typo: "koors", "gezwolen", "koorst"
+TYPO_FROM = 6  # words this long also match with one typo: "koors", "gezwolen", "koorst"
+TYPO_LONGER = 2  # a word with a typo may be this much longer: "koortsig", "gezwolen"
+# Dutch words this long also match at the end of a compound: "rugpijn", "linkerbeen"
+COMPOUND_END_FROM = 4
+COMPOUND_HEAD = 3  # ... after at least this much: "rug-pijn", but "lopen" is no "l-open"
 MAX_GAP = 1  # words of a term may be one word apart: "zie het [echt] niet meer zitten"
+# A negation reaches this many words ahead: "geen [echte] koorts", "niet meer op mijn been
+# staan" (Dutch puts the verb last).
+NEGATION_REACH = 5
+# Words that continue a negation over the next concept: "geen koorts of rillingen".
+NEGATION_CONTINUES = frozenset({"of", "or", "nor", "noch"})
+# "niet alleen", "not only", "can't stop shivering", "not as often": no negation at all.
+NOT_A_NEGATION = frozenset({"alleen", "enkel", "only", "just", "zo", "so", "as", "stop",
+                            "stoppen", "ophouden", "help", "helpen"})
+# "can't", "don’t": one word, "cant", "dont", as patients often type them anyway
+_CONTRACTION = re.compile(r"n['’]t\b")
+NUMBER = "#"  # a term word that stands for any number: "# tabletten"
+MANY = "#many"  # a term word for a number of pills or grams that is too many: 5 to 99
+MANY_RANGE = range(5, 41)  # not an age ("mijn moeder (82)") nor milligrams ("500")
+YEAR = "#year"  # a term word for a year: "in 2019"
+YEAR_RANGE = range(1940, 2040)
+TEMPERATURE = "#fever"  # a term word for a body temperature of fever: 38 to 42 ("39 graden")
+FEVER_RANGE = range(38, 43)
+# A rule's concept written "not fever" asks for a negated one: "kan niet meer staan".
+NOT = "not "
 HIT_CACHE_SIZE = 50_000
+# Sentences end at these; a "jaren geleden" (long ago) rules out its own sentence only.
+_SENTENCE_END = re.compile(r"[.!?;\n]+")
+# ... and a "but" starts a new one: "al jaren wat pijn, maar sinds deze week ..."
+CLAUSE_BREAKS = frozenset({"maar", "but", "however", "echter", "doch"})
+# A negation does not reach past a comma or these: "niet gebruikt omdat ze weer overeind kwam".
+NEGATION_STOPS = frozenset({"en", "and", "omdat", "because", "want", "dus", "so", "toen", "when",
+                            "als", "if", "die", "which", "who"})
+_COMMA = re.compile(r",")
+# Who wins when several rules fire: the crisis reply, then emergencies, then "today".
+_PRIORITY = {"crisis": 0, "emergency": 1, "today": 2}
 
 Term = tuple[str, ...]
 
 
 def word_matches(pattern: str, token: str) -> bool:
-    """Does one word of a red-flag term match one word of the question?"""
-    if len(pattern) <= EXACT_UP_TO:
+    """Does one word of a term match one word of the question?"""
+    if pattern == NUMBER:
+        return token.isdigit()
+    if pattern == MANY:
+        return token.isdigit() and int(token) in MANY_RANGE
+    if pattern == YEAR:
+        return token.isdigit() and int(token) in YEAR_RANGE
+    if pattern == TEMPERATURE:
+        return token.isdigit() and int(token) in FEVER_RANGE
+    if len(pattern) < EXACT_UP_TO:
         return token == pattern
+    if len(pattern) == EXACT_UP_TO:
+        # A short word only with a letter typed twice ("pijjn"): any other edit makes another
+        # word ("wond"/"word", "hart"/"hard", "foot"/"foto").
+        return token == pattern or (token[0] == pattern[0] and _doubled(pattern, token))
     if token.startswith(pattern):
         return True
     if len(pattern) >= INSIDE_FROM and pattern in token:
         return True
     # One typo: a letter wrong, missing or extra, or two neighbours swapped ("koorst"); OSA
     # counts a swap as one edit where Levenshtein counts two.
-    return len(pattern) >= TYPO_FROM and OSA.distance(token[: len(pattern)], pattern) <= 1
-
-
-@dataclass(frozen=True)
-class Hits:
-    """Per word of the question, the rule words it matches; and per rule word, where."""
-
-    at: Sequence[frozenset[str]]
-    where: Mapping[str, Sequence[int]]
-
-
-def _term_at(term: Term, hits: Hits, start: int) -> bool:
-    if term[0] not in hits.at[start]:
+    if token[0] != pattern[0]:  # "wonde" is no typo of "zonder", "tight" none of "night"
         return False
-    if len(term) == 1:
-        return True
-    following = range(start + 1, min(start + 2 + MAX_GAP, len(hits.at)))
-    return any(_term_at(term[1:], hits, i) for i in following)
+    if len(pattern) < TYPO_FROM:
+        # five letters: a letter typed twice or two swapped ("fevre"); one other edit turns
+        # too many words into others ("month"/"mouth", "winter"/"wince")
+        return _doubled(pattern, token) or _swapped(pattern, token)
+    # ... and only for a word about as long: "wonde" is no typo of "wandelen".
+    return (len(token) <= len(pattern) + TYPO_LONGER
+            and OSA.distance(token[: len(pattern)], pattern) <= 1)
 
 
-def contains(term: Term, hits: Hits) -> bool:
-    # Only where the term's first word matched: most terms match nowhere, at no cost.
-    return any(_term_at(term, hits, i) for i in hits.where.get(term[0], ()))
+def _doubled(pattern: str, token: str) -> bool:
+    # consonants only: a doubled vowel makes another Dutch word ("slap"/"slaap", "wont"/"woont")
+    return len(token) == len(pattern) + 1 and any(
+        token[i] == token[i + 1] and token[i] not in "aeiouy"
+        and token[:i] + token[i + 1:] == pattern for i in range(len(token) - 1))
+
+
+def _swapped(pattern: str, token: str) -> bool:
+    return len(token) == len(pattern) and any(
+        token[:i] + token[i + 1] + token[i] + token[i + 2:] == pattern
+        for i in range(len(token) - 1))
+
+
+def terms_of(texts: Sequence[str]) -> list[Term]:
+    """Vocabulary lines as terms: folded words; "#" stands for any number, "#many" for a
+    number of pills, "#fever" for a temperature, "#year" for a year."""
+    terms = []
+    for text in texts:
+        words = tuple(w for raw in _CONTRACTION.sub("nt", text).split()
+                      for w in ([raw] if raw in (NUMBER, MANY, TEMPERATURE, YEAR)
+                                else fold(raw).split()))
+        # "can t move" in the vocabulary is "cant move", as in the messages
+        merged: list[str] = []
+        for word in words:
+            if word == "t" and merged and merged[-1].endswith("n"):
+                merged[-1] += "t"
+            else:
+                merged.append(word)
+        words = tuple(merged)
+        if words:
+            terms.append(words)
+    return terms
 
 
 @dataclass(frozen=True)
-class _Group:
-    """Terms of which one must be in the question, and the words they start with."""
+class Tokens:
+    """The words of a question, the sentence each stands in, and the term words each matches."""
 
-    terms: tuple[Term, ...]
-    firsts: frozenset[str]
+    words: Sequence[str]
+    sentence: Sequence[int]
+    hits: Sequence[frozenset[str]]
+    clause: Sequence[int]  # parts between commas, which a negation does not cross
 
-    @classmethod
-    def of(cls, terms: tuple[Term, ...]) -> _Group:
-        return cls(terms, frozenset(term[0] for term in terms))
 
-    def found(self, hits: Hits) -> bool:
-        # Most groups have no first word in the question: one set operation rules them out.
-        return (not self.firsts.isdisjoint(hits.where)
-                and any(contains(term, hits) for term in self.terms))
+@dataclass(frozen=True)
+class Found:
+    """One concept, found from word `start` up to (not including) `end`."""
+
+    concept: int
+    start: int
+    end: int
+    negated: bool = False
+
+
+@dataclass(frozen=True)
+class _Concept:
+    name: str
+    negatable: bool
+    not_words: frozenset[str]
+    body_part: bool = False
+    parts: tuple[int, ...] = ()  # a concept made of others that stand near each other
+    near: int = 0
 
 
 @dataclass(frozen=True)
 class _Rule:
     rule: SafetyRule
-    patterns: tuple[tuple[_Group, ...], ...]
-    cancels: _Group
-
-    def fires(self, hits: Hits) -> bool:
-        if self.cancels.found(hits):
-            return False
-        return any(all(group.found(hits) for group in pattern) for pattern in self.patterns)
-
-
-def _group(texts: Iterable[str]) -> _Group:
-    terms = (tuple(normalize(text).split()) for text in texts)
-    return _Group.of(tuple(term for term in terms if term))
+    when: tuple[tuple[int, ...], ...]
+    unless: tuple[int, ...]
+    near: int | None
 
 
 class SafetyCheck:
-    """The red-flag rules of both languages, compiled once.
+    """The concepts of both languages and the rules over them, compiled once.
 
-    Both languages' rules are tried on every question: a Dutch question misread as English must
-    still be caught, and a missed emergency costs far more than a false alarm.
+    Every concept's words of both languages are looked for in every question: a Dutch question
+    misread as English must still be caught, and a missed emergency costs far more than a false
+    alarm.
     """
 
     def __init__(self, safety: Safety) -> None:
-        self._rules = [
-            _Rule(rule=rule,
-                  patterns=tuple(tuple(_group(texts) for texts in pattern)
-                                 for lang in LANGS for pattern in rule.patterns(lang)),
-                  cancels=_group(t for lang in LANGS for t in rule.must_not.get(lang)))
-            for rule in safety.rules
-        ]
-        groups = [g for r in self._rules for p in r.patterns for g in p]
-        terms = [t for g in (*groups, *(r.cancels for r in self._rules)) for t in g.terms]
-        self._words = sorted({word for term in terms for word in term})
-        # Questions reuse words ("knie", "pijn"), so each word is compared with every rule word
-        # once, not once per rule per question.
+        names = list(safety.concepts)
+        self._index = {name: i for i, name in enumerate(names)}
+        # Spellings of one word ("nie", "ni" for "niet"; "mn" for "mijn") read as that word.
+        self._spelling = {fold(variant): fold(word) for word, variants in safety.spelling.items()
+                          for variant in variants}
+        self._concepts = [
+            _Concept(name, c.negatable and not c.body_part, frozenset(fold(w) for w in c.not_words),
+                     c.body_part,
+                     tuple(self._concept_key(n) for n in c.all), c.near or 0)
+            for name, c in safety.concepts.items()]
+        self._composites = [i for i, c in enumerate(self._concepts) if c.parts]
+        # first word of a term -> (concept, term); a question only looks up the words it has
+        self._starts: dict[str, list[tuple[int, Term]]] = defaultdict(list)
+        words: set[str] = set()
+        for i, concept in enumerate(safety.concepts.values()):
+            for term in {t for lang in LANGS for t in terms_of(concept.terms(lang))}:
+                self._starts[term[0]].append((i, term))
+                words.update(term)
+        self._not_words = sorted({w for c in self._concepts for w in c.not_words})
+        self._blocked: dict[str, frozenset[str]] = {}
+        # Dutch puts the head of a compound last ("rug-pijn", "linker-been"); English does not,
+        # and "face" in "surface" or "side" in "outside" would be false alarms.
+        self._compound_ends = frozenset(
+            w for concept in safety.concepts.values() for t in terms_of(concept.nl) for w in t
+            if len(w) >= COMPOUND_END_FROM)
+        self._negators = frozenset(w for lang in LANGS for t in terms_of(safety.negation.get(lang))
+                                   for w in t)
+        self._rules = sorted(
+            (_Rule(rule, tuple(tuple(self._concept_key(n) for n in alt) for alt in rule.when),
+                   tuple(self._index[n] for n in rule.unless), rule.near)
+             for rule in safety.rules),
+            key=lambda r: _PRIORITY[r.rule.reply_kind])
+        self._by_first: dict[str, list[str]] = defaultdict(list)
+        for word in sorted(words):
+            self._by_first[word[0]].append(word)
+        self._long_words = sorted(w for w in words if len(w) >= INSIDE_FROM)
+        # Questions reuse words ("knie", "pijn"), so each word is compared with every term word
+        # once, not once per term per question.
         self._hits: dict[str, frozenset[str]] = {}
+
+    def _concept_key(self, name: str) -> int:
+        """A concept's number; a negated concept ("not stand-walk") counts from -1 down."""
+        if name.startswith(NOT):
+            return -1 - self._index[name.removeprefix(NOT)]
+        return self._index[name]
 
     def _hits_of(self, token: str) -> frozenset[str]:
         found = self._hits.get(token)
         if found is None:
             if len(self._hits) >= HIT_CACHE_SIZE:
                 self._hits.clear()
-            found = frozenset(w for w in self._words if word_matches(w, token))
+                self._blocked.clear()
+            # Every way a word can match keeps the first letter, except a word inside or at
+            # the end of a compound: those are looked up, not compared one by one.
+            candidates = self._by_first.get(token[0], [])
+            if token.isdigit():  # also "#many", "#year"…
+                candidates = candidates + self._by_first.get(NUMBER, [])
+            found = frozenset(
+                {w for w in candidates if word_matches(w, token)}
+                | {w for w in self._long_words if w in token}
+                | {token[i:] for i in range(COMPOUND_HEAD, len(token) - COMPOUND_END_FROM + 1)
+                   if token[i:] in self._compound_ends})
             self._hits[token] = found
+            # A word inside which a concept's `not_words` stands is not that concept:
+            # "borstkanker" is no chest, "afgevallen" no fall; exactly, without typos.
+            self._blocked[token] = frozenset(w for w in self._not_words if w in token)
         return found
 
-    def check(self, tokens: Sequence[str]) -> SafetyRule | None:
-        """The first rule that fires on the normalised words of a question, or None."""
-        at = [self._hits_of(token) for token in tokens]
-        where: dict[str, list[int]] = defaultdict(list)
-        for i, words in enumerate(at):
-            for word in words:
-                where[word].append(i)
-        hits = Hits(at, where)
-        return next((r.rule for r in self._rules if r.fires(hits)), None)
+    def tokens(self, question: str) -> Tokens:
+        words: list[str] = []
+        sentence: list[int] = []
+        clause: list[int] = []
+        number = part_number = 0
+        for part in _SENTENCE_END.split(_CONTRACTION.sub("nt", question[:MAX_CHARS])):
+            number += 1
+            for piece in _COMMA.split(part):
+                part_number += 1
+                for word in fold(piece).split():
+                    word = self._spelling.get(word, word)
+                    number += word in CLAUSE_BREAKS
+                    part_number += word in NEGATION_STOPS or word in CLAUSE_BREAKS
+                    words.append(word)
+                    sentence.append(number)
+                    clause.append(part_number)
+        return Tokens(words, sentence, [self._hits_of(w) for w in words], clause)
+
+    def found(self, tokens: Tokens) -> list[Found]:
+        """Every concept in the question, in order, each marked when a negation rules it out."""
+        spans: list[Found] = []
+        for start, hits in enumerate(tokens.hits):
+            blocked = self._blocked[tokens.words[start]]
+            for word in hits:
+                for concept, term in self._starts.get(word, ()):
+                    if blocked and self._concepts[concept].not_words & blocked:
+                        continue
+                    end = _term_end(term, tokens, start)
+                    if end is not None:
+                        spans.append(Found(concept, start, end))
+        spans = sorted(set(spans), key=lambda f: (f.start, f.end))
+        # Where each span that can take a negation for itself starts (not a body part).
+        starts: dict[int, list[Found]] = defaultdict(list)
+        for f in spans:
+            if not self._concepts[f.concept].body_part:
+                starts[f.start].append(f)
+        negations = any(w in self._negators for w in tokens.words)
+        found = [Found(f.concept, f.start, f.end,
+                       negations and self._negated(f, starts, tokens)) for f in spans]
+        keyed = [_keyed(f) for f in found]
+        present = {f.concept for f in keyed}
+        for i in self._composites:
+            made = self._concepts[i]
+            if not present.issuperset(made.parts):
+                continue
+            places = [Found(i, start, end) for start, end in
+                      _windows(made.parts, keyed, made.near, tokens.sentence)]
+            found += places
+            keyed += places
+            present.update(f.concept for f in places)
+        return found
+
+    def _negated(self, found: Found, starts: dict[int, list[Found]], tokens: Tokens) -> bool:
+        if not self._concepts[found.concept].negatable:
+            return False
+        words, clause = tokens.words, tokens.clause
+        first = max(found.start - NEGATION_REACH, 0)
+        for i in range(found.start - 1, first - 1, -1):
+            if clause[i] != clause[found.start]:
+                return False
+            if words[i] not in self._negators:
+                continue
+            if i + 1 < len(words) and words[i + 1] in NOT_A_NEGATION:
+                return False
+            # A concept between the negation and this one takes the negation for itself,
+            # unless "or" joins them ("geen koorts of rillingen"); a body part does not ("niet
+            # meer op mijn knie steunen").
+            between = range(i + 1, found.start)
+            taken = any(f.end <= found.start for j in between for f in starts.get(j, ()))
+            return not taken or any(words[j] in NEGATION_CONTINUES for j in between)
+        return False
+
+    def check(self, question: str) -> SafetyRule | None:
+        """The most urgent rule that fires on `question`, or None."""
+        return next(iter(self.firing(question)), None)
+
+    def firing(self, question: str) -> list[SafetyRule]:
+        """Every rule that fires on `question`, the most urgent first."""
+        tokens = self.tokens(question)
+        found = self.found(tokens) if tokens.words else []
+        if not found:
+            return []
+        keyed = [_keyed(f) for f in found]
+        present = {f.concept for f in keyed}
+        return [r.rule for r in self._rules
+                if any(present.issuperset(alt) for alt in r.when)
+                and _fires(r, found, tokens.sentence)]
+
+    def concept_names(self, found: Sequence[Found]) -> list[str]:
+        """For explaining a decision: the names of the concepts found."""
+        return [self._concepts[f.concept].name + ("(negated)" if f.negated else "")
+                for f in found]
+
+
+def _term_end(term: Term, tokens: Tokens, start: int) -> int | None:
+    """Where `term` ends when its first word stands at `start`, or None."""
+    at = start
+    for word in term[1:]:
+        nxt = next((i for i in range(at + 1, min(at + 2 + MAX_GAP, len(tokens.words)))
+                    if word in tokens.hits[i] and tokens.sentence[i] == tokens.sentence[start]),
+                   None)
+        if nxt is None:
+            return None
+        at = nxt
+    return at + 1
+
+
+def _keyed(found: Found) -> Found:
+    """A negated concept as its own negative key, as rules name it ("not stand-walk")."""
+    return Found(-1 - found.concept, found.start, found.end) if found.negated else found
+
+
+def _fires(rule: _Rule, found: Sequence[Found], sentence: Sequence[int]) -> bool:
+    ruled_out = {sentence[f.start] for f in found if f.concept in rule.unless and not f.negated}
+    usable = [_keyed(f) for f in found if sentence[f.start] not in ruled_out]
+    present = {f.concept for f in usable}
+    for alternative in rule.when:
+        if not present.issuperset(alternative):
+            continue
+        if rule.near is None or _windows(alternative, usable, rule.near, None):
+            return True
+    return False
+
+
+def _windows(concepts: Sequence[int], found: Sequence[Found], reach: int,
+             sentence: Sequence[int] | None) -> list[tuple[int, int]]:
+    """Where all `concepts` stand within `reach` words of each other (and, given `sentence`,
+    in one sentence): (first word, end) of each such place."""
+    wanted = set(concepts)
+    spans = [f for f in found if f.concept in wanted]
+    if {f.concept for f in spans} != wanted:
+        return []
+    places = []
+    for anchor in spans:
+        window = [f for f in spans if anchor.start <= f.start <= anchor.start + reach
+                  and (sentence is None or sentence[f.start] == sentence[anchor.start])]
+        if {f.concept for f in window} == wanted:
+            places.append((anchor.start, max(f.end for f in window)))
+    return places

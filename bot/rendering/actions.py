@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 ActionKind = Literal["answer", "more", "sources", "topics", "topic", "none", "up", "down", "lang",
-                     "skip", "forget", "keep", "quiz", "quiz-answer", "quiz-next"]
+                     "skip", "forget", "keep", "quiz", "quiz-answer", "quiz-next",
+                     "consent", "belief"]
 
 _PREFIX: dict[ActionKind, str] = {
     "answer": "a",
@@ -28,10 +29,12 @@ _PREFIX: dict[ActionKind, str] = {
     "quiz": "qz",  # start a new quiz
     "quiz-answer": "qa",  # "<entry id>.<t|m|u>": an answer to a quiz statement
     "quiz-next": "qn",  # the next statement, or the score after the last
+    "consent": "cs",  # "y" / "n": may we ask three questions again later?
+    "belief": "bf",  # "<phase><index><answer>" (bot/quiz/measure.py): the measure of beliefs
 }
 _KIND = {prefix: kind for kind, prefix in _PREFIX.items()}
 _NEEDS_ARG = frozenset({"answer", "more", "sources", "topic", "up", "down", "lang",
-                        "quiz-answer"})
+                        "quiz-answer", "consent", "belief"})
 MAX_BYTES = 64
 SEP = ":"
 

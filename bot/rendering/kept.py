@@ -8,13 +8,14 @@ older ones are counted, and /forget deletes them all the same.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from html import escape
 from typing import TYPE_CHECKING
 
 from bot.knowledge.models import KnowledgeBase
 
 if TYPE_CHECKING:  # at run time only attributes are read: no need to load SQLAlchemy here
-    from bot.storage import StoredFeedback, UserData
+    from bot.storage import FollowUp, StoredFeedback, UserData
 
 SHOWN = 10  # questions with text, and ratings, listed (the latest ones)
 TEXT_SHOWN = 300  # characters of a kept question or comment listed
@@ -39,6 +40,9 @@ def kept_data(data: UserData, kb: KnowledgeBase, lang: str, clinic: str | None) 
                             last=date(profile.last_seen)))
     if data.events:
         about.append(kb.message("privacy-questions", lang, count=str(len(data.events))))
+    follow_up = _follow_up(data.follow_up, kb, lang, date)
+    if follow_up is not None:
+        about.append(follow_up)
     parts = ["\n".join(about)]
 
     questions = [f"{date(event.at)}: <i>{_cut(event.question)}</i>"
@@ -48,6 +52,20 @@ def kept_data(data: UserData, kb: KnowledgeBase, lang: str, clinic: str | None) 
         if lines:
             parts.append(_listing(kb, lang, heading, lines))
     return "\n\n".join(parts)
+
+
+def _follow_up(follow_up: FollowUp | None, kb: KnowledgeBase, lang: str,
+               date: Callable[[dt.datetime], str]) -> str | None:
+    """The answer to "may we ask again later?", and whether the chat number is kept for it."""
+    if follow_up is None or follow_up.consent is None:
+        return None
+    if not follow_up.consent:
+        return kb.message("privacy-followup-no", lang)
+    if follow_up.chat_id is None:
+        return kb.message("privacy-followup-sent", lang)
+    if follow_up.due is None:
+        return kb.message("privacy-followup-asking", lang)
+    return kb.message("privacy-followup-yes", lang, date=date(follow_up.due))
 
 
 def _listing(kb: KnowledgeBase, lang: str, heading: str, lines: list[str]) -> str:

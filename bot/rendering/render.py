@@ -31,7 +31,7 @@ class Renderer:
         """The reply to a matched question; `previous_kind` prevents a second "did you mean"."""
         lang = decision.lang
         if decision.kind == "red_flag":
-            return self.red_flag(decision.rule or "", lang)
+            return self.red_flag(decision.rule or "", lang, decision.urgency)
         if decision.kind == "smalltalk":
             intent = next(i for i in self.kb.smalltalk.intents if i.id == decision.rule)
             text = intent.reply.get(lang)
@@ -46,6 +46,10 @@ class Renderer:
             rows = [(self._entry_button(c.entry_id, lang),) for c in decision.candidates]
             rows.append((Button(self.kb.message("button-none", lang), Action("none").encode()),))
             return Reply(self.kb.message("suggest-intro", lang), tuple(rows))
+        uncovered = next((t for t in self.kb.uncovered.topics if t.id == decision.rule), None)
+        if decision.kind == "fallback" and uncovered is not None:
+            # A topic we know we do not cover: say so, and who can help, rather than "sorry".
+            return Reply(uncovered.reply.get(lang), self._topic_rows(lang))
         return self.fallback(lang)
 
     @staticmethod
@@ -58,9 +62,11 @@ class Renderer:
         """An honest "I don't know", with the topics to find the way from there."""
         return Reply(self.kb.message("fallback", lang), self._topic_rows(lang))
 
-    def red_flag(self, rule_id: str, lang: str) -> Reply:
+    def red_flag(self, rule_id: str, lang: str, urgency: str | None = None) -> Reply:
         rule = next((r for r in self.kb.safety.rules if r.id == rule_id), None)
-        kind = rule.reply if rule else "urgent"
+        # No rule (the statistical backstop, or rules reloaded under a decision): the reply of
+        # the decision's urgency, else the most urgent one.
+        kind = rule.reply_kind if rule else ("today" if urgency == "today" else "emergency")
         numbers = "\n".join(
             f"• {escape(c.name.get(lang))}: {escape(c.doctor_on_call.get(lang))}, "
             f"{self.kb.message('emergency-label', lang)} <b>{escape(c.emergency)}</b>"

@@ -125,27 +125,41 @@ def _cell(users: Iterable[str]) -> Cell:
     return Cell(len(listed), len(set(listed)))
 
 
-def advice_for(nearest: tuple[str, float] | None, phrasing_score: float) -> str:
+ADVICE = {
+    "en": {"new": "no entry shares its words: write a new entry",
+           "phrasing": "if it asks what '{entry}' answers, add these wordings to it as example "
+                       "questions; otherwise write a new entry",
+           "far": "far from every entry: probably a new entry"},
+    "nl": {"new": "geen enkel onderwerp deelt zijn woorden: schrijf een nieuw onderwerp",
+           "phrasing": "vraagt het wat '{entry}' beantwoordt, voeg deze formuleringen daar dan "
+                       "toe als voorbeeldvragen; anders schrijf je een nieuw onderwerp",
+           "far": "ver van elk onderwerp: wellicht een nieuw onderwerp"},
+}
+
+
+def advice_for(nearest: tuple[str, float] | None, phrasing_score: float,
+               lang: str = "en") -> str:
     """What an editor should probably do with a group of unanswered questions.
 
     These questions were not answered, so even the nearest entry scored low; from
     `phrasing_score` up (the bot offered it as a suggestion) it may be the same question in
     other words, which only a person can tell.
     """
+    words = ADVICE[lang]
     if nearest is None:
-        return "no entry shares its words: write a new entry"
+        return words["new"]
     entry_id, score = nearest
     if score >= phrasing_score:
-        return (f"if it asks what '{entry_id}' answers, add these wordings to it as example "
-                "questions; otherwise write a new entry")
-    return "far from every entry: probably a new entry"
+        return words["phrasing"].format(entry=entry_id)
+    return words["far"]
 
 
 def build_report(rows: ReportRows, *, since: dt.date, until: dt.date, scope: str,
                  clinic: str | None, nearest: Nearest, titles: Mapping[str, str],
                  phrasing_score: float, weights: Mapping[str, Weights] | None = None,
-                 statements: Mapping[str, str] | None = None) -> Report:
-    """All numbers of a report over the days `since`..`until` (inclusive, UTC)."""
+                 lang: str = "en", statements: Mapping[str, str] | None = None) -> Report:
+    """All numbers of a report over the days `since`..`until` (inclusive, UTC); `lang` is
+    that of the advice on unanswered questions."""
     min_users = MIN_USERS if clinic is not None else None
     events = [e for e in rows.events if since <= e.at.date() <= until]
     ratings = [f for f in rows.feedback if since <= f.at.date() <= until]
@@ -197,7 +211,7 @@ def build_report(rows: ReportRows, *, since: dt.date, until: dt.date, scope: str
             continue
         near = nearest(group.representative, group.lang)
         title = titles.get(near[0], near[0]) if near else None
-        shown.append(QuestionGroup(group, near, title, advice_for(near, phrasing_score)))
+        shown.append(QuestionGroup(group, near, title, advice_for(near, phrasing_score, lang)))
 
     comments = _own_words(((r.user, r.entry_id, r.at, r.comment) for r in ratings
                            if r.comment and not r.helpful), min_users)

@@ -11,6 +11,7 @@ import segno
 
 from bot.clinics.links import bot_link, deep_link
 from bot.config import Config
+from bot.knowledge.dutch import regional
 from bot.knowledge.models import KnowledgeBase
 from bot.rendering import Renderer
 from bot.site.pages import (
@@ -68,6 +69,8 @@ def build_site(kb: KnowledgeBase, config: Config, out: Path, clinic_slug: str | 
     username = config.telegram.bot_username
     link = deep_link(username, clinic.slug) if clinic else bot_link(username)
     langs = languages(lang)
+    # In the Dutch the clinic's patients read (kinesitherapeut or fysiotherapeut…).
+    kb = regional(kb, config.dutch_for(clinic.slug if clinic else None))
     site = Site(kb=kb, renderer=Renderer(kb, config.emergency), langs=langs, bot_link=link,
                 clinic=clinic, qr_svg=_qr_svg(link, kb.message("site-qr-alt", langs[0])))
     try:

@@ -117,7 +117,7 @@ def entry_page(site: Site, entry: Entry, lang: str) -> str:
 <p class="status">{site.renderer.source_line(entry, lang)}</p>
 {_ask_button(site, lang)}
 <div class="print-qr" aria-hidden="true">{site.qr_svg}
-<p>{escape(site.message("site-print-qr", lang))}</p></div>
+<p>{escape(site.message("site-print-qr", lang))}<br>{site.message("disclaimer", lang)}</p></div>
 </article>
 <nav class="related" aria-labelledby="related-{entry.id}">
 <h2 id="related-{entry.id}">{escape(site.message("site-related", lang))}</h2>

@@ -37,6 +37,21 @@ log the outage once (and again only after it recovered and failed anew) and retu
     handled_updates(now=None) -> frozenset[int] | None
         Telegram updates answered but not yet confirmed to Telegram, so that a bot restarted
         after a crash skips them (`bot/telegram/delivery.py`); ids only, kept at most a day.
+    record_pending({update_id: json}, *, replies={update_id: json}, now=None) -> bool
+    pending() -> list[PendingUpdate] | None
+        updates received and not answered yet (Telegram down, a chat flood-limited, a crash),
+        so that nothing is lost and Telegram may forget them; `record_handled` deletes them.
+
+The opt-in follow-up of the measure of beliefs (`followups.py`; these never raise either)::
+
+    offer_follow_up(telegram_id) -> bool          True once per person: ask "may we ask again?"
+    record_consent(telegram_id, yes, *, chat_id, language, statements) -> bool
+    record_belief(telegram_id, phase, index, *, answer, correct, language,
+                  follow_up_after) -> FollowUp | None      an answer, counted once, in turn
+    follow_up(telegram_id) -> FollowUp | None
+    entries_read(telegram_id) -> frozenset[str] | None
+    claim_follow_ups(owner, now, *, stale_after) -> list[FollowUp]     due rows, for one instance
+    settle_follow_up(key, owner, status) -> bool  sent / blocked / cancelled / pending again
 
 Reads and deletions a person waits for raise `StorageError` (a one-line message) so the
 handler can say "that did not work, try again later"::
@@ -53,7 +68,9 @@ start-up is logged and retried on each call, so the bot still answers.
 
 Users are stored under `user_key(secret, telegram_id)`, an HMAC-SHA256 with MYTHBOT_SECRET;
 without it a secret is generated once into `<database file>.secret` (mode 0600) for SQLite;
-PostgreSQL requires the variable. No raw id, name or username is ever stored.
+PostgreSQL requires the variable. No raw id, name or username is kept about a person; the one
+exception is an update waiting for its reply (`pending_updates`: the message without names, so
+its text and chat id, and the reply), deleted the moment the reply is confirmed sent.
 """
 
 from bot.storage.engine import StorageConfigError
@@ -63,6 +80,8 @@ from bot.storage.records import (
     BeliefAnswer,
     EventRow,
     FeedbackRow,
+    FollowUp,
+    PendingUpdate,
     Profile,
     ReportRows,
     Stats,
@@ -79,6 +98,8 @@ __all__ = [
     "BeliefAnswer",
     "EventRow",
     "FeedbackRow",
+    "FollowUp",
+    "PendingUpdate",
     "Profile",
     "ReportRows",
     "Stats",

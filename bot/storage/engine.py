@@ -82,6 +82,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Deleted rows (a /forget, an answered question waiting in pending_updates) are
+        # overwritten with zeros instead of lingering in free pages of the file.
+        cursor.execute("PRAGMA secure_delete=ON")
     finally:
         cursor.close()
 

@@ -20,6 +20,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -93,6 +94,18 @@ async def _v3(conn: AsyncConnection) -> None:
 
 
 async def _v4(conn: AsyncConnection) -> None:
+    await conn.execute(text("ALTER TABLE events ADD COLUMN update_id BIGINT"))
+    await conn.execute(text("CREATE UNIQUE INDEX ux_events_update_id ON events (update_id)"))
+    meta = MetaData()
+    Table("pending_updates", meta,
+          Column("update_id", BigInteger, primary_key=True, autoincrement=False),
+          Column("received_at", DateTime(timezone=True), nullable=False),
+          Column("payload", Text, nullable=False),
+          Column("reply", Text, nullable=True))
+    await conn.run_sync(meta.create_all)
+
+
+async def _v5(conn: AsyncConnection) -> None:
     meta = MetaData()
     Table("users", meta, Column("key", String(64), primary_key=True))
     Table("quiz_answers", meta,
@@ -108,7 +121,28 @@ async def _v4(conn: AsyncConnection) -> None:
     await conn.run_sync(lambda sync: meta.tables["quiz_answers"].create(sync))
 
 
-async def _v5(conn: AsyncConnection) -> None:
+async def _v6(conn: AsyncConnection) -> None:
+    meta = MetaData()
+    Table("users", meta, Column("key", String(64), primary_key=True))
+    Table("followups", meta,
+          Column("user_key", String(64), ForeignKey("users.key"), primary_key=True),
+          Column("consent", Boolean, nullable=True),
+          Column("asked_at", DateTime(timezone=True), nullable=False),
+          Column("answered_at", DateTime(timezone=True), nullable=True),
+          Column("chat_id", BigInteger, nullable=True),
+          Column("language", String(8), nullable=True),
+          Column("statements", String(400), nullable=True),
+          Column("before_answered", Integer, nullable=False),
+          Column("after_answered", Integer, nullable=False),
+          Column("status", String(16), nullable=True),
+          Column("due", DateTime(timezone=True), nullable=True),
+          Column("claimed_by", String(64), nullable=True),
+          Column("claimed_at", DateTime(timezone=True), nullable=True),
+          Index("ix_followups_status_due", "status", "due"))
+    await conn.run_sync(lambda sync: meta.tables["followups"].create(sync))
+
+
+async def _v7(conn: AsyncConnection) -> None:
     meta = MetaData()
     Table("conversation_states", meta,
           Column("user_key", String(64), primary_key=True),
@@ -128,8 +162,10 @@ STEPS: tuple[Step, ...] = (
     Step(1, "users, events and feedback", _v1),
     Step(2, "clinic of each user and event (QR codes / deep links)", _v2),
     Step(3, "Telegram updates handled but not yet confirmed (no reply twice after a crash)", _v3),
-    Step(4, "answers to quiz statements (the quiz, beliefs before and after)", _v4),
-    Step(5, "what several instances share: conversation states, rate limits, reloads", _v5),
+    Step(4, "updates waiting for their reply (outages), events once per update", _v4),
+    Step(5, "answers to quiz statements (the quiz, beliefs before and after)", _v5),
+    Step(6, "opt-in follow-up: consent and the scheduled second round of statements", _v6),
+    Step(7, "what several instances share: conversation states, rate limits, reloads", _v7),
 )
 LATEST = STEPS[-1].version
 

@@ -38,12 +38,31 @@ class StoredFeedback:
 
 
 @dataclass(frozen=True)
+class FollowUp:
+    """One person's answer to "may we ask three questions again later?" and its schedule.
+
+    `key` is the pseudonymous user key; `chat_id` is kept only with consent, until the
+    follow-up is sent. `status` is None without consent (see `schema.followups`)."""
+
+    key: str
+    consent: bool | None
+    chat_id: int | None
+    language: str | None
+    statements: tuple[str, ...]
+    before_answered: int
+    after_answered: int
+    status: str | None
+    due: dt.datetime | None
+
+
+@dataclass(frozen=True)
 class UserData:
     """Everything stored about one user, oldest first (for "see what is kept about me")."""
 
     profile: Profile
     events: tuple[StoredEvent, ...]
     feedback: tuple[StoredFeedback, ...]
+    follow_up: FollowUp | None = None
 
 
 @dataclass(frozen=True)
@@ -112,3 +131,14 @@ class ReportRows:
     events: tuple[EventRow, ...]
     feedback: tuple[FeedbackRow, ...]
     beliefs: tuple[BeliefAnswer, ...] = ()
+
+
+@dataclass(frozen=True)
+class PendingUpdate:
+    """A Telegram update received and not yet answered: its JSON (without names) and, once
+    known, the reply still to send (JSON)."""
+
+    update_id: int
+    received_at: dt.datetime
+    payload: str
+    reply: str | None

@@ -30,6 +30,7 @@ SLUG_LENGTH = 64  # Telegram's limit for a deep-link payload
 ENTRY_LENGTH = 100
 LANG_LENGTH = 8
 KIND_LENGTH = 16
+STATEMENTS_LENGTH = 400  # a few entry ids, space separated
 
 
 class UtcDateTime(TypeDecorator[dt.datetime]):
@@ -87,7 +88,11 @@ events = Table(
     Column("at", UtcDateTime, nullable=False, index=True),
     Column("question", Text, nullable=True),
     Column("clinic", String(SLUG_LENGTH), nullable=True),  # since v2
+    # since v4: the Telegram update it answered, so that a question handled twice (after a
+    # crash or a redelivery) is counted once; NULL for events not tied to an update.
+    Column("update_id", BigInteger, nullable=True),
     Index("ix_events_clinic_at", "clinic", "at"),  # since v2: per-clinic reports
+    Index("ux_events_update_id", "update_id", unique=True),  # since v4
 )
 
 feedback = Table(
@@ -101,7 +106,7 @@ feedback = Table(
     Column("at", UtcDateTime, nullable=False),
 )
 
-# Answers to quiz statements (since v4). `phase` is "quiz" for /quiz, and "before" / "after"
+# Answers to quiz statements (since v5). `phase` is "quiz" for /quiz, and "before" / "after"
 # for the opt-in measure of beliefs; `correct` is None for "not sure". The clinic is the
 # user's at the time, as for events, so that reports per clinic need no join.
 quiz_answers = Table(
@@ -126,7 +131,45 @@ handled_updates = Table(
     Column("at", UtcDateTime, nullable=False),
 )
 
-# Since v5: what several instances behind a load balancer share (`shared.py`). A person's
+# The opt-in measure of beliefs (since v6): one row per person asked "may we ask again later?".
+# `consent` is None until they answer. Only with consent are kept: the chat to write to later
+# (cleared once the follow-up is sent), the language, the three statements (entry ids, space
+# separated) and how many of them were answered before and after. `status`: pending (waiting
+# for its `due` time, which is set once the three "before" answers are in), claimed (an
+# instance is sending it: `claimed_by`, `claimed_at`), sent, done (answered), blocked (the
+# person blocked the bot), cancelled (its statements left the knowledge base).
+followups = Table(
+    "followups", metadata,
+    Column("user_key", String(KEY_LENGTH), ForeignKey("users.key"), primary_key=True),
+    Column("consent", Boolean, nullable=True),
+    Column("asked_at", UtcDateTime, nullable=False),
+    Column("answered_at", UtcDateTime, nullable=True),
+    Column("chat_id", BigInteger, nullable=True),
+    Column("language", String(LANG_LENGTH), nullable=True),
+    Column("statements", String(STATEMENTS_LENGTH), nullable=True),
+    Column("before_answered", Integer, nullable=False, default=0),
+    Column("after_answered", Integer, nullable=False, default=0),
+    Column("status", String(KIND_LENGTH), nullable=True),
+    Column("due", UtcDateTime, nullable=True),
+    Column("claimed_by", String(KEY_LENGTH), nullable=True),
+    Column("claimed_at", UtcDateTime, nullable=True),
+    Index("ix_followups_status_due", "status", "due"),
+)
+
+# Since v4: updates received but not answered yet (Telegram is down, a chat is flood-limited,
+# the bot crashed). Kept so that Telegram can be told to forget them (no head-of-line
+# blocking) and nothing is lost: `payload` is the update without names (to handle it again
+# after a crash), `reply` the parts still to send once its answer is known (JSON). Deleted
+# (with secure_delete on SQLite) the moment the reply is confirmed sent.
+pending_updates = Table(
+    "pending_updates", metadata,
+    Column("update_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("reply", Text, nullable=True),
+)
+
+# Since v7: what several instances behind a load balancer share (`shared.py`). A person's
 # conversation between two messages (as JSON: language, pending "did you mean", the 👎 that
 # awaits a comment; deleted a day after the last message), their messages in the current
 # rate-limit window, and one row per successful /reload, which the other instances follow.

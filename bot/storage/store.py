@@ -14,6 +14,7 @@ import asyncio
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Collection, Mapping
+from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Row, and_, bindparam, delete, func, or_, select, update
@@ -23,6 +24,7 @@ from sqlalchemy.sql import Executable
 
 from bot.config import Config
 from bot.matching import Decision
+from bot.storage import followups as followup_sql
 from bot.storage.engine import StorageConfigError, create_engine, parse_url
 from bot.storage.health import Access, Health, describe_error
 from bot.storage.identity import SecretError, resolve_secret, user_key
@@ -39,6 +41,8 @@ from bot.storage.records import (
     BeliefAnswer,
     EventRow,
     FeedbackRow,
+    FollowUp,
+    PendingUpdate,
     Profile,
     ReportRows,
     Stats,
@@ -47,7 +51,14 @@ from bot.storage.records import (
     Unanswered,
     UserData,
 )
-from bot.storage.schema import events, feedback, handled_updates, quiz_answers, users
+from bot.storage.schema import (
+    events,
+    feedback,
+    handled_updates,
+    pending_updates,
+    quiz_answers,
+    users,
+)
 from bot.storage.writer import Rows, WriteQueue
 
 DEFAULT_TIMEOUT = 2.0
@@ -73,6 +84,10 @@ class Storage:
     def __init__(self, engine: AsyncEngine, secret: bytes | None, *, retention_days: int,
                  clinics: Collection[str] = (), timeout: float = DEFAULT_TIMEOUT) -> None:
         self.engine = engine
+        # The SQLite file, if that is the database (others keep nothing of theirs on disk).
+        database = engine.url.database if engine.dialect.name == "sqlite" else None
+        self.local_file = (Path(database) if database and database != ":memory:"
+                           and "mode=memory" not in str(engine.url) else None)
         self.retention_days = retention_days
         self._secret = secret
         self._clinics = frozenset(clinics)
@@ -129,9 +144,12 @@ class Storage:
         return await self._write("saving a visit", work) or False
 
     async def record_question(self, telegram_id: int, question: str, decision: Decision, *,
+                              update_id: int | None = None,
                               now: dt.datetime | None = None) -> bool:
         """One question and how it was answered. Its text is kept only for fallback and
-        suggest decisions (never for red flags); the clinic is the user's current one."""
+        suggest decisions (never for red flags); the clinic is the user's current one. With
+        `update_id` (the Telegram update it came in), a second record of the same update, as
+        after a crash or a redelivery, is left out."""
         key = self._key(telegram_id)
         at = _now(now)
 
@@ -139,7 +157,7 @@ class Storage:
         work = Rows(self._question_statements, {
             "key": key, "event_language": decision.lang, "at": at, "kind": decision.kind,
             "entry_id": decision.entry_id, "score": float(decision.score),
-            "question": question_to_keep(decision.kind, question)})
+            "question": question_to_keep(decision.kind, question), "update_id": update_id})
         return await self._write("saving a question", work) or False
 
     async def record_feedback(self, telegram_id: int, entry_id: str, helpful: bool, *,
@@ -250,6 +268,94 @@ class Storage:
 
         return await self._write("reading quiz answers", work, access="read")
 
+    # ----- the opt-in follow-up (see `followups.py`); these never raise either -------------
+
+    async def offer_follow_up(self, telegram_id: int, *, now: dt.datetime | None = None) -> bool:
+        """True (and stored) if this person was never offered the follow-up: offer it now."""
+        key = self._key(telegram_id)
+        at = _now(now)
+
+        async def work(conn: AsyncConnection) -> bool:
+            await conn.execute(self._upsert_user(key, at, None, None, update_language=False))
+            return await followup_sql.offer(conn, key, at)
+
+        return await self._write("offering the follow-up", work) or False
+
+    async def record_consent(self, telegram_id: int, yes: bool, *, chat_id: int | None,
+                             language: str, statements: Collection[str],
+                             now: dt.datetime | None = None) -> bool:
+        """The answer to the offer; False if already answered, never offered or unavailable.
+        The chat id, language and statements are kept only with consent."""
+        key = self._key(telegram_id)
+
+        async def work(conn: AsyncConnection) -> bool:
+            return await followup_sql.consent(conn, key, yes, chat_id=chat_id,
+                                              language=language, statements=list(statements),
+                                              at=_now(now))
+
+        return await self._write("saving consent", work) or False
+
+    async def follow_up(self, telegram_id: int) -> FollowUp | None:
+        """This person's follow-up row; None if there is none or storage is unavailable."""
+        key = self._key(telegram_id)
+
+        async def work(conn: AsyncConnection) -> FollowUp | None:
+            return await followup_sql.read(conn, key)
+
+        return await self._write("reading the follow-up", work, access="read")
+
+    async def record_belief(self, telegram_id: int, phase: str, index: int, *, answer: str,
+                            correct: bool | None, language: str,
+                            follow_up_after: dt.timedelta,
+                            now: dt.datetime | None = None) -> FollowUp | None:
+        """An answer in the measure (phase "before" or "after"), counted once and only for
+        the statement awaited; the follow-up as it is now, or None if nothing changed."""
+        key = self._key(telegram_id)
+
+        async def work(conn: AsyncConnection) -> FollowUp | None:
+            return await followup_sql.answer(conn, key, phase, index, answer=answer,
+                                             correct=correct, language=language,
+                                             at=_now(now), follow_up_after=follow_up_after)
+
+        return await self._write("saving a belief", work)
+
+    async def entries_read(self, telegram_id: int) -> frozenset[str] | None:
+        """The entries this person was answered with or quizzed on; None if unavailable."""
+        key = self._key(telegram_id)
+
+        async def work(conn: AsyncConnection) -> frozenset[str]:
+            answered = await conn.execute(select(events.c.entry_id).distinct().where(
+                events.c.user_key == key, events.c.entry_id.is_not(None)))
+            quizzed = await conn.execute(select(quiz_answers.c.entry_id).distinct().where(
+                quiz_answers.c.user_key == key))
+            return frozenset(str(e) for e in [*answered.scalars(), *quizzed.scalars()])
+
+        return await self._write("reading entries read", work, access="read")
+
+    async def claim_follow_ups(self, owner: str, now: dt.datetime, *,
+                               stale_after: dt.timedelta, limit: int = 20) -> list[FollowUp]:
+        """Due follow-ups, now claimed by `owner` and by no other instance; [] if none or
+        unavailable."""
+        _now(now)
+
+        async def due(conn: AsyncConnection) -> bool:
+            return await followup_sql.any_due(conn, now, stale_after)
+
+        async def work(conn: AsyncConnection) -> list[FollowUp]:
+            return await followup_sql.claim(conn, owner, now, stale_after, limit)
+
+        if not await self._write("looking for due follow-ups", due, access="read"):
+            return []
+        return await self._write("claiming follow-ups", work) or []
+
+    async def settle_follow_up(self, key: str, owner: str, status: str) -> bool:
+        """End a claim (see `followups.settle`); False if not this owner's or unavailable."""
+
+        async def work(conn: AsyncConnection) -> bool:
+            return await followup_sql.settle(conn, key, owner, status)
+
+        return await self._write("saving a follow-up's outcome", work) or False
+
     async def purge_expired(self, now: dt.datetime | None = None) -> int | None:
         """Delete question texts and comments older than the retention period (the rows and
         their counts stay). Run daily and at start-up. The number of texts deleted, or None
@@ -270,17 +376,19 @@ class Storage:
     async def record_handled(self, update_ids: Collection[int], *,
                              confirmed_below: int | None = None,
                              now: dt.datetime | None = None) -> bool:
-        """Mark Telegram updates as answered, and forget those Telegram will not send again:
-        below `confirmed_below` (the offset Telegram has confirmed) or older than
-        `UPDATE_LIFETIME` (Telegram keeps an unconfirmed update no longer)."""
+        """Mark Telegram updates as answered (no longer pending: `record_pending`), and forget
+        those Telegram will not send again: below `confirmed_below` (the offset Telegram has
+        confirmed) or older than `UPDATE_LIFETIME` (Telegram keeps an unconfirmed update no
+        longer)."""
         at = _now(now)
-        rows = [{"update_id": update_id, "at": at} for update_id in sorted(set(update_ids))]
+        ids = sorted(set(update_ids))
+        rows = [{"update_id": update_id, "at": at} for update_id in ids]
 
         async def work(conn: AsyncConnection) -> bool:
             if rows:
-                insert = (postgresql.insert if self.engine.dialect.name == "postgresql"
-                          else sqlite.insert)
-                await conn.execute(insert(handled_updates).on_conflict_do_nothing(), rows)
+                await conn.execute(self._insert(handled_updates).on_conflict_do_nothing(), rows)
+                await conn.execute(delete(pending_updates)
+                                   .where(pending_updates.c.update_id.in_(ids)))
             stale = handled_updates.c.at < at - UPDATE_LIFETIME
             if confirmed_below is not None:
                 stale = or_(stale, handled_updates.c.update_id < confirmed_below)
@@ -288,6 +396,43 @@ class Storage:
             return True
 
         return await self._write("saving handled updates", work) or False
+
+    async def record_pending(self, updates: Mapping[int, str], *,
+                             replies: Mapping[int, str] | None = None,
+                             now: dt.datetime | None = None) -> bool:
+        """Keep updates received and not answered yet (update id -> the update as JSON, without
+        names), so that Telegram may forget them and a restart still answers them; and the
+        replies still to send for pending updates (update id -> JSON), so that a restart
+        sends them without handling the update again. A reply for an update that is not
+        pending is left out."""
+        at = _now(now)
+        rows = [{"update_id": update_id, "received_at": at, "payload": payload}
+                for update_id, payload in sorted(updates.items())]
+        texts = [{"id": update_id, "text": reply}
+                 for update_id, reply in sorted((replies or {}).items())]
+
+        async def work(conn: AsyncConnection) -> bool:
+            if rows:
+                await conn.execute(self._insert(pending_updates).on_conflict_do_nothing(), rows)
+            if texts:
+                await conn.execute(
+                    update(pending_updates)
+                    .where(pending_updates.c.update_id == bindparam("id"))
+                    .values(reply=bindparam("text")), texts)
+            return True
+
+        return await self._write("saving updates to answer", work) or False
+
+    async def pending(self) -> list[PendingUpdate] | None:
+        """Every update received and not yet answered, oldest first; None if unavailable."""
+
+        async def work(conn: AsyncConnection) -> list[PendingUpdate]:
+            found = await conn.execute(select(pending_updates)
+                                       .order_by(pending_updates.c.update_id))
+            return [PendingUpdate(int(r.update_id), r.received_at, r.payload, r.reply)
+                    for r in found]
+
+        return await self._write("reading updates to answer", work, access="read")
 
     async def handled_updates(self, now: dt.datetime | None = None) -> frozenset[int] | None:
         """The updates marked answered that Telegram may still send (see `record_handled`);
@@ -321,14 +466,30 @@ class Storage:
         async def work(conn: AsyncConnection) -> int:
             count = 0
             # Children first: foreign keys point from feedback to events to users.
-            for statement in (delete(feedback).where(feedback.c.user_key == key),
+            for statement in (followup_sql.forget(key),
+                              delete(feedback).where(feedback.c.user_key == key),
                               delete(quiz_answers).where(quiz_answers.c.user_key == key),
                               delete(events).where(events.c.user_key == key),
                               delete(users).where(users.c.key == key)):
                 count += int((await conn.execute(statement)).rowcount or 0)
             return count
 
-        return await self._read("deleting a user's data", work, access="write")
+        deleted = await self._read("deleting a user's data", work, access="write")
+        await self._checkpoint()
+        return deleted
+
+    async def _checkpoint(self) -> None:
+        """SQLite keeps the old pages of deleted rows in its `-wal` file until a checkpoint,
+        which happens in its own time; after /forget the texts must be gone from the disk now.
+        (secure_delete, set on every connection, zeroes them in the database file.)"""
+        if self.engine.dialect.name != "sqlite":
+            return
+        try:
+            async with asyncio.timeout(self._timeout * 3), self.engine.connect() as conn:
+                await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        except Exception as exc:  # the deletion itself succeeded
+            log.warning("could not checkpoint the database after a deletion (%s)",
+                        describe_error(exc))
 
     async def describe(self, telegram_id: int) -> UserData | None:
         """Everything stored about this user, or None if nothing is."""
@@ -344,7 +505,9 @@ class Storage:
             feedback_rows = await conn.execute(
                 select(feedback).where(feedback.c.user_key == key)
                 .order_by(feedback.c.at, feedback.c.id))
+            follow_up = await followup_sql.read(conn, key)
             return UserData(
+                follow_up=follow_up,
                 profile=_profile(row),
                 events=tuple(StoredEvent(e.at, e.kind, e.entry_id, e.score, e.language,
                                          e.clinic, e.question) for e in event_rows),
@@ -450,6 +613,11 @@ class Storage:
             raise StorageConfigError("this storage was opened without a secret (reports only)")
         return user_key(self._secret, telegram_id)
 
+    def _insert(self, table: Any) -> Any:
+        """INSERT with ON CONFLICT, in this database's dialect."""
+        return (postgresql.insert if self.engine.dialect.name == "postgresql"
+                else sqlite.insert)(table)
+
     def _upsert_user(self, key: str, at: dt.datetime, language: str | None,
                      clinic: str | None, *, update_language: bool) -> Executable:
         insert = (postgresql.insert if self.engine.dialect.name == "postgresql"
@@ -531,10 +699,11 @@ def _question_statements(dialect: str) -> tuple[Executable, ...]:
     seen = new_user.on_conflict_do_update(index_elements=[users.c.key],
                                           set_={"last_seen": new_user.excluded.last_seen})
     clinic = select(users.c.clinic).where(users.c.key == bindparam("key")).scalar_subquery()
-    event = events.insert().values(
+    event = insert(events).values(
         user_key=bindparam("key"), kind=bindparam("kind"), entry_id=bindparam("entry_id"),
         score=bindparam("score"), language=bindparam("event_language"), at=bindparam("at"),
-        question=bindparam("question"), clinic=clinic)
+        question=bindparam("question"), clinic=clinic, update_id=bindparam("update_id"),
+    ).on_conflict_do_nothing()  # the same update recorded before
     return seen, event
 
 

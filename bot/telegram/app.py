@@ -1,15 +1,17 @@
 """The one place that wires the Telegram bot: `build_application`.
 
-An update flows: PTB (long polling, offsets kept by `UpdateLedger` so that a crash loses
-nothing) → `PerUserOrder` (one update per user at a time) → the rate-limit gate (group -1) →
-the first matching handler below (group 0) → `Conversation` (matcher, renderer, state,
-storage) → `send` (split, keyboard) → the Bot API through `RetryingRateLimiter`. Errors
-anywhere end in `Handlers.error`; every update ends marked handled in the `UpdateLedger`.
+An update flows: PTB (long polling, offsets kept by `UpdateLedger` so that a crash or an
+outage loses nothing) → `PerUserOrder` (one update per user at a time) → the rate-limit gate
+(group -1) → the first matching handler below (group 0) → `Conversation` (matcher, renderer,
+state, storage) → `Outbox` (split, keyboard; kept and sent later when Telegram fails) → the
+Bot API through `RetryingRateLimiter`. Errors anywhere end in `Handlers.error`; every update
+ends marked handled in the `UpdateLedger`, once its reply is sent.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 from collections.abc import Callable, Mapping
@@ -33,10 +35,12 @@ from bot.storage import Storage, open_storage
 from bot.telegram.addressing import ADDRESSED
 from bot.telegram.conversation import Conversation, Library
 from bot.telegram.delivery import LedgerBot, UnseenUpdatesRequest, UpdateLedger
+from bot.telegram.followups import Clock, FollowUpSender, utc_now
 from bot.telegram.handlers import Handlers
 from bot.telegram.http import AiohttpRequest
 from bot.telegram.menus import MENU, describe_bot
 from bot.telegram.ordering import PerUserOrder
+from bot.telegram.outbox import Outbox, Parcel
 from bot.telegram.rate_limit import Limiter, RateLimit
 from bot.telegram.recorder import Recorder
 from bot.telegram.retrying import RetryingRateLimiter, RetryPolicy
@@ -59,14 +63,16 @@ def build_application(config: Config, token: str, loaded: Loaded, *,
                       retry: RetryPolicy | None = None,
                       flood_limits: bool = True,
                       api_timeout: float | None = None,
-                      environ: Mapping[str, str] = os.environ) -> App:
+                      environ: Mapping[str, str] = os.environ,
+                      clock: Clock = utc_now) -> App:
     """The bot, ready for `run_polling`; `reload` re-reads the knowledge base for /reload.
 
     Start-up work (storage, menus) is `application.post_init`, which `run_polling` calls;
     code that drives the application itself calls it too, as `await app.post_init(app)`, and
     `post_stop` / `post_shutdown` when it stops. `flood_limits=False` is for benchmarks
     against a fake Bot API only (see `RetryingRateLimiter`); `api_timeout` (seconds to
-    connect, send or wait for an answer; None: PTB's 5) lets tests time out quickly.
+    connect, send or wait for an answer; None: PTB's 5) lets tests time out quickly;
+    `clock` is the time the follow-up loop sees (tests move it on by days).
     `states`, `limit`, `library` and `recorder` replace the in-memory ones of one process,
     for several instances behind webhooks (`bot.webhook`).
     """
@@ -85,18 +91,20 @@ def build_application(config: Config, token: str, loaded: Loaded, *,
         get_updates_request=UnseenUpdatesRequest(ledger, connections=1,
                                                  **_timeouts(api_timeout)),
     )
-    lifecycle = _Lifecycle(conversation, bot, environ)
+    outbox = Outbox(bot, ledger, config.delivery)
+    lifecycle = _Lifecycle(conversation, bot, outbox, environ, clock)
     application: App = (
         ApplicationBuilder()
         .bot(bot)
-        .concurrent_updates(PerUserOrder(on_handled=ledger.handled))
+        .concurrent_updates(PerUserOrder(on_handled=ledger.finished))
         .post_init(lifecycle.start_up)
         .post_stop(lifecycle.stop)
         .post_shutdown(lifecycle.shut_down)
         .build()
     )
     h = Handlers(conversation, limit or RateLimit(config.rate_limit.messages,
-                                                  config.rate_limit.per_seconds))
+                                                  config.rate_limit.per_seconds),
+                 outbox, ledger)
     new = filters.UpdateType.MESSAGE  # edits of old messages get no second answer
     admins = filters.User(user_id=config.admins)
 
@@ -110,6 +118,8 @@ def build_application(config: Config, token: str, loaded: Loaded, *,
               "sources": h.sources, "privacy": h.privacy, "forget": h.forget, "about": h.about}
     for name in MENU:
         application.add_handler(CommandHandler(name, public[name], filters=new))
+    # Not in the menu: only a clinic's admin needs it, once, to find their own id.
+    application.add_handler(CommandHandler("whoami", h.whoami, filters=new))
     admin = {"stats": h.stats, "unanswered": h.unanswered, "reload": h.reload}
     for name, callback in admin.items():
         application.add_handler(CommandHandler(name, callback, filters=new & admins))
@@ -141,34 +151,67 @@ def _timeouts(seconds: float | None) -> _Timeouts:
 class _Lifecycle:
     """Start-up and shut-down work, run by PTB around polling."""
 
-    def __init__(self, conversation: Conversation, bot: LedgerBot,
-                 environ: Mapping[str, str]) -> None:
+    def __init__(self, conversation: Conversation, bot: LedgerBot, outbox: Outbox,
+                 environ: Mapping[str, str], clock: Clock) -> None:
+        self.clock = clock
         self.conversation = conversation
         self.bot = bot
+        self.outbox = outbox
         self.environ = environ
         self._background: list[asyncio.Task[None]] = []
+        self._sender: asyncio.Task[None] | None = None
 
     async def start_up(self, application: App) -> None:
-        """Open storage, learn which updates were answered before a restart, delete expired
-        texts (then daily); set menus and descriptions while the bot already answers."""
+        """Open storage, learn which updates were answered before a restart and which were
+        kept unanswered (handled or sent now), delete expired texts (then daily); set menus
+        and descriptions while the bot already answers."""
         conversation = self.conversation
         storage = await open_storage(conversation.config, self.environ)
         conversation.storage = storage
-        await self.bot.ledger.open(storage)
+        for kept in await self.bot.ledger.open(storage):
+            try:
+                if kept.reply is not None:
+                    self.outbox.resume(Parcel.from_json(kept.update_id, kept.reply))
+                    continue
+                update = Update.de_json(json.loads(kept.payload), self.bot)
+            except Exception as exc:  # a row damaged or from an incompatible version
+                log.warning("update %d kept before the restart cannot be read (%s); dropped",
+                            kept.update_id, exc.__class__.__name__)
+                self.bot.ledger.handled(kept.update_id)
+                continue
+            self.bot.insert_callback_data(update)
+            await application.update_queue.put(update)
         await storage.purge_expired()
         self._background = [
             asyncio.create_task(_purge_daily(storage)),
             asyncio.create_task(describe_bot(self.bot, conversation.library.loaded.kb,
                                              conversation.config.default_language)),
         ]
+        # Stopped in `stop`, before the bot's connection closes under a follow-up being sent.
+        self._sender = asyncio.create_task(self._follow_ups(storage))
         log.info("mythbot is running as @%s", application.bot.username)
 
+    async def _follow_ups(self, storage: Storage) -> None:
+        config = self.conversation.config
+        sender = FollowUpSender(storage, self.conversation.library, self.bot,
+                                config.default_language)
+        await sender.run(config.beliefs.check_every_seconds, self.clock)
+
     async def stop(self, application: App) -> None:
-        """Every update fetched is handled now: confirm them all to Telegram."""
+        """Every update fetched is handled now: confirm them all to Telegram. No more
+        follow-ups from here on (a claim cut short is taken up again later, see followups.py)."""
+        if self._sender is not None:
+            self._sender.cancel()
+            await asyncio.gather(self._sender, return_exceptions=True)
         await self.bot.confirm_handled()
 
     async def shut_down(self, application: App) -> None:
-        """Finish pending storage writes, then close the database."""
+        """Finish pending storage writes, then close the database; replies still waiting for
+        Telegram stay kept there for the next start."""
+        if self._sender is not None:  # still running when start-up failed after starting it
+            self._sender.cancel()
+            self._background.append(self._sender)
+        await self.outbox.close()
         for task in self._background:
             task.cancel()
         # A failure there must not keep storage from closing below.

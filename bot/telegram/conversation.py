@@ -21,12 +21,14 @@ from typing import TypeVar
 from bot import __version__
 from bot.config import Clinic, Config
 from bot.knowledge import LANGS, KnowledgeError
+from bot.knowledge.dutch import Dutch
 from bot.matching import Decision
 from bot.quiz import grade, new_run
 from bot.rendering import Action, Button, Reply, kept_data, parse
 from bot.rendering import quiz as quiz_replies
-from bot.runtime import Loaded
+from bot.runtime import Loaded, in_dutch
 from bot.storage import Stats, Storage, StorageError
+from bot.telegram.beliefs import BeliefMeasure
 from bot.telegram.recorder import Recorder
 from bot.telegram.state import COMMENT_WINDOW, StateStore, UserState
 
@@ -47,6 +49,7 @@ class Person:
 
     id: int
     app_language: str | None = None
+    chat_id: int | None = None  # the private chat the bot may write to later (with consent)
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,16 @@ class Library:
     def __init__(self, loaded: Loaded, reload: Callable[[], Loaded]) -> None:
         self.loaded = loaded
         self._reload = reload
+        self._dutch: dict[Dutch, tuple[Loaded, Loaded]] = {}  # (made from, made)
+
+    def in_dutch(self, dutch: Dutch) -> Loaded:
+        """The knowledge base in use, with Belgian or Netherlands words (made once)."""
+        loaded = self.loaded
+        made = self._dutch.get(dutch)
+        if made is None or made[0] is not loaded:
+            made = (loaded, in_dutch(loaded, dutch))
+            self._dutch[dutch] = made
+        return made[1]
 
     async def reload(self) -> Loaded:
         """Read the knowledge base again (off the event loop); raises KnowledgeError."""
@@ -79,6 +92,7 @@ class Conversation:
         self.recorder = recorder
         self.storage: Storage | None = None  # opened at start-up, in the bot's event loop
         self.rng = random.Random()  # which quiz statements, in which order
+        self.measure = BeliefMeasure(config, self.rng)
 
     # Conversation ------------------------------------------------------------------------
 
@@ -86,11 +100,13 @@ class Conversation:
         """The greeting: what the bot can and cannot do, the clinic's welcome, the topics."""
         state = await self._state(person)
         lang = self._lang(person, state)
-        loaded = self.library.loaded
-        parts = [loaded.kb.message("start-intro", lang)]
         clinic = self.config.clinic(payload) if payload else None
         if clinic is not None:
-            parts.append(self._clinic_lines(clinic, lang))
+            state = replace(state, clinic=clinic.slug)
+        loaded = self._shown(state)
+        parts = [loaded.kb.message("start-intro", lang)]
+        if clinic is not None:
+            parts.append(self._clinic_lines(clinic, lang, loaded))
         elif payload:
             parts.append(loaded.kb.message("start-unknown-link", lang))
         await self.states.put(person.id, replace(state, reply_lang=lang, last_kind=None))
@@ -98,26 +114,33 @@ class Conversation:
         self._record(person, lambda storage: storage.record_visit(person.id, clinic=slug))
         return Reply("\n\n".join(parts), loaded.renderer.topics(lang).buttons)
 
-    async def text(self, person: Person, text: str) -> Reply:
-        """A typed message: the comment after 👎 if one is awaited, else a question.
+    async def text(self, person: Person, text: str, *, update_id: int | None = None) -> Reply:
+        """A typed message: the comment after 👎 if one is awaited, else a question (recorded
+        once per `update_id`, however often it is handled).
 
-        A message that raises a red flag is always treated as a question, comment or not.
+        Only the very next message after 👎 can be the comment, and only if it does not read
+        as a question (`reads_as_question`): then it is answered and no comment is kept. A red
+        flag is always a question.
         """
         state = await self._state(person)
         decision = self._decide(person, state, text)
         entry_id = state.awaits_comment(time.monotonic())
-        if entry_id is None or decision.kind == "red_flag":
-            return await self._answer(person, state, text, decision)
+        if entry_id is None or reads_as_question(decision, text):
+            return await self._answer(person, state, text, decision, update_id)
         await self.states.put(person.id, replace(state, comment_for=None))
         self._record(person, lambda storage: storage.record_comment(person.id, entry_id, text))
-        return Reply(self.library.loaded.kb.message("comment-thanks", self._lang(person, state)))
+        return Reply(self._shown(state).kb.message("comment-thanks", self._lang(person, state)))
 
     async def press(self, person: Person, data: str | None) -> Outcome:
         """A button press; stale or forged data gets a gentle note, never an error."""
         action = parse(data)
         state = await self._state(person)
+        if state.comment_for is not None and (action is None or action.kind != "down"):
+            # Pressing anything else ends the wait for a comment, as another message does.
+            state = replace(state, comment_for=None)
+            await self.states.put(person.id, state)
         lang = self._lang(person, state)
-        kb = self.library.loaded.kb
+        kb = self._shown(state).kb
         stale = Outcome(note=kb.message("button-stale", lang))
         if action is None:
             return stale
@@ -138,11 +161,13 @@ class Conversation:
             return Outcome(await self.quiz(person))
         if action.kind == "quiz-answer":
             return await self._quiz_answer(person, state, lang, action.arg) or stale
+        if action.kind in ("consent", "belief"):
+            return await self._measure(person, lang, action) or stale
         if action.kind == "quiz-next":
             if state.quiz is None:
                 return stale
-            return Outcome(quiz_replies.statement(kb, state.quiz, lang))
-        reply = self.library.loaded.renderer.navigate(action, lang)
+            return Outcome(quiz_replies.statement(self._shown(state).kb, state.quiz, lang))
+        reply = self._shown(state).renderer.navigate(action, lang)
         if reply is None:
             return stale
         if action.kind == "answer":
@@ -156,36 +181,47 @@ class Conversation:
         return Reply(await self._message(person, "help"))
 
     async def topics(self, person: Person) -> Reply:
-        return self.library.loaded.renderer.topics(await self.language(person))
+        lang, loaded = await self._view(person)
+        return loaded.renderer.topics(lang)
 
     async def sources(self, person: Person) -> Reply:
-        return self.library.loaded.renderer.all_sources(await self.language(person))
+        lang, loaded = await self._view(person)
+        return loaded.renderer.all_sources(lang)
 
     async def about(self, person: Person) -> Reply:
-        return self.library.loaded.renderer.about(await self.language(person), __version__)
+        lang, loaded = await self._view(person)
+        return loaded.renderer.about(lang, __version__)
 
     async def quiz(self, person: Person) -> Reply:
         """A new quiz of statements this person has not answered before, where there are."""
+        lang, loaded = await self._view(person)
         state = await self._state(person)
-        lang = self._lang(person, state)
-        kb = self.library.loaded.kb
+        kb = loaded.kb
         run = new_run(kb, state.quiz_seen, self.rng)
         if not run.statements:
             return Reply(kb.message("quiz-empty", lang))
         await self.states.put(person.id, replace(state, quiz=run, reply_lang=lang))
         return quiz_replies.statement(kb, run, lang, intro=True)
 
+    async def offer_follow_up(self, person: Person) -> Reply | None:
+        """After the greeting in a private chat, once per person: may we ask again later?"""
+        if self.storage is None or person.chat_id is None:
+            return None
+        return await self.measure.offer(self.storage, self.library.loaded.kb, person.id,
+                                        await self.language(person))
+
     async def language_menu(self, person: Person) -> Reply:
-        kb = self.library.loaded.kb
-        buttons = tuple(Button(kb.message("language-name", lang), Action("lang", lang).encode())
-                        for lang in LANGS)
-        return Reply(kb.message("language-choose", await self.language(person)), (buttons,))
+        lang, loaded = await self._view(person)
+        kb = loaded.kb
+        buttons = tuple(Button(kb.message("language-name", choice),
+                               Action("lang", choice).encode()) for choice in LANGS)
+        return Reply(kb.message("language-choose", lang), (buttons,))
 
     async def privacy(self, person: Person) -> Reply:
         """The privacy notice, plus what is stored about this person right now, item by item:
         seeing their own questions tells a patient more than any explanation."""
-        lang = await self.language(person)
-        kb = self.library.loaded.kb
+        lang, loaded = await self._view(person)
+        kb = loaded.kb
         text = kb.message("privacy", lang, days=str(self.config.storage.retention_days))
         if self.storage is not None:
             await self.recorder.flush(person.id)
@@ -203,8 +239,8 @@ class Conversation:
         return Reply(text)
 
     async def forget_menu(self, person: Person) -> Reply:
-        lang = await self.language(person)
-        kb = self.library.loaded.kb
+        lang, loaded = await self._view(person)
+        kb = loaded.kb
         return Reply(kb.message("forget-confirm", lang), (
             (Button(kb.message("button-forget-yes", lang), Action("forget").encode()),),
             (Button(kb.message("button-forget-no", lang), Action("keep").encode()),)))
@@ -215,11 +251,31 @@ class Conversation:
     async def media(self, person: Person) -> Reply:
         return Reply(await self._message(person, "media-unsupported"))
 
+    def is_red_flag(self, text: str) -> bool:
+        """Whether `text` may describe an emergency (the rate limit never holds those back)."""
+        return self.library.loaded.matcher.match(text).kind == "red_flag"
+
     async def slow_down(self, person: Person) -> str:
         return await self._message(person, "rate-limited")
 
     async def error(self, person: Person) -> Reply:
         return Reply(await self._message(person, "error"))
+
+    async def whoami(self, person: Person) -> Reply:
+        """The person's own Telegram id: how a clinic's admin finds the number to configure."""
+        lang, loaded = await self._view(person)
+        return Reply(loaded.kb.message("whoami", lang, id=str(person.id)))
+
+    async def late_notice(self, person: Person) -> str:
+        """Put before a reply that reaches the person late (Telegram was down). Asked for
+        every reply sent, so it must not end a wait for a comment as a command does."""
+        state = await self._state(person)
+        return self._shown(state).kb.message("delivery-late", self._lang(person, state))
+
+    async def private_only(self, person: Person, command: str) -> str:
+        """The reply in a group to a command whose answer belongs in a private chat."""
+        kb = self.library.loaded.kb
+        return kb.message("private-only", await self.language(person), command=f"/{command}")
 
     # Admin commands (the handlers check who may use them) --------------------------------
 
@@ -227,8 +283,8 @@ class Conversation:
         return Reply(await self._message(person, "admin-only"))
 
     async def stats(self, person: Person) -> Reply:
-        lang = await self.language(person)
-        kb = self.library.loaded.kb
+        lang, loaded = await self._view(person)
+        kb = loaded.kb
         try:
             stats = await self._read_all(lambda storage: storage.stats(STATS_DAYS))
         except StorageError:
@@ -236,8 +292,8 @@ class Conversation:
         return Reply(kb.message("stats", lang, **_stats_fields(stats)))
 
     async def unanswered(self, person: Person) -> Reply:
-        lang = await self.language(person)
-        kb = self.library.loaded.kb
+        lang, loaded = await self._view(person)
+        kb = loaded.kb
         try:
             found = await self._read_all(lambda storage: storage.unanswered(UNANSWERED_SHOWN))
         except StorageError:
@@ -253,10 +309,12 @@ class Conversation:
 
     async def reload(self, person: Person) -> Reply:
         """Swap in the knowledge base as it is on disk now; on problems keep the old one."""
-        lang = await self.language(person)
-        old = self.library.loaded.kb
+        state = await self._state(person)
+        lang = self._lang(person, state)
+        old = self._shown(state).kb
         try:
-            kb = (await self.library.reload()).kb
+            await self.library.reload()
+            kb = self._shown(state).kb
         except KnowledgeError as exc:
             log.warning("reload refused: %d problem(s) in the knowledge base", len(exc.problems))
             lines = [old.message("reload-failed", lang, count=str(len(exc.problems)))]
@@ -289,7 +347,7 @@ class Conversation:
             return None
         await self.states.put(person.id, replace(state, chosen_lang=lang, reply_lang=lang))
         self._record(person, lambda storage: storage.record_visit(person.id, language=lang))
-        loaded = self.library.loaded
+        loaded = self._shown(state)
         return Outcome(Reply(loaded.kb.message("language-set", lang),
                              loaded.renderer.topics(lang).buttons))
 
@@ -302,20 +360,21 @@ class Conversation:
                                                  fallback_lang=self._lang(person, state))
 
     async def _answer(self, person: Person, state: UserState, text: str,
-                      decision: Decision) -> Reply:
-        renderer = self.library.loaded.renderer
+                      decision: Decision, update_id: int | None = None) -> Reply:
+        renderer = self._shown(state).renderer
         reply = renderer.decision(decision, state.last_kind)
         answered = (decision.entry_id, text) if decision.entry_id else None
         suggested = text if renderer.offers_suggestions(decision, state.last_kind) else None
         await self.states.put(person.id, replace(
             state, reply_lang=decision.lang, last_kind=decision.kind, answered=answered,
             suggested=suggested, comment_for=None))
-        self._record(person, lambda storage: storage.record_question(person.id, text, decision))
+        self._record(person, lambda storage: storage.record_question(
+            person.id, text, decision, update_id=update_id))
         return reply
 
     async def _rate(self, person: Person, state: UserState, lang: str, entry_id: str,
                     helpful: bool) -> Outcome:
-        kb = self.library.loaded.kb
+        kb = self._shown(state).kb
         if entry_id not in kb.entries:
             return Outcome(note=kb.message("button-stale", lang))
         # The question goes with a 👎 so editors see what the answer missed (storage decides
@@ -335,7 +394,7 @@ class Conversation:
                            arg: str) -> Outcome | None:
         """An answer to the current statement. A press on an earlier statement's buttons, or
         on a quiz that was replaced, changes nothing (None: the note for a stale button)."""
-        kb = self.library.loaded.kb
+        kb = self._shown(state).kb
         decoded = quiz_replies.decode_answer(arg)
         if decoded is None or state.quiz is None or decoded[0] not in kb.quiz:
             return None
@@ -350,6 +409,19 @@ class Conversation:
             person.id, entry_id, answer, correct, language=lang))
         return Outcome(quiz_replies.feedback(kb, run, entry_id, answer, lang))
 
+    async def _measure(self, person: Person, lang: str, action: Action) -> Outcome | None:
+        """Consent to the follow-up, or an answer before or after (bot/telegram/beliefs.py)."""
+        if self.storage is None:
+            return None
+        kb = self.library.loaded.kb
+        if action.kind == "consent":
+            await self.recorder.flush(person.id)  # the entries just read count as read
+            reply = await self.measure.consent(self.storage, kb, person.id, person.chat_id,
+                                               lang, action.arg == "y")
+        else:
+            reply = await self.measure.answer(self.storage, kb, person.id, lang, action.arg)
+        return Outcome(reply) if reply is not None else None
+
     async def _reject_suggestions(self, person: Person, state: UserState, lang: str) -> Reply:
         """The reply to "none of these": the fallback. If these suggestions are still the
         latest, their question is recorded as one the bot could not answer."""
@@ -357,10 +429,10 @@ class Conversation:
         question = state.suggested
         if question is not None:
             self._record(person, lambda storage: storage.record_rejection(person.id, question))
-        return self.library.loaded.renderer.fallback(lang)
+        return self._shown(state).renderer.fallback(lang)
 
     async def _forget(self, person: Person, lang: str) -> Reply:
-        kb = self.library.loaded.kb
+        kb = (await self._view(person))[1].kb
         if self.storage is None:
             return Reply(kb.message("storage-failed", lang))
         await self.recorder.flush(person.id)  # nothing recorded earlier may land afterwards
@@ -372,8 +444,8 @@ class Conversation:
         await self.states.drop(person.id)
         return Reply(kb.message("forget-done" if deleted else "forget-nothing", lang))
 
-    def _clinic_lines(self, clinic: Clinic, lang: str) -> str:
-        kb = self.library.loaded.kb
+    def _clinic_lines(self, clinic: Clinic, lang: str, loaded: Loaded) -> str:
+        kb = loaded.kb
         lines = [f"<b>{escape(clinic.welcome.get(lang))}</b>"]
         if clinic.phone:
             lines.append(kb.message("clinic-phone", lang, phone=escape(clinic.phone)))
@@ -382,7 +454,22 @@ class Conversation:
         return "\n".join(lines)
 
     async def _message(self, person: Person, key: str) -> str:
-        return self.library.loaded.kb.message(key, await self.language(person))
+        lang, loaded = await self._view(person)
+        return loaded.kb.message(key, lang)
+
+    async def _view(self, person: Person) -> tuple[str, Loaded]:
+        """The language to talk to this person in, and the texts as they read them.
+
+        Called for every command: a command after 👎 ends the wait for a comment."""
+        state = await self._state(person)
+        if state.comment_for is not None:
+            state = replace(state, comment_for=None)
+            await self.states.put(person.id, state)
+        return self._lang(person, state), self._shown(state)
+
+    def _shown(self, state: UserState) -> Loaded:
+        # In the Dutch of the clinic whose link brought them, else the configured one.
+        return self.library.in_dutch(self.config.dutch_for(state.clinic))
 
     async def _state(self, person: Person) -> UserState:
         """The person's state; on first sight, with the language chosen earlier (storage)."""
@@ -399,7 +486,8 @@ class Conversation:
             except TimeoutError:
                 log.warning("storage too slow to read a profile; going on without it")
         state = replace(state, loaded=True, chosen_lang=profile.language if profile else None,
-                        quiz_seen=seen or frozenset())
+                        quiz_seen=seen or frozenset(),
+                        clinic=profile.clinic if profile else None)
         await self.states.put(person.id, state)
         return state
 
@@ -414,6 +502,13 @@ class Conversation:
             raise StorageError("storage is not open")
         await self.recorder.drain()
         return await read(self.storage)
+
+
+def reads_as_question(decision: Decision, text: str) -> bool:
+    """Whether a message after 👎 is a new question rather than the "what was missing?"
+    comment: the matcher recognises it (an answer, a suggestion or a red flag), or it ends
+    with a question mark."""
+    return decision.kind in ("answer", "suggest", "red_flag") or text.rstrip().endswith("?")
 
 
 def _stats_fields(stats: Stats) -> dict[str, str]:

@@ -11,9 +11,13 @@ import logging
 import re
 from collections.abc import Iterable
 
+from telegram.error import BadRequest, NetworkError
+
 REDACTED = "bot[REDACTED]"
 _TOKEN_IN_URL = re.compile(r"bot\d+:[A-Za-z0-9_-]+")
-_QUIET = ("aiohttp",)  # an HTTP client may log request URLs, i.e. the token
+# An HTTP client may log request URLs (the token); database drivers log statements with
+# their parameters at DEBUG (question texts, comments, the users' keys).
+_QUIET = ("aiohttp", "aiosqlite", "sqlalchemy", "asyncpg")
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
@@ -45,8 +49,24 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class NetworkErrorFilter(logging.Filter):
+    """A Bot API call that failed for want of a network gets one line, not a traceback.
+
+    PTB logs such failures with their traceback (when it stops while Telegram is unreachable,
+    for one), which says nothing beyond the error's name and buries the lines that matter.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, NetworkError) and not isinstance(error, BadRequest):
+            record.msg = f"{record.getMessage()} ({error.__class__.__name__}: {error.message})"
+            record.args, record.exc_info, record.exc_text = None, None, None
+        return True
+
+
 def configure_logging(level: str, secrets: Iterable[str] = ()) -> None:
-    """Log to stderr at `level`; PTB's own loggers at INFO or above, aiohttp at WARNING.
+    """Log to stderr at `level`; PTB's own loggers at INFO or above; the HTTP client's and
+    the database drivers' at WARNING, whatever `level` is (see `_QUIET`).
 
     The redacting filter goes on every handler of the root logger (ours, or those a test or
     a service manager put there first): only a handler's filters see records from all loggers.
@@ -56,6 +76,7 @@ def configure_logging(level: str, secrets: Iterable[str] = ()) -> None:
     root.setLevel(level)
     redacting = RedactingFilter(secrets)
     for handler in root.handlers:
+        handler.addFilter(NetworkErrorFilter())  # first: then no traceback is formatted
         handler.addFilter(redacting)
     for name in _QUIET:
         logging.getLogger(name).setLevel(logging.WARNING)

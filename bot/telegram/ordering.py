@@ -6,8 +6,8 @@ person's conversation state. A lock per user, held while the update is handled, 
 both; it is dropped as soon as nobody waits for it, so the map stays as small as the number
 of users being served at this moment.
 
-When an update is handled, `on_handled(update_id)` is told, so that it can be confirmed to
-Telegram (`delivery.py`).
+When an update's handler has returned, `on_handled(update_id)` is told, so that it can be
+confirmed to Telegram (`delivery.py`) unless its reply still waits to be sent (`outbox.py`).
 """
 
 from __future__ import annotations

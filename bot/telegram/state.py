@@ -32,6 +32,7 @@ class UserState:
     comment_until: float = 0.0  # monotonic deadline for that comment
     quiz: QuizRun | None = None  # the quiz under way; its buttons work until a new one starts
     quiz_seen: frozenset[str] = frozenset()  # statements answered before (also in storage)
+    clinic: str | None = None  # slug of the clinic whose link they came by (their Dutch)
 
     def awaits_comment(self, now: float) -> str | None:
         """The entry whose comment the next text is, if the 👎 was recent enough."""

@@ -160,6 +160,9 @@ async def serve(config: Config, token: str, loaded: Loaded, reload: Callable[[],
     runner = web.AppRunner(server.app(), access_log=None, handle_signals=False)
     try:
         await application.post_init(application)
+        # Running (no updater: updates come from the server below), so that tasks the
+        # handlers start (/reload's) are awaited at shut-down.
+        await application.start()
         await library.start()
         background = [asyncio.create_task(library.follow()),
                       asyncio.create_task(_purge_hourly(shared))]
@@ -179,6 +182,8 @@ async def serve(config: Config, token: str, loaded: Loaded, reload: Callable[[],
             task.cancel()
         await asyncio.gather(*background, return_exceptions=True)
         try:
+            if application.running:
+                await application.stop()
             await application.post_shutdown(application)
             await application.shutdown()
         finally:

@@ -86,4 +86,5 @@ def decode(text: str, *, now: float | None = None, wall: float | None = None) ->
         quiz=QuizRun(tuple(quiz["statements"]), cast(Any, tuple(quiz["answers"])))
         if quiz else None,
         quiz_seen=frozenset(data.get("quiz_seen") or ()),
+        clinic=data.get("clinic"),
     )

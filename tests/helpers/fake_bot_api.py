@@ -248,6 +248,14 @@ class _Fault:
     parameters: JSONDict | None = None
     seconds: float = 0.0
     after_processing: bool = False
+    chat_id: int | None = None  # only calls to this chat
+
+
+@dataclass
+class _Outage:
+    until: float  # loop time
+    methods: frozenset[str]  # lower case; "*" for every method
+    status: int
 
 
 @dataclass
@@ -313,6 +321,7 @@ class FakeBotApi:
         self._files: dict[str, tuple[str, bytes]] = {}  # file_id -> (file_path, content)
         self._file_ids = itertools.count(1)
         self._faults: dict[str, list[_Fault]] = {}
+        self._outages: list[_Outage] = []
         self._custom: dict[str, MethodHandler] = {}
 
         self._changed = asyncio.Event()
@@ -596,8 +605,10 @@ class FakeBotApi:
         status: int = 500,
         retry_after: int = 1,
         description: str | None = None,
+        chat_id: int | None = None,
     ) -> None:
-        """Answer the next `times` calls to `method` ("*" for any) with an error.
+        """Answer the next `times` calls to `method` ("*" for any) with an error; with
+        `chat_id`, only calls to that chat count (as Telegram's flood limit per group).
 
         ``status=429`` answers "Too Many Requests: retry after N" with
         ``parameters.retry_after`` (PTB raises `RetryAfter`); other statuses get Telegram's
@@ -610,8 +621,29 @@ class FakeBotApi:
         else:
             text = description or _STANDARD_DESCRIPTIONS.get(status, f"Error {status}")
         self._add_fault(
-            method, _Fault("error", times, status=status, description=text, parameters=parameters)
+            method,
+            _Fault("error", times, status=status, description=text, parameters=parameters,
+                   chat_id=chat_id),
         )
+
+    def outage(
+        self, seconds: float, methods: tuple[str, ...] = ("sendMessage",), *, status: int = 500
+    ) -> None:
+        """Every call to `methods` ("*": all) fails with `status` for the next `seconds`, as
+        when Telegram is down; calls that arrive later work again."""
+        until = asyncio.get_running_loop().time() + seconds
+        self._outages.append(_Outage(until, frozenset(m.lower() for m in methods), status))
+
+    def in_outage(self, method: str = "sendMessage") -> bool:
+        return self._outage_status(method) is not None
+
+    def _outage_status(self, method: str) -> int | None:
+        now = asyncio.get_running_loop().time()
+        self._outages = [o for o in self._outages if o.until > now]
+        for outage in self._outages:
+            if "*" in outage.methods or method.lower() in outage.methods:
+                return outage.status
+        return None
 
     def reset_connection(
         self, method: str, times: int = 1, *, after_processing: bool = False
@@ -624,30 +656,35 @@ class FakeBotApi:
         """
         self._add_fault(method, _Fault("reset", times, after_processing=after_processing))
 
-    def delay(self, method: str, seconds: float, times: int = 1) -> None:
-        """Hold the next `times` calls to `method` for `seconds` before handling them.
+    def delay(
+        self, method: str, seconds: float, times: int = 1, *, chat_id: int | None = None
+    ) -> None:
+        """Hold the next `times` calls to `method` (to `chat_id` only, if given) for
+        `seconds` before handling them.
 
         The call is handled after the delay even if the client gave up (PTB `TimedOut`), as
         Telegram would. Stopping the fake cuts delays short.
         """
-        self._add_fault(method, _Fault("delay", times, seconds=seconds))
+        self._add_fault(method, _Fault("delay", times, seconds=seconds, chat_id=chat_id))
 
     def clear_faults(self) -> None:
         self._faults.clear()
+        self._outages.clear()
 
     def _add_fault(self, method: str, fault: _Fault) -> None:
         if fault.times < 1:
             raise ValueError("times must be at least 1")
         self._faults.setdefault(method.lower(), []).append(fault)
 
-    def _take_fault(self, method: str) -> _Fault | None:
+    def _take_fault(self, method: str, params: JSONDict) -> _Fault | None:
+        chat = params.get("chat_id")
         for key in (method.lower(), "*"):
-            queue = self._faults.get(key)
-            if queue:
-                fault = queue[0]
+            for fault in self._faults.get(key, []):
+                if fault.chat_id is not None and str(fault.chat_id) != str(chat):
+                    continue
                 fault.times -= 1
                 if fault.times == 0:
-                    queue.pop(0)
+                    self._faults[key].remove(fault)
                 return fault
         return None
 
@@ -681,7 +718,10 @@ class FakeBotApi:
             return self._finish(request, call, error.status, error.payload(), error.description)
 
     async def _answer(self, request: web.Request, call: RecordedCall) -> web.StreamResponse:
-        fault = self._take_fault(call.method)
+        down = self._outage_status(call.method)
+        if down is not None:
+            raise ApiError(down, _STANDARD_DESCRIPTIONS.get(down, f"Error {down}"))
+        fault = self._take_fault(call.method, call.params)
         if fault is not None and fault.kind == "delay":
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(fault.seconds):

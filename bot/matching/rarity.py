@@ -1,0 +1,28 @@
+"""How common a word is in ordinary language: a topic word we have never seen ("kurkuma",
+"padel") says the question is about something else; an everyday one ("vader", "morgen") does
+not."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+# The lists hold words down to this Zipf frequency (log10 of uses per billion words); see
+# scripts/common_words.py, which builds them from the `wordfreq` package.
+FLOOR = 3.0
+
+
+@cache
+def common_words(lang: str, at_least: float) -> frozenset[str]:
+    """The folded words of ordinary `lang` with a Zipf frequency of `at_least` or more
+    ("sauna" 3.7, "knie" 4.2, "pijn" 5.1; "kurkuma" 2.7 is rarer than every list)."""
+    path = resources.files("bot.matching").joinpath(f"data/common_{lang}.txt")
+    words: set[str] = set()
+    for line in path.read_text("utf-8").splitlines():
+        if line and not line.startswith("#"):
+            band, _, listed = line.partition(" ")
+            # A band holds the words from its number up to the next band's: a word counts
+            # when its frequency, rounded down to 0.1, reaches `at_least`.
+            if float(band) >= at_least - 1e-9:
+                words.update(listed.split())
+    return frozenset(words)

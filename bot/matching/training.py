@@ -1,0 +1,133 @@
+"""Training the red-flag backstop (`redflag_model.py`): deterministic, numpy only.
+
+Examples: the red-flag dev set (its levels and its look-alikes), and as ordinary questions the
+entries' example questions, the small talk and the non-urgent questions of the evaluation dev
+sets. Never a held-out file. The threshold is chosen out of fold: the lowest at which the
+model's false alarms stay within bounds on look-alikes and on ordinary questions.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from bot.knowledge.models import LANGS, KnowledgeBase
+from bot.matching.normalize import normalize
+from bot.matching.redflag_model import BUCKETS, LEVELS, RedFlagModel, features
+
+EPOCHS = 300
+LEARNING_RATE = 0.5
+L2 = 1e-5  # chosen out of fold on the dev sets (1e-3, 1e-4, 1e-5 tried)
+FOLDS = 5
+MAX_LOOKALIKE_ALARMS = 0.015  # out of fold, on the look-alikes of the red-flag dev set
+MAX_ORDINARY_ALARMS = 0.003  # out of fold, on ordinary questions
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    level: int  # index in LEVELS
+    lookalike: bool  # a deliberate look-alike (else an ordinary question or a red flag)
+
+
+def read_examples(kb: KnowledgeBase, safety_sets: Sequence[Path],
+                  question_sets: Sequence[Path]) -> list[Example]:
+    examples = []
+    for path in safety_sets:
+        for row in csv.DictReader(path.read_text("utf-8").splitlines(), delimiter="\t",
+                                  quoting=csv.QUOTE_NONE):
+            examples.append(Example(row["question"], LEVELS.index(row["level"]),
+                                    row["level"] == "none"))
+    for path in question_sets:
+        for row in csv.DictReader(path.read_text("utf-8").splitlines(), delimiter="\t",
+                                  quoting=csv.QUOTE_NONE):
+            if "red-flag" not in row["expected"].split("|"):
+                examples.append(Example(row["question"], 0, False))
+    ordinary = [q for e in kb.entries.values() for lang in LANGS for q in e.text(lang).questions]
+    ordinary += [p for i in kb.smalltalk.intents for lang in LANGS for p in i.phrases.get(lang)]
+    examples += [Example(q, 0, False) for q in ordinary]
+    return examples
+
+
+def _matrix(texts: Sequence[str]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Sparse rows as (feature indices, row start offsets)."""
+    rows = [features(normalize(t).split()) for t in texts]
+    starts = np.cumsum([0] + [len(r) for r in rows])
+    return np.concatenate(rows) if rows else np.zeros(0, np.int64), starts
+
+
+def fit(examples: Sequence[Example]) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+    """Weights and bias by full-batch gradient descent with Adam: the same data gives the
+    same model, bit for bit."""
+    examples = [e for e in examples if normalize(e.text)]  # nothing to learn from
+    index, starts = _matrix([e.text for e in examples])
+    lengths = np.diff(starts)
+    row_of = np.repeat(np.arange(len(examples)), lengths)
+    scale = (1.0 / np.sqrt(np.maximum(lengths, 1)))[row_of]
+    y = np.array([e.level for e in examples])
+    # each level weighs the same in the loss, however many examples it has
+    counts = np.bincount(y, minlength=len(LEVELS)).astype(np.float64)
+    sample_weight = (len(y) / (len(LEVELS) * np.maximum(counts, 1)))[y]
+    onehot = np.eye(len(LEVELS))[y]
+    w = np.zeros((len(LEVELS), BUCKETS))
+    b = np.zeros(len(LEVELS))
+    m_w, v_w, m_b, v_b = (np.zeros_like(w), np.zeros_like(w), np.zeros_like(b),
+                          np.zeros_like(b))
+    for step in range(1, EPOCHS + 1):
+        contrib = w[:, index] * scale  # levels × nonzeros
+        logits = np.add.reduceat(contrib, starts[:-1], axis=1).T + b if len(index) else b
+        logits -= logits.max(axis=1, keepdims=True)
+        p = np.exp(logits)
+        p /= p.sum(axis=1, keepdims=True)
+        error = (p - onehot) * sample_weight[:, None] / len(y)  # samples × levels
+        grad_w = np.zeros_like(w)
+        for level in range(len(LEVELS)):
+            np.add.at(grad_w[level], index, error[row_of, level] * scale)
+        grad_w += L2 * w
+        grad_b = error.sum(axis=0)
+        for param, grad, m, v in ((w, grad_w, m_w, v_w), (b, grad_b, m_b, v_b)):
+            m *= 0.9
+            m += 0.1 * grad
+            v *= 0.999
+            v += 0.001 * grad * grad
+            param -= LEARNING_RATE * (m / (1 - 0.9 ** step)) / (
+                np.sqrt(v / (1 - 0.999 ** step)) + 1e-8)
+    return w.astype(np.float32), b.astype(np.float32)
+
+
+def out_of_fold(examples: Sequence[Example]) -> npt.NDArray[np.float32]:
+    """P(red flag) of each example from a model that did not see it (FOLDS folds)."""
+    fold_of = np.arange(len(examples)) % FOLDS
+    urgent = np.zeros(len(examples), dtype=np.float32)
+    for fold in range(FOLDS):
+        train = [e for e, f in zip(examples, fold_of, strict=True) if f != fold]
+        weights, bias = fit(train)
+        model = RedFlagModel(weights, bias, threshold=0.5)
+        for i in np.flatnonzero(fold_of == fold).tolist():
+            p = model.probabilities(normalize(examples[i].text).split())
+            urgent[i] = 1.0 - float(p[0])
+    return urgent
+
+
+def choose_threshold(examples: Sequence[Example], urgent: npt.NDArray[np.float32]) -> float:
+    """The lowest threshold whose out-of-fold false alarms stay within both bounds."""
+    lookalikes = np.array([e.lookalike for e in examples])
+    ordinary = np.array([e.level == 0 and not e.lookalike for e in examples])
+    for threshold in np.arange(0.30, 0.99, 0.01):
+        fires = urgent >= threshold
+        if (fires[lookalikes].mean() <= MAX_LOOKALIKE_ALARMS
+                and fires[ordinary].mean() <= MAX_ORDINARY_ALARMS):
+            return round(float(threshold), 2)
+    return 0.99
+
+
+def save(path: Path, weights: npt.NDArray[np.float32], bias: npt.NDArray[np.float32],
+         threshold: float) -> None:
+    with path.open("wb") as file:
+        np.savez_compressed(file, weights=weights.astype(np.float16), bias=bias,
+                            threshold=np.float32(threshold))
