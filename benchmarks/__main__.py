@@ -54,6 +54,9 @@ TARGETS = {
     "peak memory growth": "linear (≤ 1.5×)",
     "throughput vs echo bot": "≥ 0.6×",
     "lost / duplicated": "0 / 0",
+    "scale-out lost (kill)": "0",
+    "through nginx, 3 inst.": "≥ 300 upd/s",
+    "3 vs 1 instances": "> 1×",
     "questions lost in outages": "0",
     "sent twice after a kill": "≤ in flight",
     "others' p99 with a slow person": "≤ 2× baseline",
@@ -134,6 +137,20 @@ def _fault_verdicts(fault: dict[str, Any]) -> list[Verdict]:
         Verdict("others' p99 with a slow person", f"{worst} / {base['others_p99_ms']} ms",
                 worst <= 2 * base["others_p99_ms"]),
     ]
+
+
+def scale_verdicts(result: dict[str, Any]) -> list[Verdict]:
+    """Issue 14's targets against the scale-out run (benchmarks/scale.py)."""
+    if "skipped" in result:
+        return [Verdict(name, "not measured", None) for name in
+                ("scale-out lost (kill)", "through nginx, 3 inst.", "3 vs 1 instances")]
+    rows = result["rows"]
+    lost = sum(r["lost"] for r in rows)
+    best = rows[-1]["answered_per_s"]
+    ratio = result["ratio_3_vs_1"] or 0.0
+    return [Verdict("scale-out lost (kill)", str(lost), lost == 0),
+            Verdict("through nginx, 3 inst.", f"{best} upd/s", best >= 300),
+            Verdict("3 vs 1 instances", f"{ratio:.2f}×", ratio > 1)]
 
 
 def target_table(results: list[Verdict]) -> str:
@@ -262,12 +279,15 @@ def main(argv: list[str] | None = None) -> int:
 
     flow = throughput(messages=300 if args.quick else 600, repeats=1 if args.quick else 3)
     from benchmarks.faults import fault_table, faults
+    from benchmarks.scale import scale
+    from benchmarks.scale import table as scale_table
 
     fault = faults(quick=args.quick)
+    spread = scale(2_000, 100) if args.quick else scale(10_000, 500)
     machine = {"python": platform.python_version(), "cpus": os.cpu_count(),
                "machine": platform.machine(), "system": platform.system(),
                "load_average_before": load_before, "load_average_after": _load_average()}
-    results = verdicts(quality, sizes, startup, flow, fault)
+    results = verdicts(quality, sizes, startup, flow, fault) + scale_verdicts(spread)
     code = 1 if any(v.met is False for v in results) else 0
 
     if args.json:
@@ -281,6 +301,7 @@ def main(argv: list[str] | None = None) -> int:
             "startup_s": startup,
             "throughput": flow,
             "faults": fault,
+            "scale_out": spread,
             "targets": [asdict(v) | {"wanted": TARGETS[v.name]} for v in results],
         }, indent=2))
         return code
@@ -293,6 +314,7 @@ def main(argv: list[str] | None = None) -> int:
     print(speed_table(sizes, startup) + "\n")
     print(throughput_table(flow) + "\n")
     print(fault_table(fault) + "\n")
+    print(scale_table(spread) + "\n")
     print(target_table(results))
     return code
 

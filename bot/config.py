@@ -91,6 +91,20 @@ class Beliefs(_Section):
     check_every_seconds: float = Field(default=60.0, gt=0)
 
 
+class Webhook(_Section):
+    """`python -m bot serve` (Telegram posts updates to us) and `python -m bot webhook`."""
+
+    url: str | None = None  # the public HTTPS address Telegram posts to (`webhook set`)
+    path: str = Field(default="/telegram", pattern=r"^/[A-Za-z0-9_/-]*$")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    # Telegram sends it in X-Telegram-Bot-Api-Secret-Token; MYTHBOT_WEBHOOK_SECRET wins.
+    secret: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,256}$")
+    instances: int = Field(default=1, ge=1)  # how many `serve` run; >1 needs PostgreSQL
+    max_connections: int = Field(default=40, ge=1, le=100)  # Telegram's parallel posts
+    max_body_bytes: int = Field(default=262_144, ge=1024)  # updates are a few kB
+
+
 class Telegram(_Section):
     base_url: str = Field(min_length=1)
     bot_username: str = Field(min_length=1)
@@ -129,6 +143,7 @@ class Config(_Section):
     admins: list[int] = Field(default_factory=list)
     storage: Storage
     beliefs: Beliefs = Field(default_factory=Beliefs)  # older configs have no such section
+    webhook: Webhook = Field(default_factory=Webhook)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"]
     telegram: Telegram
     delivery: Delivery = Field(default_factory=Delivery)

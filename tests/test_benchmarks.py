@@ -180,3 +180,16 @@ def test_the_fault_table_shows_every_row() -> None:
 
     table = fault_table(FAULT)
     assert "5 s" in table and "0.2 s" in table and "429, retry after 45 s" in table
+
+
+def test_the_scale_out_targets_name_what_was_missed() -> None:
+    from benchmarks.__main__ import scale_verdicts
+
+    def row(instances: int, per_s: float, lost: int = 0) -> dict[str, Any]:
+        return {"instances": instances, "answered_per_s": per_s, "lost": lost}
+
+    good = {"rows": [row(1, 150), row(2, 280), row(3, 390)], "ratio_3_vs_1": 2.6}
+    assert [v.met for v in scale_verdicts(good)] == [True, True, True]
+    bad = {"rows": [row(1, 150), row(2, 140, lost=2), row(3, 120)], "ratio_3_vs_1": 0.8}
+    assert [v.met for v in scale_verdicts(bad)] == [False, False, False]
+    assert [v.met for v in scale_verdicts({"skipped": "needs nginx"})] == [None, None, None]

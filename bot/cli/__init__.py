@@ -8,7 +8,21 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from bot import __version__
-from bot.cli import ask, backup, chat, check, evaluate, export, qr, report, run, site, train
+from bot.cli import (
+    ask,
+    backup,
+    chat,
+    check,
+    evaluate,
+    export,
+    qr,
+    report,
+    run,
+    serve,
+    site,
+    train,
+    webhook,
+)
 from bot.cli.context import EXIT_USAGE, CliError
 
 COMMANDS = (
@@ -19,6 +33,8 @@ COMMANDS = (
     backup,
     train,
     run,
+    serve,
+    webhook,
 )
 
 

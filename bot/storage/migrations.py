@@ -142,6 +142,22 @@ async def _v6(conn: AsyncConnection) -> None:
     await conn.run_sync(lambda sync: meta.tables["followups"].create(sync))
 
 
+async def _v7(conn: AsyncConnection) -> None:
+    meta = MetaData()
+    Table("conversation_states", meta,
+          Column("user_key", String(64), primary_key=True),
+          Column("state", Text, nullable=False),
+          Column("updated_at", DateTime(timezone=True), nullable=False, index=True))
+    Table("rate_windows", meta,
+          Column("user_key", String(64), primary_key=True),
+          Column("started_at", DateTime(timezone=True), nullable=False),
+          Column("count", Integer, nullable=False))
+    Table("knowledge_reloads", meta,
+          Column("version", Integer, primary_key=True, autoincrement=True),
+          Column("at", DateTime(timezone=True), nullable=False))
+    await conn.run_sync(meta.create_all)
+
+
 STEPS: tuple[Step, ...] = (
     Step(1, "users, events and feedback", _v1),
     Step(2, "clinic of each user and event (QR codes / deep links)", _v2),
@@ -149,6 +165,7 @@ STEPS: tuple[Step, ...] = (
     Step(4, "updates waiting for their reply (outages), events once per update", _v4),
     Step(5, "answers to quiz statements (the quiz, beliefs before and after)", _v5),
     Step(6, "opt-in follow-up: consent and the scheduled second round of statements", _v6),
+    Step(7, "what several instances share: conversation states, rate limits, reloads", _v7),
 )
 LATEST = STEPS[-1].version
 

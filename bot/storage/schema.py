@@ -168,3 +168,27 @@ pending_updates = Table(
     Column("payload", Text, nullable=False),
     Column("reply", Text, nullable=True),
 )
+
+# Since v7: what several instances behind a load balancer share (`shared.py`). A person's
+# conversation between two messages (as JSON: language, pending "did you mean", the 👎 that
+# awaits a comment; deleted a day after the last message), their messages in the current
+# rate-limit window, and one row per successful /reload, which the other instances follow.
+conversation_states = Table(
+    "conversation_states", metadata,
+    Column("user_key", String(KEY_LENGTH), primary_key=True),
+    Column("state", Text, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False, index=True),
+)
+
+rate_windows = Table(
+    "rate_windows", metadata,
+    Column("user_key", String(KEY_LENGTH), primary_key=True),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("count", Integer, nullable=False),
+)
+
+knowledge_reloads = Table(
+    "knowledge_reloads", metadata,
+    Column("version", Integer, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime, nullable=False),
+)

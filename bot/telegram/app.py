@@ -41,7 +41,7 @@ from bot.telegram.http import AiohttpRequest
 from bot.telegram.menus import MENU, describe_bot
 from bot.telegram.ordering import PerUserOrder
 from bot.telegram.outbox import Outbox, Parcel
-from bot.telegram.rate_limit import RateLimit
+from bot.telegram.rate_limit import Limiter, RateLimit
 from bot.telegram.recorder import Recorder
 from bot.telegram.retrying import RetryingRateLimiter, RetryPolicy
 from bot.telegram.state import MemoryStates, StateStore
@@ -57,6 +57,9 @@ GATE = -1  # handler group of the rate limit, which runs before every other hand
 def build_application(config: Config, token: str, loaded: Loaded, *,
                       reload: Callable[[], Loaded],
                       states: StateStore | None = None,
+                      limit: Limiter | None = None,
+                      library: Library | None = None,
+                      recorder: Recorder | None = None,
                       retry: RetryPolicy | None = None,
                       flood_limits: bool = True,
                       api_timeout: float | None = None,
@@ -70,9 +73,11 @@ def build_application(config: Config, token: str, loaded: Loaded, *,
     against a fake Bot API only (see `RetryingRateLimiter`); `api_timeout` (seconds to
     connect, send or wait for an answer; None: PTB's 5) lets tests time out quickly;
     `clock` is the time the follow-up loop sees (tests move it on by days).
+    `states`, `limit`, `library` and `recorder` replace the in-memory ones of one process,
+    for several instances behind webhooks (`bot.webhook`).
     """
-    conversation = Conversation(config, Library(loaded, reload), states or MemoryStates(),
-                                Recorder())
+    conversation = Conversation(config, library or Library(loaded, reload),
+                                states or MemoryStates(), recorder or Recorder())
     ledger = UpdateLedger()
     # Built here rather than by the builder because getUpdates must follow the ledger.
     bot = LedgerBot(
@@ -97,8 +102,9 @@ def build_application(config: Config, token: str, loaded: Loaded, *,
         .post_shutdown(lifecycle.shut_down)
         .build()
     )
-    h = Handlers(conversation, RateLimit(config.rate_limit.messages,
-                                         config.rate_limit.per_seconds), outbox, ledger)
+    h = Handlers(conversation, limit or RateLimit(config.rate_limit.messages,
+                                                  config.rate_limit.per_seconds),
+                 outbox, ledger)
     new = filters.UpdateType.MESSAGE  # edits of old messages get no second answer
     admins = filters.User(user_id=config.admins)
 

@@ -18,7 +18,7 @@ from bot.telegram.addressing import without_mention
 from bot.telegram.conversation import Conversation, Person
 from bot.telegram.delivery import UpdateLedger
 from bot.telegram.outbox import Outbox
-from bot.telegram.rate_limit import PRESS_WEIGHT, RateLimit, Verdict
+from bot.telegram.rate_limit import PRESS_WEIGHT, Limiter, Verdict
 from bot.telegram.retrying import probably_delivered
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,7 @@ UNLIMITED_PRESSES = frozenset({"forget", "keep", "lang"})  # /forget's answers, 
 
 
 class Handlers:
-    def __init__(self, conversation: Conversation, limit: RateLimit, outbox: Outbox,
+    def __init__(self, conversation: Conversation, limit: Limiter, outbox: Outbox,
                  ledger: UpdateLedger) -> None:
         self.chat = conversation
         self.limit = limit
@@ -156,12 +156,13 @@ class Handlers:
             action = parse(update.callback_query.data)
             if action is not None and action.kind in UNLIMITED_PRESSES:
                 return
-            verdict = self.limit.check(person.id, PRESS_WEIGHT)
+            verdict = await self.limit.verdict(person.id, PRESS_WEIGHT)
         else:
             text = _message_text(update)
             if _command(text, context.bot.username) in UNLIMITED_COMMANDS:
                 return
-            verdict = self.limit.check(person.id, exempt=lambda: self.chat.is_red_flag(text))
+            verdict = await self.limit.verdict(
+                person.id, exempt=lambda: self.chat.is_red_flag(text))
         if verdict is Verdict.ALLOW:
             return
         if update.callback_query is not None:

@@ -14,6 +14,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Protocol
 
 MAX_TRACKED = 10_000
 PRESS_WEIGHT = 0.5  # a button press, against 1 for a message
@@ -31,6 +32,14 @@ class _Window:
     warned_at: float | None = None
 
 
+class Limiter(Protocol):
+    """What the rate-limit gate asks: in memory here, or shared by several instances
+    (`bot.webhook.limits.SharedRateLimit`)."""
+
+    async def verdict(self, user_id: int, weight: float = 1.0,
+                      exempt: Callable[[], bool] | None = None) -> Verdict: ...
+
+
 class RateLimit:
     def __init__(self, messages: int, per_seconds: float, *,
                  clock: Callable[[], float] = time.monotonic,
@@ -40,6 +49,10 @@ class RateLimit:
         self._clock = clock
         self._max = max_tracked
         self._windows: OrderedDict[int, _Window] = OrderedDict()
+
+    async def verdict(self, user_id: int, weight: float = 1.0,
+                      exempt: Callable[[], bool] | None = None) -> Verdict:
+        return self.check(user_id, weight, exempt)
 
     def check(self, user_id: int, weight: float = 1.0,
               exempt: Callable[[], bool] | None = None) -> Verdict:

@@ -28,6 +28,7 @@ import contextlib
 import copy
 import itertools
 import json
+import re
 import socket
 import time
 from collections import Counter
@@ -264,6 +265,7 @@ class _PollState:
     generation: int = 0
     allowed_updates: list[str] | None = None
     webhook_url: str = ""
+    webhook: JSONDict = field(default_factory=dict)  # as setWebhook gave it
     pending: list[JSONDict] = field(default_factory=list)
 
 
@@ -838,21 +840,44 @@ class FakeBotApi:
     # ------------------------------------------------------------------ webhook & settings
 
     def _get_webhook_info(self, _params: JSONDict) -> JSONDict:
-        return {
+        info: JSONDict = {
             "url": self._poll.webhook_url,
             "has_custom_certificate": False,
             "pending_update_count": len(self._poll.pending),
         }
+        if self._poll.webhook_url:  # like Telegram: the secret token is never shown
+            info.update({k: v for k, v in self._poll.webhook.items()
+                         if k in ("max_connections", "allowed_updates")})
+        return info
 
     def _set_webhook(self, params: JSONDict) -> bool:
-        self._poll.webhook_url = str(params.get("url") or "")
+        url = str(params.get("url") or "")
+        if url and not url.startswith("https://"):
+            raise _bad_request("bad webhook: HTTPS url must be provided for webhook")
+        secret = params.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            raise _bad_request("bad webhook: secret token contains unallowed characters")
+        max_connections = _int_param(params, "max_connections", 40)
+        if not 1 <= max_connections <= 100:
+            raise _bad_request("bad webhook: max_connections must be between 1 and 100")
+        self._poll.webhook_url = url
+        self._poll.webhook = {"url": url, "secret_token": secret,
+                              "max_connections": max_connections,
+                              "allowed_updates": params.get("allowed_updates")}
         if params.get("drop_pending_updates"):
             self._poll.pending.clear()
         self._notify()
         return True
 
+    @property
+    def webhook(self) -> JSONDict:
+        """The webhook as set by setWebhook (url, secret_token, max_connections,
+        allowed_updates); empty when none is set."""
+        return dict(self._poll.webhook) if self._poll.webhook_url else {}
+
     def _delete_webhook(self, params: JSONDict) -> bool:
         self._poll.webhook_url = ""
+        self._poll.webhook = {}
         if params.get("drop_pending_updates"):
             self._poll.pending.clear()
         return True

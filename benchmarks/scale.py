@@ -1,0 +1,197 @@
+"""Scale-out: updates through nginx to 1, 2 and 3 `serve` instances on one PostgreSQL, one
+instance SIGKILLed mid-run and restarted (tests/helpers/cluster.py builds the topology).
+
+A fake Telegram posts each user's updates one after the other (a chat's updates come in
+order), at most `CONNECTIONS` at once (webhook.max_connections), and posts an update again
+when the answer is not a 200, as Telegram does. Half-way through, instance 1 is SIGKILLed and
+started again at once. Counted from the replies the fake Bot API received, per chat:
+answered, lost (an update acknowledged or given up without its reply: must be 0) and
+duplicated (replies sent twice; only updates in flight at the kill can be). Latency is from
+the first post of an update to its 200, which comes after its reply was sent.
+
+    python -m benchmarks.scale [updates] [users]
+
+Needs nginx and PostgreSQL: MYTHBOT_BENCH_POSTGRES_URL (or MYTHBOT_TEST_POSTGRES_URL), else
+scripts/test-postgres.sh starts one (as CI does). Without them it says so and measures nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bot.config import load_config
+from bot.knowledge import load_knowledge
+from bot.runtime import build
+from bot.storage.schema import metadata
+from tests.helpers import updates
+from tests.helpers.cluster import Cluster, nginx_binary
+from tests.helpers.fake_bot_api import FakeBotApi
+from tests.helpers.telegram_bot import TOKEN, questions_of_kind
+
+ROOT = Path(__file__).resolve().parent.parent
+CONNECTIONS = 40  # Telegram's default max_connections
+INSTANCE_COUNTS = (1, 2, 3)
+RETRY_PAUSE = 0.2  # seconds before an update is posted again (Telegram waits longer)
+GIVE_UP = 120.0  # seconds one update may take, retries included; then it counts as lost
+
+
+def postgres_url() -> str | None:
+    for name in ("MYTHBOT_BENCH_POSTGRES_URL", "MYTHBOT_TEST_POSTGRES_URL"):
+        if os.environ.get(name):
+            return os.environ[name]
+    script = ROOT / "scripts" / "test-postgres.sh"
+    try:
+        found = subprocess.run([str(script)], capture_output=True, text=True, timeout=600,
+                               check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return found.stdout.strip() or None
+
+
+def scale(total: int = 10_000, users: int = 500) -> dict[str, Any]:
+    """The rows of the table (one per instance count), or {"skipped": reason}."""
+    missing = []
+    if nginx_binary() is None:
+        missing.append("nginx")
+    url = postgres_url()
+    if url is None:
+        missing.append("PostgreSQL")
+    if missing or url is None:
+        return {"skipped": f"needs {' and '.join(missing)} (see benchmarks/scale.py)"}
+    try:
+        import uvloop
+    except ImportError:
+        rows = [asyncio.run(_run(url, n, total, users)) for n in INSTANCE_COUNTS]
+    else:
+        rows = [uvloop.run(_run(url, n, total, users)) for n in INSTANCE_COUNTS]
+    one = rows[0]["answered_per_s"]
+    return {"updates": total, "users": users, "rows": rows,
+            "ratio_3_vs_1": round(rows[-1]["answered_per_s"] / one, 2) if one else None}
+
+
+async def _empty(url: str) -> None:
+    engine = create_async_engine(url)
+    async with engine.begin() as conn:
+        for table in reversed(metadata.sorted_tables):
+            await conn.execute(text(f"DROP TABLE IF EXISTS {table.name} CASCADE"))
+    await engine.dispose()
+
+
+def _workload(total: int, users: int) -> dict[int, list[dict[str, Any]]]:
+    config = load_config(ROOT / "config.example.yaml")
+    matcher = build(config, load_knowledge(ROOT / "knowledge")).matcher
+    questions = questions_of_kind(matcher, "answer", "nl") + questions_of_kind(
+        matcher, "answer", "en")
+    per_user: dict[int, list[dict[str, Any]]] = {}
+    for i in range(total):
+        chat = 10_000 + i % users
+        who = updates.user(chat, f"P{chat}", language_code="nl")
+        per_user.setdefault(chat, []).append(
+            updates.text_message(questions[i % len(questions)], user=who))
+    return per_user
+
+
+async def _run(url: str, instances: int, total: int, users: int) -> dict[str, Any]:
+    await _empty(url)
+    per_user = _workload(total, users)
+    latencies: list[float] = []
+    given_up = 0
+    acknowledged = 0
+    half = asyncio.Event()
+    with tempfile.TemporaryDirectory(prefix="mythbot-scale-") as tmp:
+        async with FakeBotApi(token=TOKEN) as api:
+            async with Cluster(Path(tmp), url, api, instances=instances,
+                               knowledge=ROOT / "knowledge",
+                               rate_limit=(10_000, 1.0)) as cluster:
+                slots = asyncio.Semaphore(CONNECTIONS)
+
+                async def deliver(update: dict[str, Any]) -> None:
+                    nonlocal given_up, acknowledged
+                    first = time.perf_counter()
+                    while time.perf_counter() - first < GIVE_UP:
+                        async with slots:
+                            with contextlib.suppress(aiohttp.ClientError, TimeoutError):
+                                if (await cluster.post(update))[0] == 200:
+                                    latencies.append(time.perf_counter() - first)
+                                    acknowledged += 1
+                                    if acknowledged >= total // 2:
+                                        half.set()
+                                    return
+                        await asyncio.sleep(RETRY_PAUSE)
+                    given_up += 1
+
+                async def chat(items: list[dict[str, Any]]) -> None:
+                    for update in items:
+                        await deliver(update)
+
+                async def kill_half_way() -> float:
+                    await half.wait()
+                    victim = cluster.instances[0]
+                    victim.kill()
+                    killed = time.perf_counter()
+                    victim.start()
+                    assert cluster.session is not None
+                    await victim.wait_healthy(cluster.session)
+                    return time.perf_counter() - killed
+
+                start = time.perf_counter()
+                killer = asyncio.create_task(kill_half_way())
+                await asyncio.gather(*(chat(items) for items in per_user.values()))
+                elapsed = time.perf_counter() - start
+                restart_s = await killer
+                await asyncio.sleep(1.0)  # replies already sent; let the server log them
+            sent = Counter(int(m["chat"]["id"]) for m in api.bot_messages())
+    lost = sum(max(0, len(items) - sent[chat]) for chat, items in per_user.items())
+    duplicated = sum(max(0, sent[chat] - len(items)) for chat, items in per_user.items())
+    cuts = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
+    return {"instances": instances, "updates": total, "answered": total - lost,
+            "lost": lost, "duplicated": duplicated, "given_up": given_up,
+            "answered_per_s": round((total - lost) / elapsed, 1),
+            "p50_ms": round(cuts[49] * 1000), "p99_ms": round(cuts[98] * 1000),
+            "restart_s": round(restart_s, 1)}
+
+
+def table(result: dict[str, Any]) -> str:
+    if "skipped" in result:
+        return f"Scale-out through nginx: not measured ({result['skipped']})"
+    head = (f"{'instances':>9}{'updates':>9}{'answered':>10}{'lost':>6}{'duplicated':>12}"
+            f"{'answered/s':>12}{'p50 ms':>8}{'p99 ms':>8}{'restart s':>11}")
+    lines = [f"Scale-out: {result['updates']} updates from {result['users']} users through nginx "
+             f"to N instances on PostgreSQL; instance 1 SIGKILLed half-way and restarted",
+             head, "-" * len(head)]
+    lines += [f"{r['instances']:>9}{r['updates']:>9}{r['answered']:>10}{r['lost']:>6}"
+              f"{r['duplicated']:>12}{r['answered_per_s']:>12}{r['p50_ms']:>8}{r['p99_ms']:>8}"
+              f"{r['restart_s']:>11}" for r in result["rows"]]
+    lines.append(f"throughput 3 instances / 1 instance: {result['ratio_3_vs_1']}×")
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    logging.basicConfig(level=logging.WARNING)
+    total = int(argv[0]) if argv else 10_000
+    users = int(argv[1]) if len(argv) > 1 else 500
+    result = scale(total, users)
+    print(table(result))
+    if "--json" in argv:
+        print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,223 @@
+"""What several bot instances behind a load balancer share, in the one database.
+
+`SharedStore` keeps, under the same pseudonymous user keys as `Storage`:
+- conversation states (opaque JSON text; `bot.webhook.states` knows what is in it),
+- per-user rate-limit windows, counted in one statement so that two instances cannot both
+  let the same message through,
+- claims on Telegram update ids (`claim`): the id is inserted in a transaction that also
+  holds a per-user lock, and committed only after the update was handled. A redelivered
+  update therefore waits for the first delivery and is then skipped, on any instance; an
+  instance killed half-way rolls back, so Telegram's redelivery handles the update again
+  (nothing lost, at worst one reply sent twice). The per-user lock (a PostgreSQL
+  transaction-level advisory lock) also keeps one person's updates in order across
+  instances.
+- the knowledge-base version: one row per successful /reload, which all instances follow.
+
+It has its own connection pool, sized for claims held while an update is handled, so that
+those can never starve `Storage` (which the handlers use meanwhile) of connections.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+
+from sqlalchemy import case, delete, func, insert, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from bot.config import Config
+from bot.storage.engine import StorageConfigError, Target, parse_url
+from bot.storage.identity import SecretError, resolve_secret, user_key
+from bot.storage.migrations import MigrationError, migrate
+from bot.storage.schema import (
+    conversation_states,
+    handled_updates,
+    knowledge_reloads,
+    rate_windows,
+)
+
+log = logging.getLogger(__name__)
+
+STATE_LIFETIME = dt.timedelta(hours=24)  # a conversation idle this long starts afresh
+UPDATE_LIFETIME = dt.timedelta(hours=24)  # Telegram gives up redelivering within a day
+MIGRATION_LOCK = (0x6D79, 1)  # ("my", 1): instances starting together migrate one by one
+CONNECT_TIMEOUT = 2.0  # seconds: an unreachable database must fail a request fast
+# A claim may wait this long for the same person's earlier update on another instance.
+STATEMENT_TIMEOUT = 30.0
+
+
+class SharedStore:
+    def __init__(self, engine: AsyncEngine, secret: bytes) -> None:
+        self.engine = engine
+        self._secret = secret
+        self._postgres = engine.dialect.name == "postgresql"
+        self._insert = postgresql.insert if self._postgres else sqlite.insert
+
+    @property
+    def is_postgres(self) -> bool:
+        return self._postgres
+
+    async def prepare(self) -> None:
+        """Bring the schema up to date; on PostgreSQL one instance at a time.
+
+        Raises StorageConfigError for a schema newer than this program, and the driver's
+        error when the database cannot be reached (the caller says so in one line).
+        """
+        try:
+            if not self._postgres:
+                await migrate(self.engine)
+                return
+            async with self.engine.connect() as conn:
+                lock = text("SELECT pg_advisory_lock(:a, :b)")
+                await conn.execute(lock, {"a": MIGRATION_LOCK[0], "b": MIGRATION_LOCK[1]})
+                await conn.commit()
+                try:
+                    await migrate(self.engine)
+                finally:
+                    await conn.execute(text("SELECT pg_advisory_unlock(:a, :b)"),
+                                       {"a": MIGRATION_LOCK[0], "b": MIGRATION_LOCK[1]})
+                    await conn.commit()
+        except MigrationError as exc:
+            raise StorageConfigError(str(exc)) from None
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    async def ping(self) -> bool:
+        """Whether the database answers now (for /healthz)."""
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception as exc:  # any failure means "not reachable" to a health check
+            log.debug("database ping failed (%s)", exc.__class__.__name__)
+            return False
+        return True
+
+    def key(self, telegram_id: int) -> str:
+        return user_key(self._secret, telegram_id)
+
+    # ----- conversation states ------------------------------------------------------------
+
+    async def load_state(self, telegram_id: int) -> str | None:
+        async with self.engine.connect() as conn:
+            found = await conn.execute(select(conversation_states.c.state).where(
+                conversation_states.c.user_key == self.key(telegram_id)))
+            return found.scalar_one_or_none()
+
+    async def save_state(self, telegram_id: int, state: str) -> None:
+        now = dt.datetime.now(dt.UTC)
+        statement = self._insert(conversation_states).values(
+            user_key=self.key(telegram_id), state=state, updated_at=now)
+        statement = statement.on_conflict_do_update(
+            index_elements=[conversation_states.c.user_key],
+            set_={"state": statement.excluded.state, "updated_at": now})
+        async with self.engine.begin() as conn:
+            await conn.execute(statement)
+
+    async def drop_state(self, telegram_id: int) -> None:
+        key = self.key(telegram_id)
+        async with self.engine.begin() as conn:
+            await conn.execute(delete(conversation_states).where(
+                conversation_states.c.user_key == key))
+            await conn.execute(delete(rate_windows).where(rate_windows.c.user_key == key))
+
+    # ----- rate limit ---------------------------------------------------------------------
+
+    async def count_message(self, telegram_id: int, per_seconds: float) -> int:
+        """Count one message in the user's window and return how many it now holds; a
+        window older than `per_seconds` starts again at 1."""
+        now = dt.datetime.now(dt.UTC)
+        expired = now - dt.timedelta(seconds=per_seconds)
+        table = rate_windows
+        insert_row = self._insert(table).values(
+            user_key=self.key(telegram_id), started_at=now, count=1)
+        fresh = table.c.started_at <= expired
+        statement = insert_row.on_conflict_do_update(
+            index_elements=[table.c.user_key],
+            set_={"started_at": case((fresh, now), else_=table.c.started_at),
+                  "count": case((fresh, 1), else_=table.c.count + 1)},
+        ).returning(table.c.count)
+        async with self.engine.begin() as conn:
+            return int((await conn.execute(statement)).scalar_one())
+
+    # ----- claims on update ids -----------------------------------------------------------
+
+    @asynccontextmanager
+    async def claim(self, update_id: int, user_id: int | None) -> AsyncIterator[bool]:
+        """Yield True if this instance is to handle the update now, False if it was handled
+        already; held until the block ends, when the claim is committed (see the module).
+
+        An exception inside the block rolls the claim back: the update is not handled.
+        """
+        if not self._postgres:
+            raise StorageConfigError("claims across instances need PostgreSQL")
+        now = dt.datetime.now(dt.UTC)
+        async with self.engine.connect() as conn, conn.begin():
+            if user_id is not None:
+                await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": user_id})
+            claimed = await conn.execute(
+                postgresql.insert(handled_updates).values(update_id=update_id, at=now)
+                .on_conflict_do_nothing().returning(handled_updates.c.update_id))
+            yield claimed.first() is not None
+
+    # ----- knowledge base version ---------------------------------------------------------
+
+    async def knowledge_version(self) -> int:
+        async with self.engine.connect() as conn:
+            found = await conn.execute(select(func.max(knowledge_reloads.c.version)))
+            return int(found.scalar_one_or_none() or 0)
+
+    async def knowledge_reloaded(self) -> int:
+        """Record a successful /reload; the new version, which the other instances follow."""
+        async with self.engine.begin() as conn:
+            found = await conn.execute(insert(knowledge_reloads)
+                                       .values(at=dt.datetime.now(dt.UTC))
+                                       .returning(knowledge_reloads.c.version))
+            return int(found.scalar_one())
+
+    # ----- housekeeping -------------------------------------------------------------------
+
+    async def purge(self, now: dt.datetime | None = None) -> None:
+        """Forget idle conversations, old rate windows and claims Telegram no longer needs."""
+        now = now or dt.datetime.now(dt.UTC)
+        async with self.engine.begin() as conn:
+            await conn.execute(delete(conversation_states).where(
+                conversation_states.c.updated_at < now - STATE_LIFETIME))
+            await conn.execute(delete(rate_windows).where(
+                rate_windows.c.started_at < now - STATE_LIFETIME))
+            await conn.execute(delete(handled_updates).where(
+                handled_updates.c.at < now - UPDATE_LIFETIME))
+
+
+def open_shared(config: Config, environ: Mapping[str, str], *, connections: int) -> SharedStore:
+    """The shared store of `config.storage`, with a pool of `connections`; nothing is
+    connected yet (call `prepare`). Raises StorageConfigError like `open_storage`."""
+    target = parse_url(config.storage.url)
+    try:
+        secret = resolve_secret(environ, target.sqlite_file)
+    except SecretError as exc:
+        raise StorageConfigError(str(exc)) from None
+    return SharedStore(_engine(target, connections), secret)
+
+
+def _engine(target: Target, connections: int) -> AsyncEngine:
+    if target.is_sqlite:
+        if target.sqlite_file is not None:
+            target.sqlite_file.parent.mkdir(parents=True, exist_ok=True)
+        return create_async_engine(target.url, connect_args={"timeout": CONNECT_TIMEOUT},
+                                   hide_parameters=True)
+    # Commits here do not wait for the disk (synchronous_commit off): each would otherwise
+    # cost a flush of its own, several per update. Only a crash of PostgreSQL itself can
+    # lose the last fraction of a second of them, which means at worst a conversation state
+    # a step behind or a redelivered update answered a second time: never a lost update.
+    return create_async_engine(
+        target.url,
+        connect_args={"timeout": CONNECT_TIMEOUT, "command_timeout": STATEMENT_TIMEOUT,
+                      "server_settings": {"synchronous_commit": "off"}},
+        # No ping before each use (a round trip each time, many per update): a connection
+        # that died with a restarted server fails one update, which Telegram sends again.
+        pool_size=connections, max_overflow=0, pool_timeout=STATEMENT_TIMEOUT,
+        pool_recycle=600, hide_parameters=True)

@@ -1,0 +1,70 @@
+"""Who handles an update, and in which order: `claims.turn(update_id, user_id)`.
+
+    async with claims.turn(update.update_id, user_id) as fresh:
+        if fresh:
+            ...handle it...
+
+`SharedClaims` (PostgreSQL, several instances) claims the id in the database (see
+`bot.storage.shared.SharedStore.claim`). `LocalClaims` is for one process on SQLite: a lock
+per user and the ids handled in the last day, in memory; a restart forgets them, so an
+update redelivered across a restart may be answered twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import OrderedDict
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Protocol
+
+from bot.storage.shared import UPDATE_LIFETIME, SharedStore
+
+REMEMBERED = 100_000  # ids kept by LocalClaims; Telegram redelivers within minutes
+
+
+class Claims(Protocol):
+    def turn(self, update_id: int,
+             user_id: int | None) -> AbstractAsyncContextManager[bool]: ...
+
+
+class SharedClaims:
+    def __init__(self, shared: SharedStore) -> None:
+        self._shared = shared
+
+    def turn(self, update_id: int, user_id: int | None) -> AbstractAsyncContextManager[bool]:
+        return self._shared.claim(update_id, user_id)
+
+
+class LocalClaims:
+    def __init__(self, remembered: int = REMEMBERED) -> None:
+        self._max = remembered
+        self._handled: OrderedDict[int, float] = OrderedDict()
+        self._locks: dict[int | None, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def turn(self, update_id: int, user_id: int | None) -> AsyncIterator[bool]:
+        lock, users = self._locks.get(user_id, (asyncio.Lock(), 0))
+        self._locks[user_id] = (lock, users + 1)
+        try:
+            async with lock:
+                if update_id in self._handled:
+                    yield False
+                    return
+                yield True
+                self._remember(update_id)
+        finally:
+            lock, users = self._locks[user_id]
+            if users == 1:
+                del self._locks[user_id]
+            else:
+                self._locks[user_id] = (lock, users - 1)
+
+    def _remember(self, update_id: int) -> None:
+        now = time.monotonic()
+        self._handled[update_id] = now
+        oldest = now - UPDATE_LIFETIME.total_seconds()
+        while self._handled and (len(self._handled) > self._max
+                                 or next(iter(self._handled.values())) < oldest):
+            self._handled.popitem(last=False)
