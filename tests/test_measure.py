@@ -20,12 +20,12 @@ from telegram import Bot
 
 from bot.cli import main
 from bot.config import Beliefs, Config
+from bot.conversation.conversation import Library
 from bot.knowledge import KnowledgeBase
 from bot.quiz.measure import BeliefPress, decode, encode, pick, when
 from bot.runtime import Loaded
 from bot.storage import Storage, open_storage
 from bot.storage.schema import followups, quiz_answers
-from bot.telegram.conversation import Library
 from bot.telegram.followups import FollowUpSender
 from tests.conftest import EXAMPLE_CONFIG
 from tests.helpers import updates

@@ -15,12 +15,12 @@ import pytest
 from sqlalchemy import text
 
 from bot.config import Config
+from bot.conversation.state import UserState
 from bot.knowledge import load_knowledge
 from bot.runtime import Loaded, build
 from bot.storage.schema import metadata
 from bot.storage.shared import SharedStore, open_shared
 from bot.telegram.rate_limit import Verdict
-from bot.telegram.state import UserState
 from bot.webhook.limits import SharedRateLimit
 from bot.webhook.reloading import SharedLibrary
 from bot.webhook.states import DatabaseStates

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.config import Config, RateLimit
+from bot.conversation.conversation import reads_as_question
 from bot.runtime import Loaded
-from bot.telegram.conversation import reads_as_question
 from tests.helpers import updates
 from tests.helpers.fake_bot_api import FakeBotApi
 from tests.helpers.telegram_bot import Harness, bot_config, running_bot

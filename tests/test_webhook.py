@@ -18,9 +18,9 @@ import pytest
 
 from bot.cli import main
 from bot.config import Config
+from bot.conversation.state import UserState
 from bot.runtime import Loaded
 from bot.telegram import ALLOWED_UPDATES
-from bot.telegram.state import UserState
 from bot.webhook.service import Listen, listen_settings, serve
 from bot.webhook.states import decode, encode
 from tests.helpers import updates

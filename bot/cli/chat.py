@@ -51,9 +51,9 @@ def converse(loaded: Loaded, lang: str | None, inp: TextIO, out: TextIO, *,
 async def _converse(loaded: Loaded, lang: str | None, inp: TextIO, out: TextIO,
                     clinic: str | None) -> None:
     # Imported here: `ask` and the other commands need none of this.
-    from bot.telegram.conversation import Conversation, Library, Person
-    from bot.telegram.recorder import Recorder
-    from bot.telegram.state import MemoryStates, UserState
+    from bot.conversation.conversation import Conversation, Library, Person
+    from bot.conversation.recorder import Recorder
+    from bot.conversation.state import MemoryStates, UserState
 
     chat = Conversation(loaded.config, Library(loaded, lambda: loaded), MemoryStates(),
                         Recorder())

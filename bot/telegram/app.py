@@ -30,10 +30,12 @@ from telegram.ext import (
 )
 
 from bot.config import Config
+from bot.conversation.conversation import Conversation, Library
+from bot.conversation.recorder import Recorder
+from bot.conversation.state import MemoryStates, StateStore
 from bot.runtime import Loaded
 from bot.storage import Storage, open_storage
 from bot.telegram.addressing import ADDRESSED
-from bot.telegram.conversation import Conversation, Library
 from bot.telegram.delivery import LedgerBot, UnseenUpdatesRequest, UpdateLedger
 from bot.telegram.followups import Clock, FollowUpSender, utc_now
 from bot.telegram.handlers import Handlers
@@ -42,9 +44,7 @@ from bot.telegram.menus import MENU, describe_bot
 from bot.telegram.ordering import PerUserOrder
 from bot.telegram.outbox import Outbox, Parcel
 from bot.telegram.rate_limit import Limiter, RateLimit
-from bot.telegram.recorder import Recorder
 from bot.telegram.retrying import RetryingRateLimiter, RetryPolicy
-from bot.telegram.state import MemoryStates, StateStore
 
 log = logging.getLogger(__name__)
 

@@ -17,11 +17,11 @@ from collections.abc import Callable
 from telegram import Bot
 from telegram.error import Forbidden, TelegramError
 
+from bot.conversation.conversation import Library
 from bot.rendering import Reply
 from bot.rendering import measure as replies
 from bot.storage import FollowUp, Storage
 from bot.storage.followups import BLOCKED, CANCELLED, PENDING, SENT
-from bot.telegram.conversation import Library
 from bot.telegram.keyboards import keyboard
 from bot.telegram.splitting import split_message
 

@@ -13,9 +13,9 @@ from telegram.constants import ChatType
 from telegram.error import NetworkError, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
+from bot.conversation.conversation import Conversation, Person
 from bot.rendering import Reply, parse
 from bot.telegram.addressing import without_mention
-from bot.telegram.conversation import Conversation, Person
 from bot.telegram.delivery import UpdateLedger
 from bot.telegram.outbox import Outbox
 from bot.telegram.rate_limit import PRESS_WEIGHT, Limiter, Verdict

@@ -12,10 +12,10 @@ import asyncio
 import logging
 from collections.abc import Callable
 
+from bot.conversation.conversation import Library
 from bot.knowledge import KnowledgeError
 from bot.runtime import Loaded
 from bot.storage.shared import SharedStore
-from bot.telegram.conversation import Library
 
 log = logging.getLogger(__name__)
 

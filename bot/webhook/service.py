@@ -22,14 +22,14 @@ from sqlalchemy.exc import DBAPIError
 from telegram import Update
 
 from bot.config import Config
+from bot.conversation.recorder import Recorder
+from bot.conversation.state import StateStore
 from bot.runtime import Loaded
 from bot.storage import StorageConfigError
 from bot.storage.health import describe_error
 from bot.storage.shared import SharedStore, open_shared
 from bot.telegram import build_application
 from bot.telegram.rate_limit import Limiter
-from bot.telegram.recorder import Recorder
-from bot.telegram.state import StateStore
 from bot.webhook.claims import Claims, LocalClaims, SharedClaims
 from bot.webhook.limits import SharedRateLimit
 from bot.webhook.reloading import SharedLibrary

@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from dataclasses import asdict
 from typing import Any, cast
 
+from bot.conversation.state import UserState
 from bot.quiz import QuizRun
 from bot.storage.shared import SharedStore
-from bot.telegram.state import UserState
 
 
 class DatabaseStates:

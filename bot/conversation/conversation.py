@@ -20,6 +20,9 @@ from typing import TypeVar
 
 from bot import __version__
 from bot.config import Clinic, Config
+from bot.conversation.beliefs import BeliefMeasure
+from bot.conversation.recorder import Recorder
+from bot.conversation.state import COMMENT_WINDOW, StateStore, UserState
 from bot.knowledge import LANGS, KnowledgeError
 from bot.knowledge.dutch import Dutch
 from bot.matching import Decision
@@ -28,9 +31,6 @@ from bot.rendering import Action, Button, Reply, kept_data, parse
 from bot.rendering import quiz as quiz_replies
 from bot.runtime import Loaded, in_dutch
 from bot.storage import Stats, Storage, StorageError
-from bot.telegram.beliefs import BeliefMeasure
-from bot.telegram.recorder import Recorder
-from bot.telegram.state import COMMENT_WINDOW, StateStore, UserState
 
 log = logging.getLogger(__name__)
 
