@@ -6,8 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from bot.cli.progress import ProgressBar
-from bot.config import Config, ConfigError, config_path, load_config
+from bot.config import Config, ConfigError, config_path, load_config, read_token
 from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
 from bot.runtime import Loaded, load
 
@@ -32,6 +34,14 @@ def add_common(parser: argparse.ArgumentParser) -> None:
 def config_from(args: argparse.Namespace) -> Config:
     try:
         return load_config(config_path(args.config))
+    except ConfigError as exc:
+        raise CliError(str(exc)) from None
+
+
+def token_from(config: Config) -> SecretStr | None:
+    """The bot token (None when there is none); a broken token file is one line."""
+    try:
+        return read_token(config)
     except ConfigError as exc:
         raise CliError(str(exc)) from None
 

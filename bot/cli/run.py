@@ -20,8 +20,9 @@ from bot.cli.context import (
     knowledge_root,
     loaded_from,
     print_problems,
+    token_from,
 )
-from bot.config import TOKEN_ENV, Config, ConfigError, read_token
+from bot.config import TOKEN_ENV, Config
 from bot.knowledge import KnowledgeError
 from bot.runtime import load
 
@@ -61,10 +62,7 @@ def run(args: argparse.Namespace) -> int:
         print_problems(exc)
         print("mythbot: the bot does not start on a broken knowledge base", file=sys.stderr)
         return EXIT_CONTENT
-    try:
-        token = read_token(config)
-    except ConfigError as exc:
-        raise CliError(str(exc)) from None
+    token = token_from(config)
     if token is None:
         print(NO_TOKEN, file=sys.stderr)
         if not sys.stdin.isatty():

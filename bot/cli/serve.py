@@ -12,12 +12,15 @@ from bot.cli.context import (
     EXIT_CONTENT,
     CliError,
     add_common,
-    checked_knowledge,
     config_from,
     knowledge_root,
+    loaded_from,
+    print_problems,
+    token_from,
 )
-from bot.config import TOKEN_ENV, ConfigError, read_token
-from bot.runtime import build, load
+from bot.config import TOKEN_ENV
+from bot.knowledge import KnowledgeError
+from bot.runtime import load
 
 
 def register(commands: Any) -> None:
@@ -33,14 +36,13 @@ def register(commands: Any) -> None:
 
 def serve(args: argparse.Namespace) -> int:
     config = config_from(args)
-    kb = checked_knowledge(args, config)
-    if kb is None:
+    try:
+        loaded = loaded_from(args, config)  # from the cache, as `run` does
+    except KnowledgeError as exc:
+        print_problems(exc)
         print("mythbot: the bot does not start on a broken knowledge base", file=sys.stderr)
         return EXIT_CONTENT
-    try:
-        token = read_token(config)
-    except ConfigError as exc:
-        raise CliError(str(exc)) from None
+    token = token_from(config)
     if token is None:
         raise CliError(f"no Telegram bot token: set {TOKEN_ENV} (see `python -m bot run`)")
 
@@ -60,7 +62,6 @@ def serve(args: argparse.Namespace) -> int:
     configure_logging(config.log_level, [secret, listen.secret])
     os.environ.setdefault("PTB_TIMEDELTA", "true")  # as `run` does
     use_fast_event_loop()
-    loaded = build(config, kb)
     try:
         asyncio.run(serve_webhooks(
             config, secret, loaded, lambda: load(config, knowledge_root(args, config)),

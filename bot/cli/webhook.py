@@ -8,8 +8,8 @@ import os
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.cli.context import CliError, config_from
-from bot.config import TOKEN_ENV, Config, ConfigError, read_token
+from bot.cli.context import CliError, config_from, token_from
+from bot.config import TOKEN_ENV, Config
 
 PORTS = (443, 80, 88, 8443)  # the only ports Telegram posts to
 
@@ -32,10 +32,7 @@ def register(commands: Any) -> None:
 
 def webhook(args: argparse.Namespace) -> int:
     config = config_from(args)
-    try:
-        token = read_token(config)
-    except ConfigError as exc:
-        raise CliError(str(exc)) from None
+    token = token_from(config)
     if token is None:
         raise CliError(f"no Telegram bot token: set {TOKEN_ENV}")
     from telegram.error import InvalidToken, TelegramError
