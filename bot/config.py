@@ -47,6 +47,9 @@ class Matching(_Section):
     answer_margin_disputed: float = Field(default=0.05, ge=0, le=1)
     # Below this share of known words, no answer and no suggestions, whatever the score.
     min_known_words: float = Field(default=0.2, ge=0, le=1)
+    # An entry whose topic words the question uses ranks as if it scored this much more (the
+    # order only: answering is decided on the scores). 0 turns the reordering off.
+    topic_bonus: float = Field(default=0.06, ge=0, le=1)
 
     @model_validator(mode="after")
     def _ordered(self) -> Matching:

@@ -44,7 +44,7 @@ def thresholds(config: Config) -> Thresholds:
                       suggest=m.suggest_threshold, known_words=m.suggest_known_words,
                       rare_word=m.rare_word_zipf, agreement=m.answer_agreement,
                       disputed_margin=m.answer_margin_disputed,
-                      min_known_words=m.min_known_words)
+                      min_known_words=m.min_known_words, topic_bonus=m.topic_bonus)
 
 
 def build(config: Config, kb: KnowledgeBase,

@@ -15,6 +15,7 @@ from bot.matching.rarity import common_words
 from bot.matching.redflag_model import BACKSTOP, RedFlagModel
 from bot.matching.safety import SafetyCheck
 from bot.matching.smalltalk import SmalltalkCheck
+from bot.matching.topicwords import EVERYDAY_ZIPF, TopicWords
 from bot.matching.uncovered import UncoveredCheck
 
 # A question of one or two words ("knie", "hip") names a subject, not a question: which of
@@ -38,6 +39,12 @@ class Thresholds:
 
     `min_known_words`: a question with a smaller share of words from the knowledge base gets
     neither an answer nor suggestions, however well it scores ("what's 15 times 12").
+
+    `topic_bonus`: an entry whose topic words the question uses (topicwords.py: "ijs",
+    "rollator", "manuele therapie") ranks as if it scored this much more. It moves the entry up
+    the list only: whether to answer is still decided on the scores themselves, so an entry
+    moved past a better-scoring one is suggested, not answered. And an entry is never answered
+    when the question names another entry's topic but not its own.
     """
 
     answer: float
@@ -48,6 +55,7 @@ class Thresholds:
     agreement: int = 0
     disputed_margin: float = 0.0
     min_known_words: float = 0.0
+    topic_bonus: float = 0.0
 
 
 class Matcher:
@@ -72,6 +80,8 @@ class Matcher:
             self._indexes[lang] = LanguageIndex(
                 analyzer, _reported(entries, progress, n * len(entries), len(LANGS) * len(entries)))
         self._vocabularies = {lang: i.analyzer.vocabulary for lang, i in self._indexes.items()}
+        self._topics = {lang: TopicWords(index.analyzer, entries, common_words(lang, EVERYDAY_ZIPF))
+                        for lang, index in self._indexes.items()}
         self._stopwords = {lang: stopwords(lang) for lang in LANGS}
 
     def detect_language(self, question: str, fallback: str | None = None) -> str:
@@ -114,9 +124,11 @@ class Matcher:
             candidates = tuple(Candidate(e, s) for e, s in ranked[:MAX_CANDIDATES])
             return Decision("fallback", lang, candidates[0].score if candidates else 0.0,
                             None, candidates, rule=topic.id)
+        named = self._topics[lang].owners(question)
+        ranked = _by_topic(ranked, named, self.thresholds.topic_bonus)
         agreed = votes(signals, ranked[0][0]) if ranked else 0
         return self._decide(question, lang, ranked, short=len(tokens) <= SHORT_QUESTION_WORDS,
-                            agreed=agreed)
+                            agreed=agreed, named=named)
 
     def signals(self, question: str, lang: str) -> list[tuple[str, dict[str, float]]]:
         """Each scoring signal for the entries worth scoring (for measuring the matcher)."""
@@ -125,6 +137,10 @@ class Matcher:
     def rank(self, question: str, lang: str) -> list[tuple[str, float]]:
         """Every entry that shares a term with the question, with its score, best first."""
         return self._indexes[lang].scores(question)
+
+    def topic_words(self, question: str, lang: str) -> dict[str, list[str]]:
+        """The entries whose topic words the question uses, with those words (as stems)."""
+        return self._topics[lang].owners(question)
 
     def rare_words(self, question: str, lang: str) -> list[str]:
         """Words of the question that neither the knowledge base nor ordinary language use
@@ -135,29 +151,43 @@ class Matcher:
         return [w for w in self._indexes[lang].unfamiliar(question) if w not in common]
 
     def _decide(self, question: str, lang: str, ranked: list[tuple[str, float]],
-                short: bool, agreed: int) -> Decision:
+                short: bool, agreed: int, named: dict[str, list[str]]) -> Decision:
         candidates = tuple(Candidate(e, s) for e, s in ranked[:MAX_CANDIDATES])
-        best = candidates[0].score if candidates else 0.0
-        runner_up = candidates[1].score if len(candidates) > 1 else 0.0
+        # The first entry may have been moved up by its topic words past better-scoring ones:
+        # its lead is then negative, and it can be suggested but not answered.
+        best = max((s for _, s in ranked), default=0.0)
+        first = candidates[0].score if candidates else 0.0
+        runner_up = max((s for _, s in ranked[1:]), default=0.0)
         t = self.thresholds
         if best >= t.answer:
             if self._indexes[lang].known_share(question) < t.min_known_words:
                 # It scores, but hardly any of its words are ours ("what's 15 times 12"): it
                 # is about something else.
-                return Decision("fallback", lang, best, None, candidates)
+                return Decision("fallback", lang, first, None, candidates)
             # A close call between entries, signals that disagree on the best one, a bare
             # subject, or a topic word we have never seen: the person chooses rather than get an
             # answer that may be from the wrong entry.
             margin = t.margin if agreed >= t.agreement else t.disputed_margin
-            clear = best - runner_up >= margin and not short
-            if clear and not self.rare_words(question, lang):
-                return Decision("answer", lang, best, candidates[0].entry_id, candidates)
-            return Decision("suggest", lang, best, None, candidates)
+            clear = first - runner_up >= margin and not short
+            # A question that names another entry's topic and not this one's is about that.
+            elsewhere = bool(named) and candidates[0].entry_id not in named
+            if clear and not elsewhere and not self.rare_words(question, lang):
+                return Decision("answer", lang, first, candidates[0].entry_id, candidates)
+            return Decision("suggest", lang, first, None, candidates)
         # Below the answer threshold, suggestions only for questions in our own words: an
         # off-topic question scores there too, but brings vocabulary we have never used.
         if best >= t.suggest and self._indexes[lang].known_share(question) >= t.known_words:
-            return Decision("suggest", lang, best, None, candidates)
-        return Decision("fallback", lang, best, None, candidates)
+            return Decision("suggest", lang, first, None, candidates)
+        return Decision("fallback", lang, first, None, candidates)
+
+
+def _by_topic(ranked: list[tuple[str, float]], named: dict[str, list[str]],
+              bonus: float) -> list[tuple[str, float]]:
+    """`ranked` reordered as if the entries whose topic the question names scored `bonus`
+    more; the scores stay what they were."""
+    if not named or bonus <= 0:
+        return ranked
+    return sorted(ranked, key=lambda item: (-(item[1] + bonus * (item[0] in named)), item[0]))
 
 
 def _reported(entries: Iterable[Entry], progress: Callable[[int, int], None] | None,
