@@ -33,14 +33,13 @@ class TopicWords:
         is no topic word)."""
         self.analyzer = analyzer
         lang = analyzer.lang
-        used: dict[str, set[str]] = defaultdict(set)  # stem -> entries whose questions use it
+        phrases: list[tuple[str, frozenset[str]]] = []  # (entry, the stems of one phrasing)
         owners: dict[Term, set[str]] = defaultdict(set)
         words: dict[Term, set[str]] = defaultdict(set)
         for entry in entries:
             text = entry.text(lang)
-            for phrase in (*text.questions, text.claim, text.title):
-                for stem in analyzer.terms(phrase):
-                    used[stem].add(entry.id)
+            phrases += [(entry.id, frozenset(analyzer.terms(phrase)))
+                        for phrase in (*text.questions, text.claim, text.title)]
             for keyword in text.keywords:
                 term = tuple(sorted(set(analyzer.terms(keyword))))
                 if term:
@@ -51,7 +50,9 @@ class TopicWords:
             if len(ids) != 1:
                 continue
             (owner,) = ids
-            if any(used[stem] - {owner} for stem in term):
+            # another entry's example question with the whole keyword ("is a physio just
+            # massage?"): the word is shared ground, not this entry's alone
+            if any(entry_id != owner and stems.issuperset(term) for entry_id, stems in phrases):
                 continue
             if words[term] and words[term] <= everyday:
                 continue
