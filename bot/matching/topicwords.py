@@ -18,8 +18,9 @@ from bot.matching.analyzer import Analyzer
 from bot.matching.normalize import normalize
 
 # A keyword whose words are all at least this common (Zipf) names no subject of its own: "weer"
-# (weather, and "again") 6.0, "week" 5.6, "job" in English 5.5; "ijs" 4.5, "rollator" 3.1 do.
-EVERYDAY_ZIPF = 5.0
+# (weather, and "again") 6.0, "week" 5.6, "job" in English 5.5; "ice" 5.0, "ijs" 4.5 and
+# "rollator" 3.1 do.
+EVERYDAY_ZIPF = 5.3
 
 Term = tuple[str, ...]  # the stems of a keyword, all of which the question must have
 
@@ -54,7 +55,8 @@ class TopicWords:
             # massage?"): the word is shared ground, not this entry's alone
             if any(entry_id != owner and stems.issuperset(term) for entry_id, stems in phrases):
                 continue
-            if words[term] and words[term] <= everyday:
+            # an everyday word, or a keyword that stems to one ("tens" -> "ten")
+            if words[term] <= everyday or set(term) <= everyday:
                 continue
             self._terms[term] = owner
 
