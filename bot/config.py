@@ -49,7 +49,7 @@ class Matching(_Section):
     min_known_words: float = Field(default=0.2, ge=0, le=1)
     # An entry whose topic words the question uses ranks as if it scored this much more (the
     # order only: answering is decided on the scores). 0 turns the reordering off.
-    topic_bonus: float = Field(default=0.06, ge=0, le=1)
+    topic_bonus: float = Field(default=0.1, ge=0, le=1)
 
     @model_validator(mode="after")
     def _ordered(self) -> Matching:
