@@ -44,7 +44,8 @@ class Thresholds:
     "rollator", "manuele therapie") ranks as if it scored this much more. It moves the entry up
     the list only: whether to answer is still decided on the scores themselves, so an entry
     moved past a better-scoring one is suggested, not answered. And an entry is never answered
-    when the question names another entry's topic but not its own.
+    when the question names another entry's topic ("instead of painkillers, glucosamine?"
+    names two: the person chooses).
     """
 
     answer: float
@@ -169,8 +170,8 @@ class Matcher:
             # answer that may be from the wrong entry.
             margin = t.margin if agreed >= t.agreement else t.disputed_margin
             clear = first - runner_up >= margin and not short
-            # A question that names another entry's topic and not this one's is about that.
-            elsewhere = bool(named) and candidates[0].entry_id not in named
+            # A question that names another entry's topic is about that one, or about both.
+            elsewhere = bool(named) and set(named) != {candidates[0].entry_id}
             if clear and not elsewhere and not self.rare_words(question, lang):
                 return Decision("answer", lang, first, candidates[0].entry_id, candidates)
             return Decision("suggest", lang, first, None, candidates)
