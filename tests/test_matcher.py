@@ -210,6 +210,14 @@ def test_signals_that_disagree_give_suggestions(kb: KnowledgeBase, matcher: Matc
     ("wat is de maximale dosis paracetamol", "doses"),
     ("kan ik ibuprofen nemen met mijn bloedverdunners", "medicines-together"),
     ("can i take naproxen with alcohol", "medicines-together"),
+    ("welke pijnstillers mag ik nemen als ik zwanger ben", "pregnancy-and-menopause"),
+    ("is paracetamol safe while breastfeeding", "pregnancy-and-menopause"),
+    ("which sleeping pill is best for older people", "other-medicines"),
+    ("wanneer mogen de hechtingen eruit na mijn knieprothese", "surgery-practicalities"),
+    ("mijn hond heeft artrose, wat kan ik hem geven", "animals"),
+    ("wat voor weer wordt het morgen", "weather-forecast"),
+    ("what's the weather like in spain in march", "weather-forecast"),
+    ("hoeveel vitamine d moet ik nemen", "doses"),
 ])
 def test_topics_we_know_we_do_not_cover_get_their_own_fallback(
         matcher: Matcher, renderer: Renderer, kb: KnowledgeBase, question: str,
@@ -234,9 +242,66 @@ def test_an_uncovered_topic_needing_a_second_term_waits_for_it(matcher: Matcher)
 
 
 def test_every_uncovered_reply_points_to_someone_who_can_help(kb: KnowledgeBase) -> None:
-    who = {"nl": ("huisarts", "apotheker", "praktijk", "ziekenfonds", "weerdienst", "nieuwssite"),
-           "en": ("gp", "pharmacist", "practice", "insurer", "weather service", "news site")}
+    who = {"nl": ("huisarts", "apotheker", "praktijk", "ziekenfonds", "weerdienst", "nieuwssite",
+                  "chirurg", "dierenarts"),
+           "en": ("gp", "pharmacist", "practice", "insurer", "weather service", "news site",
+                  "surgeon", "vet")}
     for topic in kb.uncovered.topics:
         for lang in ("nl", "en"):
             text = topic.reply.get(lang).lower()
             assert any(w in text for w in who[lang]), (topic.id, lang)
+
+
+def test_a_topic_word_puts_its_entry_first(matcher: Matcher) -> None:
+    """"ice pack after exercise, good or bad?" has the frame of exercise-is-harmful, but it is
+    about ice: the entry whose topic word it uses goes first, and the other is not answered."""
+    question = "ice pack after exercise good or bad for oa knee"
+    assert matcher.topic_words(question, "en") == {"heat-and-cold": ["ice"]}
+    decision = matcher.match(question, "en")
+    assert decision.candidate_ids[0] == "heat-and-cold"
+    assert decision.entry_id in (None, "heat-and-cold")
+
+
+@pytest.mark.parametrize(("question", "lang", "entry_id"), [
+    ("mijn kine doet manuele therapie, helpt dat bij artrose", "nl", "other-treatments"),
+    ("de kine wil shockwave doen op mijn knie, werkt dat bij artrose", "nl", "other-treatments"),
+    ("does massage help arthritis in the hip", "en", "other-treatments"),
+    ("mag ik nog padel spelen met beginnende artrose in mijn knie", "nl", "running-and-sport"),
+])
+def test_a_named_treatment_or_sport_beats_the_entry_of_its_setting(
+        matcher: Matcher, question: str, lang: str, entry_id: str) -> None:
+    """The physio or the sport frame is where it happens; the treatment or sport named is what
+    the question is about."""
+    decision = matcher.match(question, lang)
+    assert decision.candidate_ids[0] == entry_id
+    assert decision.entry_id in (None, entry_id)
+
+
+def test_the_topic_bonus_reorders_but_never_makes_an_answer(kb: KnowledgeBase,
+                                                            matcher: Matcher) -> None:
+    """With the bonus off, the topic word still blocks the answer from the other entry; with
+    it on, the named entry leads, and is answered only if its own scores would be."""
+    question = "ice pack after exercise good or bad for oa knee"
+    off = Matcher(kb, replace(matcher.thresholds, topic_bonus=0.0)).match(question, "en")
+    assert off.candidate_ids[0] != "heat-and-cold"
+    assert off.kind == "suggest"  # not answered from the entry of the frame
+    on = matcher.match(question, "en")
+    assert on.candidate_ids[0] == "heat-and-cold"
+    first, second = on.candidates[0].score, on.candidates[1].score
+    assert on.kind == "suggest" and first < second  # moved up past a better score: a choice
+
+
+def test_two_named_topics_are_a_choice(matcher: Matcher) -> None:
+    decision = matcher.match("instead of painkillers could i take glucosamine", "en")
+    assert set(matcher.topic_words("instead of painkillers could i take glucosamine", "en")) == {
+        "medication", "supplements"}
+    assert decision.kind == "suggest"
+    assert set(decision.candidate_ids[:2]) == {"medication", "supplements"}
+
+
+def test_everyday_words_are_no_topic_words(matcher: Matcher) -> None:
+    # "weer" is weather, but also "again": no topic word of the weather entry
+    assert "weather" not in matcher.topic_words("mag ik weer gaan wandelen", "nl")
+    # "ten" is a number, though "tens" stems to it
+    assert "other-treatments" not in matcher.topic_words("i walked ten miles today", "en")
+    assert "other-treatments" in matcher.topic_words("does a tens machine help my knee", "en")

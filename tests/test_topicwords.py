@@ -1,0 +1,50 @@
+"""Topic words: which keywords name one entry's subject (bot/matching/topicwords.py)."""
+
+from __future__ import annotations
+
+from bot.knowledge import KnowledgeBase
+from bot.knowledge.models import Entry
+from bot.matching.analyzer import Analyzer
+from bot.matching.rarity import common_words
+from bot.matching.topicwords import EVERYDAY_ZIPF, TopicWords
+
+
+def _topics(kb: KnowledgeBase, entries: list[Entry]) -> TopicWords:
+    return TopicWords(Analyzer("en", kb.synonyms.get("en")), entries,
+                      common_words("en", EVERYDAY_ZIPF))
+
+
+def _with(entry: Entry, keywords: tuple[str, ...] = (), question: str | None = None) -> Entry:
+    text = entry.en.model_copy(update={
+        "keywords": [*entry.en.keywords, *keywords],
+        "questions": [*entry.en.questions, *([question] if question else [])]})
+    return entry.model_copy(update={"en": text})
+
+
+def test_an_entrys_own_keyword_is_its_topic_word(kb: KnowledgeBase) -> None:
+    topics = _topics(kb, list(kb.entries.values()))
+    assert topics.owners("would a sauna help my stiff knees") == {"heat-and-cold": ["sauna"]}
+    assert "sauna" in topics.of("heat-and-cold")
+
+
+def test_a_keyword_of_two_entries_is_no_ones(kb: KnowledgeBase) -> None:
+    entries = dict(kb.entries)
+    entries["weather"] = _with(entries["weather"], keywords=("sauna",))
+    topics = _topics(kb, list(entries.values()))
+    assert topics.owners("would a sauna help my stiff knees") == {}
+
+
+def test_a_keyword_another_entrys_example_uses_is_shared_ground(kb: KnowledgeBase) -> None:
+    entries = dict(kb.entries)
+    entries["physiotherapy"] = _with(entries["physiotherapy"],
+                                     question="does the physio send me to the sauna")
+    topics = _topics(kb, list(entries.values()))
+    assert "sauna" not in topics.of("heat-and-cold")
+
+
+def test_an_everyday_keyword_is_no_topic_word(kb: KnowledgeBase) -> None:
+    entries = dict(kb.entries)
+    entries["work"] = _with(entries["work"], keywords=("people",))  # Zipf 6.0
+    topics = _topics(kb, list(entries.values()))
+    assert "people" not in topics.of("work")
+    assert topics.owners("do people with arthritis work less") == {}
