@@ -218,6 +218,8 @@ def test_signals_that_disagree_give_suggestions(kb: KnowledgeBase, matcher: Matc
     ("wat voor weer wordt het morgen", "weather-forecast"),
     ("what's the weather like in spain in march", "weather-forecast"),
     ("hoeveel vitamine d moet ik nemen", "doses"),
+    ("heb ik recht op een uitkering met mijn artrose", "benefits-and-adaptations"),
+    ("waar koop ik een goedkope rollator", "appointments"),
 ])
 def test_topics_we_know_we_do_not_cover_get_their_own_fallback(
         matcher: Matcher, renderer: Renderer, kb: KnowledgeBase, question: str,
