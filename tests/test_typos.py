@@ -9,6 +9,7 @@ import pytest
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
+from bot.matching.analyzer import Analyzer
 from bot.matching.typos import MAX_WORD_LENGTH, DeleteIndex, deletions
 
 
@@ -53,3 +54,14 @@ def test_an_exact_word_and_words_too_long_or_too_far() -> None:
     assert index.closest("fietsband", 2) is None
     assert index.closest("x" * (MAX_WORD_LENGTH + 1), 2) is None
     assert DeleteIndex([]).closest("gewricht", 2) is None
+
+
+def test_an_ordinary_word_is_no_typo_of_ours() -> None:
+    """"maanden" is one letter from "handen", but a word of its own: with the language's
+    ordinary words given, it is left alone (and a real typo is still mended)."""
+    texts = ["pijn in mijn handen", "wat is artrose"]
+    plain = Analyzer("nl", {}, texts)
+    assert plain.words("al maanden pijn", repair=True) == ["al", "handen", "pijn"]
+    aware = Analyzer("nl", {}, texts, words=frozenset({"maanden"}))
+    assert aware.words("al maanden pijn", repair=True) == ["al", "maanden", "pijn"]
+    assert aware.words("wat is artorse", repair=True) == ["wat", "is", "artrose"]

@@ -43,10 +43,13 @@ class Analyzer:
     """Turns text in one language into stemmed terms, the same way for entries and questions."""
 
     def __init__(self, lang: str, synonyms: Mapping[str, Iterable[str]],
-                 texts: Iterable[str] = ()) -> None:
+                 texts: Iterable[str] = (), words: frozenset[str] = frozenset()) -> None:
         """`texts`: the knowledge base's, whose words are its vocabulary; or none, and the
-        index tells the words as it reads them (`learn`), which saves reading them twice."""
+        index tells the words as it reads them (`learn`), which saves reading them twice.
+        `words`: the ordinary words of the language, which are never "repaired" into ours
+        ("maanden" is no typo of "handen", nor "insurance" of "endurance")."""
         self.lang = lang
+        self._ordinary = words
         self.stop = stopwords(lang)
         self._stemmer = snowballstemmer.stemmer(_STEMMERS[lang])
         # Words repeat across entries and questions: each is stemmed once (a build's main cost).
@@ -137,7 +140,7 @@ class Analyzer:
 
     def _mend(self, word: str) -> list[str]:
         """A word the knowledge base doesn't use: a typo of a known word, or a compound of two."""
-        if word in self.vocabulary or len(word) < MIN_REPAIR_LENGTH:
+        if word in self.vocabulary or len(word) < MIN_REPAIR_LENGTH or word in self._ordinary:
             return [word]
         if word not in self._repairs:
             if len(self._repairs) >= REPAIR_CACHE_SIZE:

@@ -18,6 +18,10 @@ from bot.matching.smalltalk import SmalltalkCheck
 from bot.matching.topicwords import EVERYDAY_ZIPF, TopicWords
 from bot.matching.uncovered import UncoveredCheck
 
+# Words at least this common (Zipf) in ordinary language are words, not typos of ours: typo
+# repair leaves them alone ("maanden" 4.9 is not "handen", "opstaan" 3.6 not "ontstaan").
+ORDINARY_ZIPF = 3.0
+
 # A question of one or two words ("knie", "hip") names a subject, not a question: which of
 # its entries is meant is a guess, so it gets suggestions or the topics, never an answer.
 SHORT_QUESTION_WORDS = 2
@@ -77,7 +81,9 @@ class Matcher:
         self._indexes: dict[str, LanguageIndex] = {}
         entries = list(kb.entries.values())
         for n, lang in enumerate(LANGS):
-            analyzer = Analyzer(lang, kb.synonyms.get(lang))  # the index tells it the words
+            # the index tells it the words; ordinary words are no typos of ours
+            analyzer = Analyzer(lang, kb.synonyms.get(lang),
+                                words=common_words(lang, ORDINARY_ZIPF))
             self._indexes[lang] = LanguageIndex(
                 analyzer, _reported(entries, progress, n * len(entries), len(LANGS) * len(entries)))
         self._vocabularies = {lang: i.analyzer.vocabulary for lang, i in self._indexes.items()}
