@@ -5,13 +5,14 @@ from __future__ import annotations
 from bot.knowledge import KnowledgeBase
 from bot.knowledge.models import Entry
 from bot.matching.analyzer import Analyzer
+from bot.matching.index import LanguageIndex
 from bot.matching.rarity import common_words
 from bot.matching.topicwords import EVERYDAY_ZIPF, TopicWords
 
 
 def _topics(kb: KnowledgeBase, entries: list[Entry]) -> TopicWords:
-    return TopicWords(Analyzer("en", kb.synonyms.get("en")), entries,
-                      common_words("en", EVERYDAY_ZIPF))
+    index = LanguageIndex(Analyzer("en", kb.synonyms.get("en")), entries)
+    return TopicWords(index, entries, common_words("en", EVERYDAY_ZIPF))
 
 
 def _with(entry: Entry, keywords: tuple[str, ...] = (), question: str | None = None) -> Entry:
@@ -48,3 +49,24 @@ def test_an_everyday_keyword_is_no_topic_word(kb: KnowledgeBase) -> None:
     topics = _topics(kb, list(entries.values()))
     assert "people" not in topics.of("work")
     assert topics.owners("do people with arthritis work less") == {}
+
+
+def test_a_keyword_of_several_words_is_shared_only_where_one_phrase_has_them_all(
+        kb: KnowledgeBase) -> None:
+    """"before the replacement" is exercise-before-surgery's though other entries say "before"
+    and "replacement" in different questions; once one question has both, it is shared."""
+    entries = dict(kb.entries)
+    assert "befor+replac" in _topics(kb, list(entries.values())).of("exercise-before-surgery")
+    entries["surgery-inevitable"] = _with(entries["surgery-inevitable"],
+                                          question="should i lose weight before the replacement")
+    assert "befor+replac" not in _topics(kb, list(entries.values())).of(
+        "exercise-before-surgery")
+
+
+def test_the_entries_using_a_stem_come_in_order(kb: KnowledgeBase) -> None:
+    """Topic words intersect these lists by binary search: they must be sorted."""
+    entries = list(kb.entries.values())
+    index = LanguageIndex(Analyzer("en", kb.synonyms.get("en")), entries)
+    for stem in ("knee", "pain", "osteoarthr", "ice", "replac"):
+        using = index.entries_using(stem).tolist()
+        assert using == sorted(set(using)) and using, stem

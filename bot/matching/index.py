@@ -222,6 +222,19 @@ class LanguageIndex:
         return any(word[cut:] in vocabulary
                    for cut in range(MIN_HEAD, len(word) - MIN_TAIL + 1))
 
+    def entries_using(self, term: str) -> NDArray[np.int32]:
+        """The entries (by number, see `entry`, in increasing order) whose example questions,
+        claim, title or keywords use `term` (a stem)."""
+        i = self._term_ids.get(term)
+        if i is None:
+            return np.zeros(0, dtype=np.int32)
+        return self._post_entries[self._post_offsets[i]:self._post_offsets[i + 1]]
+
+    def entry(self, number: int) -> tuple[str, tuple[str, ...]]:
+        """An entry's id and its example questions, claim and title as stems (function words
+        kept)."""
+        return self._entry_ids[number], self._phrasings[number]
+
     def signals(self, question: str) -> list[tuple[str, dict[str, float]]]:
         """Each signal (0–1) for the entries worth scoring, in BM25 order."""
         analyzer = self.analyzer

@@ -87,7 +87,7 @@ class Matcher:
             self._indexes[lang] = LanguageIndex(
                 analyzer, _reported(entries, progress, n * len(entries), len(LANGS) * len(entries)))
         self._vocabularies = {lang: i.analyzer.vocabulary for lang, i in self._indexes.items()}
-        self._topics = {lang: TopicWords(index.analyzer, entries, common_words(lang, EVERYDAY_ZIPF))
+        self._topics = {lang: TopicWords(index, entries, common_words(lang, EVERYDAY_ZIPF))
                         for lang, index in self._indexes.items()}
         self._stopwords = {lang: stopwords(lang) for lang in LANGS}
 

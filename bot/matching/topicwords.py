@@ -4,8 +4,9 @@ far more often than its other words say: "ice pack after exercise, good or bad?"
 though "exercise ... good or bad" is the frame of another entry.
 
 Taken from the entries' own keywords, so editors steer them there: a keyword is a topic word
-when it is the keyword of one entry only, no other entry's example questions use it, and it is
-not an everyday word (which names no subject: "weer" is weather and "again"; "week").
+when it is the keyword of one entry only, no other entry uses it (in its example questions,
+claim or title), and it is not an everyday word (which names no subject: "weer" is weather
+and "again"; "week").
 """
 
 from __future__ import annotations
@@ -13,52 +14,73 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
+import numpy as np
+from numpy.typing import NDArray
+
 from bot.knowledge.models import Entry
-from bot.matching.analyzer import Analyzer
-from bot.matching.normalize import normalize
+from bot.matching.index import LanguageIndex
 
 # A keyword whose words are all at least this common (Zipf) names no subject of its own: "weer"
 # (weather, and "again") 6.0, "week" 5.6, "job" in English 5.5; "ice" 5.0, "ijs" 4.5 and
 # "rollator" 3.1 do.
 EVERYDAY_ZIPF = 5.3
 
+# A keyword of several words whose words more entries than this use, each somewhere, is taken
+# to be shared without reading their phrases (which on large knowledge bases takes seconds).
+MAX_PHRASE_CHECKS = 3
+
 Term = tuple[str, ...]  # the stems of a keyword, all of which the question must have
 
 
 class TopicWords:
-    """One language's topic words, built once from the entries."""
+    """One language's topic words, built once from the entries and their index."""
 
-    def __init__(self, analyzer: Analyzer, entries: Iterable[Entry],
+    def __init__(self, index: LanguageIndex, entries: Iterable[Entry],
                  everyday: frozenset[str]) -> None:
         """`everyday`: the language's common words (a keyword all of whose words are common
         is no topic word)."""
-        self.analyzer = analyzer
-        lang = analyzer.lang
-        phrases: list[tuple[str, frozenset[str]]] = []  # (entry, the stems of one phrasing)
+        self.analyzer = analyzer = index.analyzer
         owners: dict[Term, set[str]] = defaultdict(set)
         words: dict[Term, set[str]] = defaultdict(set)
+        read: dict[str, Term] = {}  # keywords repeat across entries: each is read once
         for entry in entries:
-            text = entry.text(lang)
-            phrases += [(entry.id, frozenset(analyzer.terms(phrase)))
-                        for phrase in (*text.questions, text.claim, text.title)]
-            for keyword in text.keywords:
-                term = tuple(sorted(set(analyzer.terms(keyword))))
+            for keyword in entry.text(analyzer.lang).keywords:
+                term = read.get(keyword)
+                if term is None:
+                    content = analyzer.content(analyzer.words(keyword))
+                    term = read[keyword] = tuple(sorted(set(analyzer.stems(content))))
+                    if term:
+                        words[term].update(content)
                 if term:
                     owners[term].add(entry.id)
-                    words[term].update(analyzer.content(normalize(keyword).split()))
         self._terms: dict[Term, str] = {}
         for term, ids in owners.items():
             if len(ids) != 1:
                 continue
             (owner,) = ids
-            # another entry's example question with the whole keyword ("is a physio just
-            # massage?"): the word is shared ground, not this entry's alone
-            if any(entry_id != owner and stems.issuperset(term) for entry_id, stems in phrases):
-                continue
             # an everyday word, or a keyword that stems to one ("tens" -> "ten")
             if words[term] <= everyday or set(term) <= everyday:
                 continue
+            # another entry that uses the keyword ("is a physio just massage?"): the word is
+            # shared ground, not this entry's alone. A keyword of several words counts as used
+            # only where one phrase has them all ("after" and "surgery" apart are not "after
+            # surgery").
+            using = _all_using(index, term)  # the owner itself among them
+            if len(using) > 1 and (len(term) == 1 or len(using) > MAX_PHRASE_CHECKS + 1
+                                   or any(self._in_one_phrase(index.entry(number), owner, term)
+                                          for number in using.tolist())):
+                continue
             self._terms[term] = owner
+        # a question is checked only against the topic words that share a stem with it
+        self._by_stem: dict[str, list[Term]] = defaultdict(list)
+        for term in self._terms:
+            self._by_stem[term[0]].append(term)
+
+    @staticmethod
+    def _in_one_phrase(entry: tuple[str, tuple[str, ...]], owner: str, term: Term) -> bool:
+        """Does another entry than `owner` have all of `term` in one of its phrasings?"""
+        entry_id, phrasings = entry
+        return entry_id != owner and any(set(term) <= set(p.split()) for p in phrasings)
 
     def owners(self, question: str) -> dict[str, list[str]]:
         """The entries whose topic words the question uses, with those words (as stems)."""
@@ -66,11 +88,24 @@ class TopicWords:
 
     def named(self, stems: set[str]) -> dict[str, list[str]]:
         found: dict[str, list[str]] = {}
-        for term, owner in self._terms.items():
-            if stems.issuperset(term):
-                found.setdefault(owner, []).append("+".join(term))
+        for stem in sorted(stems):
+            for term in self._by_stem.get(stem, ()):
+                if stems.issuperset(term):
+                    found.setdefault(self._terms[term], []).append("+".join(term))
         return found
 
     def of(self, entry_id: str) -> Sequence[str]:
         """The topic words of one entry (as stems), for checks and reports."""
         return sorted("+".join(t) for t, owner in self._terms.items() if owner == entry_id)
+
+
+def _all_using(index: LanguageIndex, term: Term) -> NDArray[np.int32]:
+    """The entries that use every stem of `term` (each list is sorted: binary search)."""
+    postings = sorted((index.entries_using(stem) for stem in term), key=len)
+    using = postings[0]
+    for other in postings[1:]:
+        if len(using) <= 1:
+            break
+        at = np.minimum(np.searchsorted(other, using), len(other) - 1)
+        using = using[other[at] == using]
+    return using
