@@ -58,8 +58,8 @@ class TopicWords:
             if len(ids) != 1:
                 continue
             (owner,) = ids
-            # an everyday word, or a keyword that stems to one ("tens" -> "ten")
-            if words[term] <= everyday or set(term) <= everyday:
+            # an everyday word names no subject
+            if words[term] <= everyday:
                 continue
             # another entry that uses the keyword ("is a physio just massage?"): the word is
             # shared ground, not this entry's alone. A keyword of several words counts as used
