@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot.knowledge.models import LANGS, Entry, KnowledgeBase
 from bot.matching.analyzer import Analyzer, stopwords
+from bot.matching.courtesy import without_courtesy
 from bot.matching.decision import MAX_CANDIDATES, Candidate, Decision
 from bot.matching.index import LanguageIndex, combine, votes
 from bot.matching.language import detect_language
@@ -124,17 +125,21 @@ class Matcher:
         intent = self._smalltalk.intent(text)
         if intent is not None:
             return Decision(kind="smalltalk", lang=lang, score=1.0, rule=intent)
-        signals = self.signals(question, lang)
+        # Scored without its greetings and thanks: they dilute the question ("sorry dat ik
+        # stoor ... alvast bedankt"); a message of nothing else keeps them.
+        asked = without_courtesy(text, lang) or text
+        tokens = asked.split()
+        signals = self.signals(asked, lang)
         ranked = combine(signals)
         topic = self._uncovered.topic(tokens)
         if topic is not None:
             candidates = tuple(Candidate(e, s) for e, s in ranked[:MAX_CANDIDATES])
             return Decision("fallback", lang, candidates[0].score if candidates else 0.0,
                             None, candidates, rule=topic.id)
-        named = self._topics[lang].owners(question)
+        named = self._topics[lang].owners(asked)
         ranked = _by_topic(ranked, named, self.thresholds.topic_bonus)
         agreed = votes(signals, ranked[0][0]) if ranked else 0
-        return self._decide(question, lang, ranked, short=len(tokens) <= SHORT_QUESTION_WORDS,
+        return self._decide(asked, lang, ranked, short=len(tokens) <= SHORT_QUESTION_WORDS,
                             agreed=agreed, named=named)
 
     def signals(self, question: str, lang: str) -> list[tuple[str, dict[str, float]]]:
