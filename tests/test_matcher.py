@@ -158,6 +158,22 @@ def test_compounds_of_known_words_are_not_rare(matcher: Matcher) -> None:
     assert matcher.rare_words("welke spieroefeningen helpen mijn knie", "nl") == []
 
 
+@pytest.mark.parametrize(("question", "lang"), [
+    ("hebde gij ook geen goesting meer om te wandelen met uw knie", "nl"),  # Flemish
+    ("mijn bompa zegt dat wandelen slecht is voor zijn knie", "nl"),  # family
+    ("my knee is achy and creaky, is walking bad for it", "en"),  # how pain feels
+    ("ik weeg te veel, is dat slecht voor mijn knie", "nl"),  # a rare form of "wegen"
+])
+def test_everyday_words_wordfreq_counts_as_rare_are_no_topic(matcher: Matcher, question: str,
+                                                           lang: str) -> None:
+    assert matcher.rare_words(question, lang) == []
+
+
+def test_a_rare_topic_word_is_still_rare_next_to_everyday_words(matcher: Matcher) -> None:
+    question = "mijn bompa heeft sacroiliitis in zijn heup"
+    assert matcher.rare_words(question, "nl") == ["sacroiliitis"]
+
+
 def test_the_rare_word_check_can_be_turned_off(kb: KnowledgeBase, matcher: Matcher) -> None:
     off = Matcher(kb, replace(matcher.thresholds, rare_word=0.0))
     assert off.rare_words("is wandelen goed voor mijn knie en mijn sacroiliitis", "nl") == []

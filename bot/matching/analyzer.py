@@ -105,6 +105,10 @@ class Analyzer:
     def _stem(self, word: str) -> str:
         return str(self._stemmer.stemWord(word))
 
+    def stem(self, word: str) -> str:
+        """The Snowball stem of `word`, synonyms not applied."""
+        return self._stem(word)
+
     def _phrased(self, text: str) -> str:
         if self._phrase_re is None or self._phrase_starts.isdisjoint(text.split()):
             return text

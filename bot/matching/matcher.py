@@ -12,7 +12,7 @@ from bot.matching.decision import MAX_CANDIDATES, Candidate, Decision
 from bot.matching.index import LanguageIndex, combine, votes
 from bot.matching.language import detect_language
 from bot.matching.normalize import normalize
-from bot.matching.rarity import common_words
+from bot.matching.rarity import common_words, everyday_words
 from bot.matching.redflag_model import BACKSTOP, RedFlagModel
 from bot.matching.safety import SafetyCheck
 from bot.matching.smalltalk import SmalltalkCheck
@@ -77,8 +77,8 @@ class Matcher:
         self._backstop = RedFlagModel.load()
         self._smalltalk = SmalltalkCheck(kb.smalltalk)
         self._uncovered = UncoveredCheck(kb.uncovered)
-        self._common = ({lang: common_words(lang, thresholds.rare_word) for lang in LANGS}
-                        if thresholds.rare_word > 0 else None)
+        self._common = ({lang: common_words(lang, thresholds.rare_word) | everyday_words(lang)
+                         for lang in LANGS} if thresholds.rare_word > 0 else None)
         self._indexes: dict[str, LanguageIndex] = {}
         entries = list(kb.entries.values())
         for n, lang in enumerate(LANGS):
@@ -91,6 +91,12 @@ class Matcher:
         self._topics = {lang: TopicWords(index, entries, common_words(lang, EVERYDAY_ZIPF))
                         for lang, index in self._indexes.items()}
         self._stopwords = {lang: stopwords(lang) for lang in LANGS}
+        # An inflection of a common word is common too ("weeg" of "wegen", "raadde" of "raden"):
+        # wordfreq counts each form apart, and the rarer forms looked like topics of their own.
+        self._common_stems = ({lang: frozenset(self._indexes[lang].analyzer.stem(w)
+                                               for w in common)
+                               for lang, common in self._common.items()}
+                              if self._common is not None else None)
 
     def detect_language(self, question: str, fallback: str | None = None) -> str:
         """Dutch or English from the words; `fallback` (else the default) when they don't tell."""
@@ -157,10 +163,12 @@ class Matcher:
     def rare_words(self, question: str, lang: str) -> list[str]:
         """Words of the question that neither the knowledge base nor ordinary language use
         much: the sign of a topic we do not cover ("kurkuma", "padel", "steunzolen")."""
-        if self._common is None:
+        if self._common is None or self._common_stems is None:
             return []
-        common = self._common[lang]
-        return [w for w in self._indexes[lang].unfamiliar(question) if w not in common]
+        common, stems = self._common[lang], self._common_stems[lang]
+        analyzer = self._indexes[lang].analyzer
+        return [w for w in self._indexes[lang].unfamiliar(question)
+                if w not in common and analyzer.stem(w) not in stems]
 
     def _decide(self, question: str, lang: str, ranked: list[tuple[str, float]],
                 short: bool, agreed: int, named: dict[str, list[str]]) -> Decision:

@@ -26,3 +26,12 @@ def common_words(lang: str, at_least: float) -> frozenset[str]:
             if float(band) >= at_least - 1e-9:
                 words.update(listed.split())
     return frozenset(words)
+
+
+@cache
+def everyday_words(lang: str) -> frozenset[str]:
+    """Words of everyday talk that wordfreq counts as rare: Flemish and spoken forms, family,
+    home, how pain feels ("goesting", "bompa", "zeurend", "knackered"). Never a topic's sign."""
+    text = resources.files("bot.matching").joinpath(f"data/everyday_{lang}.txt").read_text("utf-8")
+    return frozenset(w for line in text.splitlines() if not line.startswith("#")
+                     for w in line.split())
