@@ -13,6 +13,7 @@ from bot.knowledge import KnowledgeBase
 from bot.matching import KINDS, Matcher, Thresholds
 from bot.matching.decision import MAX_CANDIDATES
 from bot.matching.index import MAX_SCORED
+from bot.matching.rarity import misspelt
 from bot.rendering import Renderer
 from bot.storage.privacy import question_to_keep
 
@@ -172,6 +173,21 @@ def test_everyday_words_wordfreq_counts_as_rare_are_no_topic(matcher: Matcher, q
 def test_a_rare_topic_word_is_still_rare_next_to_everyday_words(matcher: Matcher) -> None:
     question = "mijn bompa heeft sacroiliitis in zijn heup"
     assert matcher.rare_words(question, "nl") == ["sacroiliitis"]
+
+
+@pytest.mark.parametrize(("question", "lang"), [
+    ("is wandelen warom slecht voor mijn knie", "nl"),  # "waarom", a letter left out
+    ("my docotr says walking is bad for my knee", "en"),  # two letters swapped
+])
+def test_a_misspelt_ordinary_word_is_no_topic(matcher: Matcher, question: str,
+                                             lang: str) -> None:
+    assert matcher.rare_words(question, lang) == []
+
+
+def test_a_short_word_one_letter_from_another_is_not_taken_for_a_typo() -> None:
+    common = frozenset({"adel", "dicht", "waarom", "dokter"})
+    assert misspelt("warom", common) and misspelt("doktre", common)
+    assert not misspelt("padel", common) and not misspelt("jicht", common)
 
 
 def test_the_rare_word_check_can_be_turned_off(kb: KnowledgeBase, matcher: Matcher) -> None:

@@ -12,7 +12,7 @@ from bot.matching.decision import MAX_CANDIDATES, Candidate, Decision
 from bot.matching.index import LanguageIndex, combine, votes
 from bot.matching.language import detect_language
 from bot.matching.normalize import normalize
-from bot.matching.rarity import common_words, everyday_words
+from bot.matching.rarity import common_words, everyday_words, misspelt
 from bot.matching.redflag_model import BACKSTOP, RedFlagModel
 from bot.matching.safety import SafetyCheck
 from bot.matching.smalltalk import SmalltalkCheck
@@ -168,7 +168,8 @@ class Matcher:
         common, stems = self._common[lang], self._common_stems[lang]
         analyzer = self._indexes[lang].analyzer
         return [w for w in self._indexes[lang].unfamiliar(question)
-                if w not in common and analyzer.stem(w) not in stems]
+                if w not in common and analyzer.stem(w) not in stems
+                and not misspelt(w, common)]
 
     def _decide(self, question: str, lang: str, ranked: list[tuple[str, float]],
                 short: bool, agreed: int, named: dict[str, list[str]]) -> Decision:
