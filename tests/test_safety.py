@@ -248,7 +248,9 @@ def test_emergencies_are_red_flags(matcher: Matcher, question: str) -> None:
 def test_everyday_phrasings_get_their_rule(matcher: Matcher, rule: str, question: str) -> None:
     decision = matcher.match(question)
     assert decision.kind == "red_flag", question
-    assert (decision.rule == "suicidal-thoughts") == (rule == "suicidal-thoughts"), question
+    # the crisis reply for despair and suicidal thoughts, whichever crisis rule caught it
+    crisis = {r.id for r in matcher.kb.safety.rules if r.reply_kind == "crisis"}
+    assert (decision.rule in crisis) == (rule == "suicidal-thoughts"), question
 
 
 @pytest.mark.parametrize("question", NOT_EMERGENCIES)

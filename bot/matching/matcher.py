@@ -60,7 +60,7 @@ class Matcher:
         self.thresholds = thresholds
         self.default_lang = default_lang
         self._safety = SafetyCheck(kb.safety)
-        self._backstop = RedFlagModel.load()
+        self._backstop = RedFlagModel.load(self._safety.concept_marks)
         self._smalltalk = SmalltalkCheck(kb.smalltalk)
         self._uncovered = UncoveredCheck(kb.uncovered)
         self._common = ({lang: common_words(lang, thresholds.rare_word) for lang in LANGS}
@@ -99,8 +99,10 @@ class Matcher:
         if rule is not None:
             return Decision(kind="red_flag", lang=lang, score=1.0, rule=rule.id,
                             urgency=rule.level)
-        # What the rules' words missed, the backstop may still see; it never removes a flag.
-        urgency = self._backstop.level(question)
+        # What the rules' words missed, the backstop may still see; it never removes a flag,
+        # nor adds one where a rule's own `unless` ruled it out.
+        urgency = (None if self._safety.ruled_out(question)
+                   else self._backstop.level(question))
         if urgency is not None:
             return Decision(kind="red_flag", lang=lang, score=1.0, rule=BACKSTOP,
                             urgency=urgency)

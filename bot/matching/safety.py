@@ -336,6 +336,30 @@ class SafetyCheck:
                 if any(present.issuperset(alt) for alt in r.when)
                 and _fires(r, found, tokens.sentence)]
 
+    def ruled_out(self, question: str) -> bool:
+        """Did a rule's concepts all stand in `question` while its `unless` ruled them out (a
+        fall "jaren geleden", warmth from a heat pack, a leg that swells by the evening)? The
+        rules then decided it is no red flag, and the statistical backstop, which learnt the
+        concepts but not what rules them out, must not overrule them."""
+        tokens = self.tokens(question)
+        found = self.found(tokens) if tokens.words else []
+        if not found:
+            return False
+        present = {_keyed(f).concept for f in found}
+        return any(r.unless and any(present.issuperset(alt) for alt in r.when)
+                   and _fires(_Rule(r.rule, r.when, (), r.near), found, tokens.sentence)
+                   and not _fires(r, found, tokens.sentence) for r in self._rules)
+
+    def concept_marks(self, text: str) -> list[tuple[str, int]]:
+        """The concepts in `text` by name, a negated one marked "!" ("fever!"), each with the
+        sentence it stands in: what the statistical backstop learns from besides the words, so
+        that a wording the rules miss still shares the concepts of the red flags it resembles."""
+        tokens = self.tokens(text)
+        if not tokens.words:
+            return []
+        return [(self._concepts[f.concept].name + ("!" if f.negated else ""),
+                 tokens.sentence[f.start]) for f in self.found(tokens)]
+
     def concept_names(self, found: Sequence[Found]) -> list[str]:
         """For explaining a decision: the names of the concepts found."""
         return [self._concepts[f.concept].name + ("(negated)" if f.negated else "")
