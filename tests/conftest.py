@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import socket
@@ -95,3 +96,22 @@ def knowledge_copy(tmp_path: Path) -> Iterator[Path]:
     target = tmp_path / "knowledge"
     shutil.copytree(KNOWLEDGE, target)
     yield target
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """configure_logging changes process-wide logging; put it back afterwards."""
+    root = logging.getLogger()
+    names = ("aiohttp", "telegram", "aiosqlite", "sqlalchemy", "asyncpg")
+    levels = {name: logging.getLogger(name).level for name in names}
+    handlers = {handler: list(handler.filters) for handler in root.handlers}
+    root_level = root.level
+    yield
+    root.setLevel(root_level)
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
+    for handler in list(root.handlers):
+        if handler not in handlers:
+            root.removeHandler(handler)
+        else:
+            handler.filters[:] = handlers[handler]

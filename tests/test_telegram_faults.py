@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,24 +30,6 @@ SORRY = "Sorry, er ging iets mis aan mijn kant."
 def settings(config: Config, api: FakeBotApi, tmp_path: Path) -> Config:
     return bot_config(config, api, tmp_path)
 
-
-@pytest.fixture
-def restore_logging() -> Iterator[None]:
-    """configure_logging changes process-wide logging; put it back afterwards."""
-    root = logging.getLogger()
-    names = ("aiohttp", "telegram")
-    levels = {name: logging.getLogger(name).level for name in names}
-    handlers = {handler: list(handler.filters) for handler in root.handlers}
-    root_level = root.level
-    yield
-    root.setLevel(root_level)
-    for name, level in levels.items():
-        logging.getLogger(name).setLevel(level)
-    for handler in list(root.handlers):
-        if handler not in handlers:
-            root.removeHandler(handler)
-        else:
-            handler.filters[:] = handlers[handler]
 
 
 def users(count: int) -> list[dict[str, object]]:
