@@ -27,7 +27,8 @@ EPOCHS = 300
 LEARNING_RATE = 0.5
 L2 = 1e-5  # chosen out of fold on the dev sets (1e-3, 1e-4, 1e-5 tried)
 FOLDS = 6
-MAX_LOOKALIKE_ALARMS = 0.015  # out of fold, on the look-alikes of the red-flag dev set
+MAX_LOOKALIKE_ALARMS = 0.01  # out of fold, on the look-alikes of the red-flag dev set: the rules
+# leave little of the 2% that issue 10 allows
 MAX_ORDINARY_ALARMS = 0.003  # out of fold, on ordinary questions
 
 
