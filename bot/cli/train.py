@@ -26,7 +26,9 @@ from bot.matching.training import (
 
 DATA = Path("tests/data")
 SAFETY_SETS = (DATA / "safety_dev.tsv",)
-QUESTION_SETS = (DATA / "eval_dev.tsv", DATA / "eval_near.tsv")
+# Ordinary messages besides the knowledge base's: the evaluation dev sets' questions and the rule
+# author's ordinary statements ("I took my paracetamol this morning"), which the look-alikes lack.
+QUESTION_SETS = (DATA / "eval_dev.tsv", DATA / "eval_near.tsv", DATA / "safety_ordinary.tsv")
 
 
 def register(commands: Any) -> None:
@@ -44,8 +46,7 @@ def run(args: argparse.Namespace) -> int:
     kb = valid_knowledge(args, config_from(args))
     examples = read_examples(kb, SAFETY_SETS, QUESTION_SETS)
     check = SafetyCheck(kb.safety)
-    concepts = check.concept_marks
-    probabilities = out_of_fold(examples, concepts)
+    probabilities = out_of_fold(examples, check.read)
     urgent = 1.0 - probabilities[:, 0]
     predicted = np.where(probabilities[:, 2] >= probabilities[:, 1], 2, 1)
     # as in use: the backstop is not asked where a rule's `unless` ruled the message out
@@ -72,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
             + "; look-alikes " + " / ".join(
                 f"{(got > 0)[lookalike & (langs == lang)].mean():.1%}" for lang in LANGS)
             + f" ({'/'.join(LANGS)})")
-    weights, bias = fit(examples, concepts)
+    weights, bias = fit(examples, check.read)
     out = Path(args.out) if args.out else Path(str(resources.files("bot.matching") / MODEL_FILE))
     save(out, weights, bias, threshold)
     print(f"written to {out}")

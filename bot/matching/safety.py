@@ -175,6 +175,28 @@ class _Rule:
     near: int | None
 
 
+# A concept found, for the statistical backstop: its name ("fever", "fever!" when negated), the
+# sentence it stands in and the word it starts at.
+Mark = tuple[str, int, int]
+Reading = tuple[Sequence[str], Sequence[Mark]]
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """What the red-flag check made of a question."""
+
+    rules: list[SafetyRule]  # every rule that fires, the most urgent first
+    # A rule's concepts all stood in it while its `unless` ruled them out (a fall "jaren
+    # geleden", warmth from a heat pack, a leg that swells by the evening): the rules decided
+    # it is no red flag, and the backstop, which learnt the concepts but not what rules them
+    # out, must not overrule them.
+    ruled_out: bool
+    words: Sequence[str]
+    # Every concept found: what the backstop learns from besides the words, so that a wording
+    # the rules miss still shares the concepts of the red flags it resembles.
+    marks: Sequence[Mark]
+
+
 class SafetyCheck:
     """The concepts of both languages and the rules over them, compiled once.
 
@@ -336,39 +358,33 @@ class SafetyCheck:
 
     def firing(self, question: str) -> list[SafetyRule]:
         """Every rule that fires on `question`, the most urgent first."""
-        tokens = self.tokens(question)
-        found = self.found(tokens) if tokens.words else []
-        if not found:
-            return []
-        keyed = [_keyed(f) for f in found]
-        present = {f.concept for f in keyed}
-        return [r.rule for r in self._rules
-                if any(present.issuperset(alt) for alt in r.when)
-                and _fires(r, found, tokens)]
+        return self.assess(question).rules
 
     def ruled_out(self, question: str) -> bool:
-        """Did a rule's concepts all stand in `question` while its `unless` ruled them out (a
-        fall "jaren geleden", warmth from a heat pack, a leg that swells by the evening)? The
-        rules then decided it is no red flag, and the statistical backstop, which learnt the
-        concepts but not what rules them out, must not overrule them."""
+        """See `Assessment.ruled_out`."""
+        return self.assess(question).ruled_out
+
+    def read(self, text: str) -> Reading:
+        """The words of `text` and the concepts found in them (see `Assessment`)."""
+        assessment = self.assess(text)
+        return assessment.words, assessment.marks
+
+    def assess(self, question: str) -> Assessment:
+        """The rules that fire, whether an `unless` ruled one out, and what the backstop reads:
+        the words and concepts, found once."""
         tokens = self.tokens(question)
         found = self.found(tokens) if tokens.words else []
         if not found:
-            return False
+            return Assessment([], False, tokens.words, [])
         present = {_keyed(f).concept for f in found}
-        return any(r.unless and any(present.issuperset(alt) for alt in r.when)
-                   and _fires(_Rule(r.rule, r.when, (), r.near), found, tokens)
-                   and not _fires(r, found, tokens) for r in self._rules)
-
-    def concept_marks(self, text: str) -> list[tuple[str, int]]:
-        """The concepts in `text` by name, a negated one marked "!" ("fever!"), each with the
-        sentence it stands in: what the statistical backstop learns from besides the words, so
-        that a wording the rules miss still shares the concepts of the red flags it resembles."""
-        tokens = self.tokens(text)
-        if not tokens.words:
-            return []
-        return [(self._concepts[f.concept].name + ("!" if f.negated else ""),
-                 tokens.sentence[f.start]) for f in self.found(tokens)]
+        possible = [r for r in self._rules if any(present.issuperset(alt) for alt in r.when)]
+        rules = [r.rule for r in possible if _fires(r, found, tokens)]
+        ruled_out = not rules and any(
+            r.unless and _fires(_Rule(r.rule, r.when, (), r.near), found, tokens)
+            for r in possible)
+        marks = [(self._concepts[f.concept].name + ("!" if f.negated else ""),
+                  tokens.sentence[f.start], f.start) for f in found]
+        return Assessment(rules, ruled_out, tokens.words, marks)
 
     def concept_names(self, found: Sequence[Found]) -> list[str]:
         """For explaining a decision: the names of the concepts found."""

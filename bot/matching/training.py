@@ -21,7 +21,7 @@ import numpy.typing as npt
 
 from bot.knowledge.models import LANGS, KnowledgeBase
 from bot.matching.normalize import normalize
-from bot.matching.redflag_model import BUCKETS, LEVELS, ConceptReader, RedFlagModel, features
+from bot.matching.redflag_model import BUCKETS, LEVELS, Reader, RedFlagModel, features
 
 EPOCHS = 300
 LEARNING_RATE = 0.5
@@ -53,7 +53,7 @@ def read_examples(kb: KnowledgeBase, safety_sets: Sequence[Path],
     for path in question_sets:
         for row in csv.DictReader(path.read_text("utf-8").splitlines(), delimiter="\t",
                                   quoting=csv.QUOTE_NONE):
-            if "red-flag" not in row["expected"].split("|"):
+            if "red-flag" not in row["expected"].split("|") and not row["expected"].startswith("#"):
                 examples.append(Example(row["question"], 0, False))
     ordinary = [q for e in kb.entries.values() for lang in LANGS for q in e.text(lang).questions]
     ordinary += [p for i in kb.smalltalk.intents for lang in LANGS for p in i.phrases.get(lang)]
@@ -61,21 +61,25 @@ def read_examples(kb: KnowledgeBase, safety_sets: Sequence[Path],
     return examples
 
 
-def _matrix(texts: Sequence[str], concepts: ConceptReader | None
+def _matrix(texts: Sequence[str], reader: Reader | None
             ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Sparse rows as (feature indices, row start offsets)."""
-    rows = [features(normalize(t).split(), concepts(t) if concepts else ()) for t in texts]
+    """Sparse rows as (feature indices, row start offsets), read as the model reads."""
+    model = RedFlagModel(np.zeros((0, 0), np.float32), np.zeros(0, np.float32), 0.0, reader)
+    rows = []
+    for text in texts:
+        words, marks = model.read(text)
+        rows.append(features(words, [(name, sentence) for name, sentence, _ in marks]))
     starts = np.cumsum([0] + [len(r) for r in rows])
     return np.concatenate(rows) if rows else np.zeros(0, np.int64), starts
 
 
-def fit(examples: Sequence[Example], concepts: ConceptReader | None = None
+def fit(examples: Sequence[Example], reader: Reader | None = None
         ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
     """Weights and bias by full-batch gradient descent with Adam: the same data gives the
-    same model, bit for bit. `concepts` reads the red-flag concepts of a text (as the model
-    will when it is used)."""
+    same model, bit for bit. `reader` reads the words and red-flag concepts of a text (as the
+    model will when it is used)."""
     examples = [e for e in examples if normalize(e.text)]  # nothing to learn from
-    index, starts = _matrix([e.text for e in examples], concepts)
+    index, starts = _matrix([e.text for e in examples], reader)
     lengths = np.diff(starts)
     row_of = np.repeat(np.arange(len(examples)), lengths)
     scale = (1.0 / np.sqrt(np.maximum(lengths, 1)))[row_of]
@@ -120,15 +124,15 @@ def folds(examples: Sequence[Example]) -> npt.NDArray[np.int64]:
 
 
 def out_of_fold(examples: Sequence[Example],
-                concepts: ConceptReader | None = None) -> npt.NDArray[np.float32]:
+                reader: Reader | None = None) -> npt.NDArray[np.float32]:
     """P(none, today, emergency) of each example from a model that did not see it (FOLDS
     folds)."""
     fold_of = folds(examples)
     probabilities = np.zeros((len(examples), len(LEVELS)), dtype=np.float32)
     for fold in range(FOLDS):
         train = [e for e, f in zip(examples, fold_of, strict=True) if f != fold]
-        weights, bias = fit(train, concepts)
-        model = RedFlagModel(weights, bias, threshold=0.5, concepts=concepts)
+        weights, bias = fit(train, reader)
+        model = RedFlagModel(weights, bias, threshold=0.5, reader=reader)
         for i in np.flatnonzero(fold_of == fold).tolist():
             probabilities[i] = model.probabilities(examples[i].text)
     return probabilities
