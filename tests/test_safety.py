@@ -248,7 +248,9 @@ def test_emergencies_are_red_flags(matcher: Matcher, question: str) -> None:
 def test_everyday_phrasings_get_their_rule(matcher: Matcher, rule: str, question: str) -> None:
     decision = matcher.match(question)
     assert decision.kind == "red_flag", question
-    assert (decision.rule == "suicidal-thoughts") == (rule == "suicidal-thoughts"), question
+    # the crisis reply for despair and suicidal thoughts, whichever crisis rule caught it
+    crisis = {r.id for r in matcher.kb.safety.rules if r.reply_kind == "crisis"}
+    assert (decision.rule in crisis) == (rule == "suicidal-thoughts"), question
 
 
 @pytest.mark.parametrize("question", NOT_EMERGENCIES)
@@ -566,3 +568,90 @@ def test_decimals_are_one_number(check: SafetyCheck) -> None:
     tokens = check.tokens("38.5 graden. 0,5 g")
     assert tokens.words == ["38", "graden", "0", "g"]
     assert tokens.sentence[0] == tokens.sentence[1] != tokens.sentence[2]
+
+
+# Round 3 (issue 10): what the two new blind writers' dev lines taught, as mechanisms.
+
+def test_a_term_does_not_skip_a_negation(check: SafetyCheck) -> None:
+    def names(text: str) -> list[str]:
+        return check.concept_names(check.found(check.tokens(text)))
+
+    assert not {"sudden", "new"} & set(names("ik ben altijd wat kortademig, da is nie nieuw"))
+    assert "sudden" in names("die kortademigheid is nieuw")
+
+
+def test_a_but_that_explains_rules_out_the_part_before_it(check: SafetyCheck) -> None:
+    assert check.check("my husband's face is a bit droopy on one side but that's from his "
+                       "Bell's palsy in 2012, nothing new") is None
+    assert check.check("mijn ma is vorige winter gevallen en brak haar pols, maar dat is goed "
+                       "genezen") is None
+    # the other way round the "but" brings the news, and a red flag stands (the fall was long
+    # ago, a leg that suddenly cannot bear weight is for a doctor today)
+    fired = check.check("ze is jaren geleden eens gevallen, maar sinds vanmorgen kan ze niet meer "
+                        "op haar been staan")
+    assert fired is not None and fired.level == "today"
+
+
+def test_a_now_after_a_comma_starts_a_new_part(check: SafetyCheck) -> None:
+    fired = check.check("ik ben vorige maand aan mijn schouder geopereerd, nu sinds vandaag "
+                        "pijn op de borst")
+    assert fired is not None and fired.id == "chest-pain"
+    assert check.check("ik had vorige week koorts en pijn in mijn knie, nu is het weg") is None
+    # ... but only after a comma: "nu" inside a sentence keeps a composite concept together
+    fired = check.check("ik heb nu al 14 paracetamol genomen vandaag")
+    assert fired is not None and fired.level == "emergency"
+
+
+def test_a_rule_ruled_out_by_its_unless_keeps_the_backstop_away(check: SafetyCheck) -> None:
+    assert check.ruled_out("since my knee replacement my leg swells by the evening and is gone by "
+                           "morning")
+    assert check.ruled_out("mijn vader is in 2019 gevallen en kon toen niet meer opstaan")
+    assert not check.ruled_out("ik heb een vraag over mijn oefeningen")
+    assert not check.ruled_out("mijn vader is gevallen en kan niet meer opstaan")  # it fires
+
+
+def test_despair_gets_the_crisis_reply_but_not_about_a_task(check: SafetyCheck) -> None:
+    for question in ("ik zie het niet meer zitten", "kzie het nie meer zitten, alles doet pijn",
+                     "I can't cope anymore, I see no future for me",
+                     "ik zie het niet meer zitten met die oefeningen en ik wil dood"):
+        fired = check.check(question)
+        assert fired is not None and fired.reply_kind == "crisis", question
+    for question in ("ik zie het niet meer zitten met die oefeningen, ze zijn te moeilijk",
+                     "I can't cope anymore with these exercises, they are too hard"):
+        assert check.check(question) is None, question
+
+
+ROUND3_LOOKALIKES = [
+    "hot or cold pack for a knee that's a bit swollen after bowls? it happens most weeks",
+    "lost 3kg since i started swimming, really pleased! but my knee hurts a bit after "
+    "breaststroke. which stroke is better?",
+    "Welke sport is goed om af te vallen zonder mijn knieën te belasten?",
+    "temp is normal, knee not red, just stiff as a board first thing and crunchy",
+    "ik heb koude voeten en handen in de winter, helpen handwarmers?",
+    "mijn man zijn mond hangt nog wat scheef van de verdoving bij de tandarts vanochtend",
+    "mijn vader viel op bed en had nergens pijn, zou een stoel in de slaapkamer helpen?",
+    "my chest feels tight with this cold, can I still do my knee exercises",
+    "I can't pee as often at night since I drink less",
+    "mijn kine praat raar over mijn knie, ze zegt dat het kraakt",
+]
+
+
+@pytest.mark.parametrize("question", ROUND3_LOOKALIKES)
+def test_round3_lookalikes_do_not_fire(matcher: Matcher, question: str) -> None:
+    assert matcher.match(question).kind != "red_flag", question
+
+
+ROUND3_WORDINGS = [
+    ("her lips look a bit blue and she keeps gasping since this morning", "emergency"),
+    ("ik heb net overgegeven en het was donkerbruin, ik neem al lang naproxen", "emergency"),
+    ("half her face feels numb and her speech sounds weird", "emergency"),
+    ("mijn vader heeft 8 gram paracetamol genomen vandaag", "emergency"),
+    ("my calf is a bit red and a bit sore, one week after my new knee", "today"),
+    ("uit het niets pijn 10 uit 10 in mijn heup, ik huil ervan", "today"),
+]
+
+
+@pytest.mark.parametrize(("question", "level"), ROUND3_WORDINGS)
+def test_round3_wordings_get_their_level(check: SafetyCheck, question: str, level: str) -> None:
+    fired = check.check(question)
+    assert fired is not None and fired.level == level, (question, fired and fired.id)

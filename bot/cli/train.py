@@ -13,7 +13,9 @@ from typing import Any
 import numpy as np
 
 from bot.cli.context import CliError, add_common, config_from, valid_knowledge
-from bot.matching.redflag_model import MODEL_FILE
+from bot.knowledge.models import LANGS
+from bot.matching.redflag_model import LEVELS, MODEL_FILE
+from bot.matching.safety import SafetyCheck
 from bot.matching.training import (
     choose_threshold,
     fit,
@@ -24,7 +26,9 @@ from bot.matching.training import (
 
 DATA = Path("tests/data")
 SAFETY_SETS = (DATA / "safety_dev.tsv",)
-QUESTION_SETS = (DATA / "eval_dev.tsv", DATA / "eval_near.tsv")
+# Ordinary messages besides the knowledge base's: the evaluation dev sets' questions and the rule
+# author's ordinary statements ("I took my paracetamol this morning"), which the look-alikes lack.
+QUESTION_SETS = (DATA / "eval_dev.tsv", DATA / "eval_near.tsv", DATA / "safety_ordinary.tsv")
 
 
 def register(commands: Any) -> None:
@@ -41,16 +45,41 @@ def run(args: argparse.Namespace) -> int:
             raise CliError(f"{path} is missing: run this from the repository's root folder")
     kb = valid_knowledge(args, config_from(args))
     examples = read_examples(kb, SAFETY_SETS, QUESTION_SETS)
-    urgent = out_of_fold(examples)
+    check = SafetyCheck(kb.safety)
+    probabilities = out_of_fold(examples, check.read)
+    urgent = 1.0 - probabilities[:, 0]
+    predicted = np.where(probabilities[:, 2] >= probabilities[:, 1], 2, 1)
+    # as in use: the backstop is not asked where a rule's `unless` ruled the message out
+    urgent[[check.ruled_out(e.text) for e in examples]] = 0.0
     threshold = choose_threshold(examples, urgent)
     levels = np.array([e.level for e in examples])
+    langs = np.array([e.lang for e in examples])
     lookalike = np.array([e.lookalike for e in examples])
     fires = urgent >= threshold
     print(f"{len(examples)} examples; out of fold at threshold {threshold:.2f}: red flags "
           f"caught {fires[levels > 0].mean():.1%}, look-alikes {fires[lookalike].mean():.1%}, "
           f"ordinary questions {fires[(levels == 0) & ~lookalike].mean():.2%}")
-    weights, bias = fit(examples)
+    # Each level and language on the wordings of writers the backstop did not see: alone, and
+    # behind the rules (which were written from all of them: their part is a tuned figure).
+    # A red flag counts at its level or a more urgent one, as in `eval`.
+    backstop = np.where(fires, predicted, 0)
+    ruled = np.array([_rule_level(check, e.text) if e.red_flag_set else 0 for e in examples])
+    combined = np.maximum(ruled, backstop)
+    for name, got in (("backstop alone", backstop), ("rules + backstop", combined)):
+        print(f"  {name}: " + "; ".join(
+            f"{LEVELS[level]} " + " / ".join(
+                f"{(got >= level)[(levels == level) & (langs == lang)].mean():.1%}"
+                for lang in LANGS) for level in (2, 1))
+            + "; look-alikes " + " / ".join(
+                f"{(got > 0)[lookalike & (langs == lang)].mean():.1%}" for lang in LANGS)
+            + f" ({'/'.join(LANGS)})")
+    weights, bias = fit(examples, check.read)
     out = Path(args.out) if args.out else Path(str(resources.files("bot.matching") / MODEL_FILE))
     save(out, weights, bias, threshold)
     print(f"written to {out}")
     return 0
+
+
+def _rule_level(check: SafetyCheck, text: str) -> int:
+    rule = check.check(text)
+    return LEVELS.index(rule.level) if rule else 0

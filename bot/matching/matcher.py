@@ -74,7 +74,7 @@ class Matcher:
         self.thresholds = thresholds
         self.default_lang = default_lang
         self._safety = SafetyCheck(kb.safety)
-        self._backstop = RedFlagModel.load()
+        self._backstop = RedFlagModel.load(self._safety.read)
         self._smalltalk = SmalltalkCheck(kb.smalltalk)
         self._uncovered = UncoveredCheck(kb.uncovered)
         self._common = ({lang: common_words(lang, thresholds.rare_word) | everyday_words(lang)
@@ -119,12 +119,15 @@ class Matcher:
             lang = self._language(tokens, fallback_lang)
         if not tokens:
             return Decision(kind="fallback", lang=lang, score=0.0, empty=True)
-        rule = self._safety.check(question)
-        if rule is not None:
+        assessment = self._safety.assess(question)
+        if assessment.rules:
+            rule = assessment.rules[0]
             return Decision(kind="red_flag", lang=lang, score=1.0, rule=rule.id,
                             urgency=rule.level)
-        # What the rules' words missed, the backstop may still see; it never removes a flag.
-        urgency = self._backstop.level(question)
+        # What the rules' words missed, the backstop may still see; it never removes a flag,
+        # nor adds one where a rule's own `unless` ruled it out.
+        urgency = (None if assessment.ruled_out else self._backstop.level(
+            question, (assessment.words, assessment.marks)))
         if urgency is not None:
             return Decision(kind="red_flag", lang=lang, score=1.0, rule=BACKSTOP,
                             urgency=urgency)

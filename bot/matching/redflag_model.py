@@ -2,23 +2,29 @@
 
 Multinomial logistic regression (none / today / emergency) over hashed features of the
 normalised text — words, word pairs and character 3–5-grams of each word, so a typo or an
-unseen compound still shares most of its features with a known word. Trained offline and
-deterministically by `python -m benchmarks.train_redflags` on the red-flag dev set and on the
-ordinary questions of the knowledge base and the evaluation dev sets; the weights ship in
-`data/redflag_model.npz`.
+unseen compound still shares most of its features with a known word — and of the red-flag
+concepts the rules found in it (`SafetyCheck.read`): each concept, negated or not, and
+each pair of concepts in one sentence. The concepts carry what the words do not: "swollen" +
+"after an operation" + "thigh" looks urgent in any wording, even when no rule combines exactly
+those, and the rules' vocabulary (typos, compounds, Flemish) comes with them. Trained offline and
+deterministically by `python -m bot train-redflags` on the red-flag dev set and on the ordinary
+questions of the knowledge base and the evaluation dev sets; the weights ship in
+`data/redflag_model.npz`. It learnt the concepts by name: retrain after renaming one.
 
 It can only ADD a red flag where the rules found none, never take one away; its threshold was
-chosen on the dev data (out of fold) for few false alarms. A long message is scored per window
-of words as well as whole, so an urgent sentence buried in a long story is not drowned out.
+chosen out of fold, leaving each writer of the dev set out in turn, for few false alarms. A long
+message is scored per window of words as well as whole, so an urgent sentence buried in a long
+story is not drowned out.
 """
 
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
-from itertools import pairwise
+from itertools import combinations, pairwise
 
 import numpy as np
 import numpy.typing as npt
@@ -32,30 +38,50 @@ WINDOW = 14  # words per window of a long message ...
 STEP = 7  # ... and how far the window moves
 MODEL_FILE = "data/redflag_model.npz"
 BACKSTOP = "backstop"  # the `rule` of a red flag that the model raised
+WORD_CACHE = 50_000  # words whose features are kept
+
+# The concepts of some words by name, each with the number of the sentence it stands in.
+Concepts = Sequence[tuple[str, int]]
+# A text's words and its concepts, each with its sentence and the word it starts at
+# (`SafetyCheck.read`).
+Reading = tuple[Sequence[str], Sequence[tuple[str, int, int]]]
+Reader = Callable[[str], Reading]
 
 
 def _bucket(feature: str) -> int:
     return zlib.crc32(feature.encode()) & (BUCKETS - 1)
 
 
-def features(words: Sequence[str]) -> npt.NDArray[np.int64]:
-    """The hashed features of some normalised words, each once."""
-    found: set[str] = set()
+def features(words: Sequence[str], concepts: Concepts = ()) -> npt.NDArray[np.int64]:
+    """The hashed features of some normalised words and of the concepts found in them, each
+    once."""
+    found: set[int] = set()
     for word in words:
-        found.add("w:" + word)
-        padded = f"<{word}>"
-        for n in (3, 4, 5):
-            found.update("c:" + padded[i:i + n] for i in range(len(padded) - n + 1))
-    found.update(f"b:{a} {b}" for a, b in pairwise(words))
-    return np.fromiter(sorted({_bucket(f) for f in found}), dtype=np.int64)
+        found.update(_word_buckets(word))
+    found.update(_bucket(f"b:{a} {b}") for a, b in pairwise(words))
+    marks = sorted(set(concepts))
+    found.update(_bucket("k:" + name) for name, _ in marks)
+    # pairs within one sentence: "fever" here and "knee" in a story about last year are none
+    found.update(_bucket(f"kk:{a}+{b}") for (a, first), (b, second) in combinations(marks, 2)
+                 if first == second and a != b)
+    return np.fromiter(sorted(found), dtype=np.int64)
 
 
-def windows(words: Sequence[str]) -> Iterable[Sequence[str]]:
-    """The whole message, and for a long one each window of WINDOW words."""
-    yield words
-    if len(words) > WINDOW:
-        for start in range(0, len(words) - WINDOW + STEP, STEP):
-            yield words[start:start + WINDOW]
+@lru_cache(maxsize=WORD_CACHE)
+def _word_buckets(word: str) -> frozenset[int]:
+    """A word and its character 3-5-grams, hashed: once per word, not once per window and
+    message (a long message's windows overlap)."""
+    padded = f"<{word}>"
+    return frozenset({_bucket("w:" + word)} | {
+        _bucket("c:" + padded[i:i + n]) for n in (3, 4, 5) for i in range(len(padded) - n + 1)})
+
+
+def windows(length: int) -> Iterable[tuple[int, int]]:
+    """The whole message, and for a long one each window of WINDOW words: (start, end)."""
+    yield 0, length
+    if length > WINDOW:
+        for start in range(0, length - WINDOW + STEP, STEP):
+            yield start, min(start + WINDOW, length)
 
 
 @dataclass(frozen=True)
@@ -63,19 +89,29 @@ class RedFlagModel:
     weights: npt.NDArray[np.float32]  # LEVELS × BUCKETS
     bias: npt.NDArray[np.float32]  # LEVELS
     threshold: float  # P(today or emergency) from which it raises a red flag
+    # the words and red-flag concepts of a text (None: its normalised words only)
+    reader: Reader | None = None
 
     @classmethod
-    def load(cls) -> RedFlagModel:
+    def load(cls, reader: Reader | None = None) -> RedFlagModel:
         with resources.files("bot.matching").joinpath(MODEL_FILE).open("rb") as file:
             data = np.load(file)
             return cls(data["weights"].astype(np.float32), data["bias"].astype(np.float32),
-                       float(data["threshold"]))
+                       float(data["threshold"]), reader)
 
-    def probabilities(self, words: Sequence[str]) -> npt.NDArray[np.float32]:
-        """P(none, today, emergency) of the most urgent-looking window."""
+    def read(self, text: str) -> Reading:
+        return self.reader(text) if self.reader else (normalize(text).split(), ())
+
+    def probabilities(self, text: str, reading: Reading | None = None
+                      ) -> npt.NDArray[np.float32]:
+        """P(none, today, emergency) of the most urgent-looking window; `reading` is
+        `self.read(text)` when the caller has it already."""
+        words, marks = reading if reading is not None else self.read(text)
         best: npt.NDArray[np.float32] | None = None
-        for part in windows(words):
-            found = features(part)
+        for start, end in windows(len(words)):
+            found = features(words[start:end],
+                             [(name, sentence) for name, sentence, at in marks
+                              if start <= at < end])
             if not len(found):
                 continue
             # binary features, L2-normalised: the same scale for 3 words and for 14
@@ -86,9 +122,9 @@ class RedFlagModel:
                 best = p
         return best if best is not None else np.array([1.0, 0.0, 0.0], dtype=np.float32)
 
-    def level(self, text: str) -> Urgency | None:
+    def level(self, text: str, reading: Reading | None = None) -> Urgency | None:
         """"today" or "emergency" when the model sees a red flag, else None."""
-        p = self.probabilities(normalize(text).split())
+        p = self.probabilities(text, reading)
         if 1.0 - float(p[0]) < self.threshold:
             return None
         return "emergency" if p[2] >= p[1] else "today"

@@ -52,6 +52,9 @@ HIT_CACHE_SIZE = 50_000
 _SENTENCE_END = re.compile(r"[.!?;\n]+")
 # ... and a "but" starts a new one: "al jaren wat pijn, maar sinds deze week ..."
 CLAUSE_BREAKS = frozenset({"maar", "but", "however", "echter", "doch"})
+# ... and so does a "now" after a comma: "vorige maand geopereerd, nu sinds vandaag pijn op de
+# borst" (not "mijn maag doet nu pijn").
+AFTER_COMMA_BREAKS = frozenset({"nu", "now"})
 # A number's decimals are dropped: "38.5 graden" is a fever of 38, in one sentence, and "0,5 g"
 # is no 5 pills.
 _DECIMALS = re.compile(r"(\d)[.,]\d+")
@@ -140,6 +143,8 @@ class Tokens:
     sentence: Sequence[int]
     hits: Sequence[frozenset[str]]
     clause: Sequence[int]  # parts between commas, which a negation does not cross
+    # what an `unless` rules out: the sentence, and a part that starts "…, nu" apart
+    scope: Sequence[int]
 
 
 @dataclass(frozen=True)
@@ -168,6 +173,28 @@ class _Rule:
     when: tuple[tuple[int, ...], ...]
     unless: tuple[int, ...]
     near: int | None
+
+
+# A concept found, for the statistical backstop: its name ("fever", "fever!" when negated), the
+# sentence it stands in and the word it starts at.
+Mark = tuple[str, int, int]
+Reading = tuple[Sequence[str], Sequence[Mark]]
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """What the red-flag check made of a question."""
+
+    rules: list[SafetyRule]  # every rule that fires, the most urgent first
+    # A rule's concepts all stood in it while its `unless` ruled them out (a fall "jaren
+    # geleden", warmth from a heat pack, a leg that swells by the evening): the rules decided
+    # it is no red flag, and the backstop, which learnt the concepts but not what rules them
+    # out, must not overrule them.
+    ruled_out: bool
+    words: Sequence[str]
+    # Every concept found: what the backstop learns from besides the words, so that a wording
+    # the rules miss still shares the concepts of the red flags it resembles.
+    marks: Sequence[Mark]
 
 
 class SafetyCheck:
@@ -251,20 +278,25 @@ class SafetyCheck:
         words: list[str] = []
         sentence: list[int] = []
         clause: list[int] = []
-        number = part_number = 0
+        scope: list[int] = []
+        number = part_number = scope_number = 0
         text = _DECIMALS.sub(r"\1", _CONTRACTION.sub("nt", question[:MAX_CHARS]))
         for part in _SENTENCE_END.split(text):
             number += 1
             for piece in _COMMA.split(part):
                 part_number += 1
-                for word in fold(piece).split():
+                for i, word in enumerate(fold(piece).split()):
                     word = self._spelling.get(word, word)
                     number += word in CLAUSE_BREAKS
+                    if (not sentence or sentence[-1] != number
+                            or (i == 0 and word in AFTER_COMMA_BREAKS)):
+                        scope_number += 1
                     part_number += word in NEGATION_STOPS or word in CLAUSE_BREAKS
                     words.append(word)
                     sentence.append(number)
                     clause.append(part_number)
-        return Tokens(words, sentence, [self._hits_of(w) for w in words], clause)
+                    scope.append(scope_number)
+        return Tokens(words, sentence, [self._hits_of(w) for w in words], clause, scope)
 
     def found(self, tokens: Tokens) -> list[Found]:
         """Every concept in the question, in order, each marked when a negation rules it out."""
@@ -275,7 +307,7 @@ class SafetyCheck:
                 for concept, term in self._starts.get(word, ()):
                     if blocked and self._concepts[concept].not_words & blocked:
                         continue
-                    end = _term_end(term, tokens, start)
+                    end = _term_end(term, tokens, start, self._negators)
                     if end is not None:
                         spans.append(Found(concept, start, end))
         spans = sorted(set(spans), key=lambda f: (f.start, f.end))
@@ -326,15 +358,33 @@ class SafetyCheck:
 
     def firing(self, question: str) -> list[SafetyRule]:
         """Every rule that fires on `question`, the most urgent first."""
+        return self.assess(question).rules
+
+    def ruled_out(self, question: str) -> bool:
+        """See `Assessment.ruled_out`."""
+        return self.assess(question).ruled_out
+
+    def read(self, text: str) -> Reading:
+        """The words of `text` and the concepts found in them (see `Assessment`)."""
+        assessment = self.assess(text)
+        return assessment.words, assessment.marks
+
+    def assess(self, question: str) -> Assessment:
+        """The rules that fire, whether an `unless` ruled one out, and what the backstop reads:
+        the words and concepts, found once."""
         tokens = self.tokens(question)
         found = self.found(tokens) if tokens.words else []
         if not found:
-            return []
-        keyed = [_keyed(f) for f in found]
-        present = {f.concept for f in keyed}
-        return [r.rule for r in self._rules
-                if any(present.issuperset(alt) for alt in r.when)
-                and _fires(r, found, tokens.sentence)]
+            return Assessment([], False, tokens.words, [])
+        present = {_keyed(f).concept for f in found}
+        possible = [r for r in self._rules if any(present.issuperset(alt) for alt in r.when)]
+        rules = [r.rule for r in possible if _fires(r, found, tokens)]
+        ruled_out = not rules and any(
+            r.unless and _fires(_Rule(r.rule, r.when, (), r.near), found, tokens)
+            for r in possible)
+        marks = [(self._concepts[f.concept].name + ("!" if f.negated else ""),
+                  tokens.sentence[f.start], f.start) for f in found]
+        return Assessment(rules, ruled_out, tokens.words, marks)
 
     def concept_names(self, found: Sequence[Found]) -> list[str]:
         """For explaining a decision: the names of the concepts found."""
@@ -342,14 +392,16 @@ class SafetyCheck:
                 for f in found]
 
 
-def _term_end(term: Term, tokens: Tokens, start: int) -> int | None:
-    """Where `term` ends when its first word stands at `start`, or None."""
+def _term_end(term: Term, tokens: Tokens, start: int,
+              negators: frozenset[str]) -> int | None:
+    """Where `term` ends when its first word stands at `start`, or None. The word a term may
+    skip is never a negation: "is [niet] nieuw" is not "is nieuw"."""
     at = start
     for word in term[1:]:
         nxt = next((i for i in range(at + 1, min(at + 2 + MAX_GAP, len(tokens.words)))
                     if word in tokens.hits[i] and tokens.sentence[i] == tokens.sentence[start]),
                    None)
-        if nxt is None:
+        if nxt is None or any(tokens.words[j] in negators for j in range(at + 1, nxt)):
             return None
         at = nxt
     return at + 1
@@ -360,9 +412,13 @@ def _keyed(found: Found) -> Found:
     return Found(-1 - found.concept, found.start, found.end) if found.negated else found
 
 
-def _fires(rule: _Rule, found: Sequence[Found], sentence: Sequence[int]) -> bool:
-    ruled_out = {sentence[f.start] for f in found if f.concept in rule.unless and not f.negated}
-    usable = [_keyed(f) for f in found if sentence[f.start] not in ruled_out]
+def _fires(rule: _Rule, found: Sequence[Found], tokens: Tokens) -> bool:
+    scope = tokens.scope
+    ruled_out = {scope[f.start] for f in found if f.concept in rule.unless and not f.negated}
+    # "her face droops, but that's from her Bell's palsy in 2012": a "but" that explains
+    # rules out the part before it as well.
+    ruled_out |= {s - 1 for s in ruled_out if _starts_with_break(tokens, s)}
+    usable = [_keyed(f) for f in found if scope[f.start] not in ruled_out]
     present = {f.concept for f in usable}
     for alternative in rule.when:
         if not present.issuperset(alternative):
@@ -370,6 +426,12 @@ def _fires(rule: _Rule, found: Sequence[Found], sentence: Sequence[int]) -> bool
         if rule.near is None or _windows(alternative, usable, rule.near, None):
             return True
     return False
+
+
+def _starts_with_break(tokens: Tokens, number: int) -> bool:
+    """Does the part `number` (of `scope`) start with "maar", "but", "…, nu"?"""
+    first = next((i for i, s in enumerate(tokens.scope) if s == number), None)
+    return first is not None and tokens.words[first] in CLAUSE_BREAKS | AFTER_COMMA_BREAKS
 
 
 def _windows(concepts: Sequence[int], found: Sequence[Found], reach: int,
