@@ -275,6 +275,13 @@ def test_an_uncovered_topic_needing_a_second_term_waits_for_it(matcher: Matcher)
     assert decision.candidate_ids[0] == "medication"
 
 
+def test_an_uncovered_topic_steps_back_for_its_unless_terms(matcher: Matcher) -> None:
+    dog = matcher.match("onze hond heeft artrose in zijn heup, wat kan ik doen")
+    assert (dog.kind, dog.rule) == ("fallback", "animals")
+    walk = matcher.match("ik wandel elke dag een half uur met de hond, is dat goed voor mijn knie")
+    assert walk.rule != "animals" and walk.candidate_ids[0] == "aerobic-exercise"
+
+
 def test_every_uncovered_reply_points_to_someone_who_can_help(kb: KnowledgeBase) -> None:
     who = {"nl": ("huisarts", "apotheker", "praktijk", "ziekenfonds", "weerdienst", "nieuwssite",
                   "chirurg", "dierenarts"),
