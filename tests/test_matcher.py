@@ -190,6 +190,17 @@ def test_a_short_word_one_letter_from_another_is_not_taken_for_a_typo() -> None:
     assert not misspelt("padel", common) and not misspelt("jicht", common)
 
 
+@pytest.mark.parametrize(("question", "entry_id"), [
+    ("helpt een ontstekings remmer bij artrose", "medication"),
+    ("heb ik artrose door mijn leef tijd", "only-old-age"),
+])
+def test_a_dutch_compound_typed_apart_is_joined_again(matcher: Matcher, question: str,
+                                                     entry_id: str) -> None:
+    decision = matcher.match(question, "nl")
+    assert decision.candidate_ids[0] == entry_id
+    assert matcher.rare_words(question, "nl") == []
+
+
 def test_the_rare_word_check_can_be_turned_off(kb: KnowledgeBase, matcher: Matcher) -> None:
     off = Matcher(kb, replace(matcher.thresholds, rare_word=0.0))
     assert off.rare_words("is wandelen goed voor mijn knie en mijn sacroiliitis", "nl") == []
