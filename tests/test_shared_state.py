@@ -35,7 +35,7 @@ async def stores(config: Config) -> AsyncIterator[tuple[SharedStore, SharedStore
     if not url:
         pytest.skip(f"set {POSTGRES_ENV} to run the shared-state tests on PostgreSQL")
     cfg = config.model_copy(update={"storage": config.storage.model_copy(update={"url": url})})
-    a, b = (open_shared(cfg, ENV, connections=4) for _ in range(2))
+    a, b = (open_shared(cfg, ENV, connections=4, claims=4) for _ in range(2))
     async with a.engine.begin() as conn:
         for table in reversed(metadata.sorted_tables):
             await conn.execute(text(f"DROP TABLE IF EXISTS {table.name} CASCADE"))
@@ -71,24 +71,54 @@ async def test_a_redelivered_update_is_handled_once_across_instances(
     handled: list[str] = []
 
     async def deliver(store: SharedStore, name: str) -> None:
-        async with store.claim(1001, user_id=5) as fresh:
-            if fresh:
-                await asyncio.sleep(0.3)  # sending the reply
+        async with store.claim(1001, user_id=5) as turn:
+            if turn.fresh:
+                await asyncio.sleep(0.3)  # handling it
                 handled.append(name)
+                turn.reply = f'{{"method": "sendMessage", "text": "from {name}"}}'
+            else:
+                handled.append(f"{turn.reply} again")
 
     await asyncio.gather(deliver(a, "a"), deliver(b, "b"))
-    assert len(handled) == 1
+    first, second = handled
+    # The second delivery waited for the first, then gave the reply kept with its claim.
+    assert second == f"{{\"method\": \"sendMessage\", \"text\": \"from {first}\"}} again"
 
 
 async def test_a_claim_rolled_back_by_a_crash_lets_the_redelivery_handle_it(
         stores: tuple[SharedStore, SharedStore]) -> None:
     a, b = stores
     with pytest.raises(RuntimeError):
-        async with a.claim(2002, user_id=5) as fresh:
-            assert fresh
+        async with a.claim(2002, user_id=5) as turn:
+            assert turn.fresh
+            turn.put_state('{"last_kind": "answer"}')
+            turn.count_message(60)
+            turn.reply = '{"method": "sendMessage"}'
             raise RuntimeError("instance died half-way")
-    async with b.claim(2002, user_id=5) as fresh:
-        assert fresh
+    async with b.claim(2002, user_id=5) as turn:  # as if the first had never been
+        assert (turn.fresh, turn.state, turn.window, turn.reply) == (True, None, None, None)
+
+
+async def test_what_an_update_changes_is_written_with_its_claim_and_read_with_the_next(
+        stores: tuple[SharedStore, SharedStore]) -> None:
+    a, b = stores
+    limit_a = SharedRateLimit(a, messages=1, per_seconds=60)
+    async with a.claim(3001, user_id=6) as turn:
+        assert (turn.state, turn.window) == (None, None)
+        turn.put_state('{"chosen_lang": "en"}')
+        assert turn.count_message(60) == 1
+        # Not written before the claim is: another instance still sees nothing.
+        assert await b.load_state(6) is None
+    async with b.claim(3002, user_id=6) as turn:
+        assert turn.state == '{"chosen_lang": "en"}'
+        assert turn.window is not None and turn.window[1] == 1
+        assert turn.count_message(60) == 2
+        turn.drop()  # /forget
+        turn.put_state('{"loaded": true}')
+    assert await a.load_state(6) == '{"loaded": true}'
+    assert await limit_a.verdict(6) is Verdict.ALLOW  # the window went with /forget
+    async with a.claim(3003, user_id=6) as turn:  # and a claim sees the window counted since
+        assert turn.window is not None and turn.window[1] == 1
 
 
 async def test_one_persons_updates_take_turns_across_instances(

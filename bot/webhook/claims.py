@@ -15,45 +15,65 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from typing import Protocol
 
-from bot.storage.shared import UPDATE_LIFETIME, SharedStore
+from bot.storage.shared import UPDATE_LIFETIME, SharedStore, Turn
 
 REMEMBERED = 100_000  # ids kept by LocalClaims; Telegram redelivers within minutes
 
 
 class Claims(Protocol):
     def turn(self, update_id: int,
-             user_id: int | None) -> AbstractAsyncContextManager[bool]: ...
+             user_id: int | None) -> AbstractAsyncContextManager[Turn]: ...
 
 
 class SharedClaims:
     def __init__(self, shared: SharedStore) -> None:
         self._shared = shared
 
-    def turn(self, update_id: int, user_id: int | None) -> AbstractAsyncContextManager[bool]:
+    def turn(self, update_id: int, user_id: int | None) -> AbstractAsyncContextManager[Turn]:
         return self._shared.claim(update_id, user_id)
+
+
+class HeldTurns:
+    """The turn of the update being handled for each person, while it is: one at a time per
+    person, as the claim holds that person's lock."""
+
+    def __init__(self) -> None:
+        self._held: dict[int, Turn] = {}
+
+    @contextmanager
+    def holding(self, user_id: int, turn: Turn) -> Iterator[None]:
+        self._held[user_id] = turn
+        try:
+            yield
+        finally:
+            self._held.pop(user_id, None)
+
+    def get(self, user_id: int) -> Turn | None:
+        return self._held.get(user_id)
 
 
 class LocalClaims:
     def __init__(self, remembered: int = REMEMBERED) -> None:
         self._max = remembered
-        self._handled: OrderedDict[int, float] = OrderedDict()
+        self._handled: OrderedDict[int, tuple[float, str | None]] = OrderedDict()
         self._locks: dict[int | None, tuple[asyncio.Lock, int]] = {}
 
     @asynccontextmanager
-    async def turn(self, update_id: int, user_id: int | None) -> AsyncIterator[bool]:
+    async def turn(self, update_id: int, user_id: int | None) -> AsyncIterator[Turn]:
         lock, users = self._locks.get(user_id, (asyncio.Lock(), 0))
         self._locks[user_id] = (lock, users + 1)
         try:
             async with lock:
                 if update_id in self._handled:
-                    yield False
+                    yield Turn(False, None, None, self._handled[update_id][1])
                     return
-                yield True
-                self._remember(update_id)
+                turn = Turn(True, None, None)
+                yield turn
+                self._remember(update_id, turn.reply)
         finally:
             lock, users = self._locks[user_id]
             if users == 1:
@@ -61,10 +81,10 @@ class LocalClaims:
             else:
                 self._locks[user_id] = (lock, users - 1)
 
-    def _remember(self, update_id: int) -> None:
+    def _remember(self, update_id: int, reply: str | None) -> None:
         now = time.monotonic()
-        self._handled[update_id] = now
+        self._handled[update_id] = (now, reply)
         oldest = now - UPDATE_LIFETIME.total_seconds()
         while self._handled and (len(self._handled) > self._max
-                                 or next(iter(self._handled.values())) < oldest):
+                                 or next(iter(self._handled.values()))[0] < oldest):
             self._handled.popitem(last=False)

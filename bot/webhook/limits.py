@@ -9,13 +9,16 @@ from collections.abc import Callable
 
 from bot.storage.shared import SharedStore
 from bot.telegram.rate_limit import Verdict
+from bot.webhook.claims import HeldTurns
 
 log = logging.getLogger(__name__)
 
 
 class SharedRateLimit:
-    def __init__(self, shared: SharedStore, messages: int, per_seconds: float) -> None:
+    def __init__(self, shared: SharedStore, messages: int, per_seconds: float,
+                 held: HeldTurns | None = None) -> None:
         self._shared = shared
+        self._held = held or HeldTurns()
         self.messages = messages
         self.per_seconds = per_seconds
 
@@ -23,8 +26,11 @@ class SharedRateLimit:
                       exempt: Callable[[], bool] | None = None) -> Verdict:
         """Every message counts one, whatever its `weight` (a button press counts as a
         message here); `exempt` (a red flag) lets a message over the limit through."""
+        turn = self._held.get(user_id)
         try:
-            count = await self._shared.count_message(user_id, self.per_seconds)
+            # In the update's turn: counted in the window read with its claim, written with it.
+            count = (turn.count_message(self.per_seconds) if turn is not None
+                     else await self._shared.count_message(user_id, self.per_seconds))
         except Exception as exc:  # a limit must never keep a patient from an answer
             log.warning("rate limit not checked: database unavailable (%s)",
                         exc.__class__.__name__)
