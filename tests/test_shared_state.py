@@ -17,9 +17,11 @@ from sqlalchemy import text
 from bot.config import Config
 from bot.conversation.state import UserState
 from bot.knowledge import load_knowledge
+from bot.matching import Decision
 from bot.runtime import Loaded, build
 from bot.storage.schema import metadata
-from bot.storage.shared import SharedStore, open_shared
+from bot.storage.shared import SharedStore, open_shared, questions_with
+from bot.storage.store import open_storage
 from bot.telegram.rate_limit import Verdict
 from bot.webhook.limits import SharedRateLimit
 from bot.webhook.reloading import SharedLibrary
@@ -162,3 +164,43 @@ async def test_a_reload_on_one_instance_reaches_the_other_and_errors_keep_the_ol
     assert not await second.catch_up()
     assert second.loaded is kept
     assert not await second.catch_up()
+
+
+async def test_the_question_of_an_update_is_written_with_its_claim_once(
+        stores: tuple[SharedStore, SharedStore], config: Config) -> None:
+    a, _ = stores
+    cfg = config.model_copy(update={"storage": config.storage.model_copy(
+        update={"url": os.environ[POSTGRES_ENV]})})
+    storage = await open_storage(cfg, ENV)
+    try:
+        assert await storage.record_visit(11, clinic="demo-kine")  # came by a clinic's link
+        answer = Decision("answer", "nl", 0.8, "worn-out-joint")
+        with pytest.raises(RuntimeError):  # the first delivery: the instance dies half-way
+            async with a.claim(4001, user_id=11) as turn:
+                with questions_with(11, turn):
+                    assert await storage.record_question(11, "slijt mijn knie?", answer,
+                                                         update_id=4001)
+                raise RuntimeError("killed")
+        async with a.claim(4001, user_id=11) as turn:  # Telegram sends it again
+            assert turn.fresh
+            with questions_with(11, turn):
+                assert await storage.record_question(11, "slijt mijn knie?", answer,
+                                                     update_id=4001)
+            assert turn.question is not None
+            assert await _events(a) == []  # held for the claim, not written before it
+        assert await _events(a) == [("answer", "worn-out-joint", 4001, "demo-kine")]
+        # Without a claim held (or after it was written), a question is written as before.
+        async with a.claim(4002, user_id=11) as turn:
+            held = turn
+        with questions_with(11, held):
+            assert await storage.record_question(11, "en mijn heup?", answer, update_id=4002)
+        assert len(await _events(a)) == 2
+    finally:
+        await storage.close()
+
+
+async def _events(store: SharedStore) -> list[tuple[object, ...]]:
+    async with store.engine.connect() as conn:
+        found = await conn.execute(text("SELECT kind, entry_id, update_id, clinic FROM events "
+                                        "ORDER BY update_id"))
+        return [tuple(row) for row in found]

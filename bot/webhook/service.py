@@ -28,7 +28,7 @@ from bot.conversation.state import StateStore
 from bot.runtime import Loaded
 from bot.storage import StorageConfigError
 from bot.storage.health import describe_error
-from bot.storage.shared import SharedStore, Turn, open_shared
+from bot.storage.shared import SharedStore, Turn, open_shared, questions_with
 from bot.telegram import build_application
 from bot.telegram.inline import InlineReplies
 from bot.telegram.rate_limit import Limiter
@@ -127,6 +127,8 @@ async def serve(config: Config, token: str, loaded: Loaded, reload: Callable[[],
     async def handle(update: Update, turn: Turn) -> None:
         user, chat = update.effective_user, update.effective_chat
         with (held.holding(user.id, turn) if user is not None else contextlib.nullcontext(),
+              questions_with(user.id, turn) if user is not None and shared.is_postgres
+              else contextlib.nullcontext(),
               inline.responding(update.update_id, chat.id if chat else None) as slot):
             await application.process_update(update)
         if update.update_id in failed:
