@@ -167,13 +167,15 @@ class Outbox:
             method["parse_mode"] = defaults.parse_mode
         if defaults is not None and defaults.link_preview_options is not None:
             method["link_preview_options"] = defaults.link_preview_options.to_dict()
-        markup = keyboard(Reply("", tuple(tuple(Button(label, action) for label, action in row)
-                                          for row in part.buttons)))
-        if markup is not None:
-            method["reply_markup"] = markup.to_dict()
+        rows = [[{"text": label, "callback_data": action} for label, action in row]
+                for row in part.buttons if row]
+        if rows:  # as `keyboard` builds it, without the objects (this runs for every update)
+            method["reply_markup"] = {"inline_keyboard": rows}
         if part.quote is not None:
-            method["reply_parameters"] = ReplyParameters(
-                part.quote, allow_sending_without_reply=True).to_dict()
+            method["reply_parameters"] = {"message_id": part.quote,
+                                          "allow_sending_without_reply": True}
+            if "parse_mode" in method:  # as PTB fills it in from the defaults
+                method["reply_parameters"]["quote_parse_mode"] = method["parse_mode"]
         return method
 
     async def _send_parts(self, parcel: Parcel) -> None:
