@@ -22,6 +22,7 @@ from typing import Protocol
 from bot.storage.shared import UPDATE_LIFETIME, SharedStore, Turn
 
 REMEMBERED = 100_000  # ids kept by LocalClaims; Telegram redelivers within minutes
+REPLIES_REMEMBERED = 1_000  # of those, the latest with the reply given in the response
 
 
 class Claims(Protocol):
@@ -59,7 +60,8 @@ class HeldTurns:
 class LocalClaims:
     def __init__(self, remembered: int = REMEMBERED) -> None:
         self._max = remembered
-        self._handled: OrderedDict[int, tuple[float, str | None]] = OrderedDict()
+        self._handled: OrderedDict[int, float] = OrderedDict()
+        self._replies: OrderedDict[int, str] = OrderedDict()  # a few kB each: the latest only
         self._locks: dict[int | None, tuple[asyncio.Lock, int]] = {}
 
     @asynccontextmanager
@@ -69,7 +71,7 @@ class LocalClaims:
         try:
             async with lock:
                 if update_id in self._handled:
-                    yield Turn(False, None, None, self._handled[update_id][1])
+                    yield Turn(False, None, None, self._replies.get(update_id))
                     return
                 turn = Turn(True, None, None)
                 yield turn
@@ -83,8 +85,12 @@ class LocalClaims:
 
     def _remember(self, update_id: int, reply: str | None) -> None:
         now = time.monotonic()
-        self._handled[update_id] = (now, reply)
+        self._handled[update_id] = now
         oldest = now - UPDATE_LIFETIME.total_seconds()
         while self._handled and (len(self._handled) > self._max
-                                 or next(iter(self._handled.values()))[0] < oldest):
-            self._handled.popitem(last=False)
+                                 or next(iter(self._handled.values())) < oldest):
+            self._replies.pop(self._handled.popitem(last=False)[0], None)
+        if reply is not None:
+            self._replies[update_id] = reply
+            while len(self._replies) > REPLIES_REMEMBERED:
+                self._replies.popitem(last=False)
