@@ -19,8 +19,9 @@
   database.
 - the knowledge-base version: one row per successful /reload, which all instances follow.
 
-It has its own connection pool, sized for claims held while an update is handled, so that
-those can never starve `Storage` (which the handlers use meanwhile) of connections.
+It has its own connection pools, apart from `Storage`'s (which the handlers use meanwhile), so
+that claims held while updates are handled can never starve it: asyncpg's, one connection per
+update in hand, and SQLAlchemy's for the rest.
 """
 
 from __future__ import annotations
@@ -233,6 +234,7 @@ class SharedStore:
                 rate_windows.c.started_at < now - STATE_LIFETIME))
             await conn.execute(delete(handled_updates).where(
                 handled_updates.c.at < now - UPDATE_LIFETIME))
+
 
 @dataclass
 class Turn:
