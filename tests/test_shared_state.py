@@ -6,6 +6,7 @@ Needs MYTHBOT_TEST_POSTGRES_URL (a database the tests may empty; .ci/run sets it
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -20,7 +21,7 @@ from bot.knowledge import load_knowledge
 from bot.matching import Decision
 from bot.runtime import Loaded, build
 from bot.storage.schema import metadata
-from bot.storage.shared import SharedStore, open_shared, questions_with
+from bot.storage.shared import SharedStore, holding, open_shared
 from bot.storage.store import open_storage
 from bot.telegram.rate_limit import Verdict
 from bot.webhook.limits import SharedRateLimit
@@ -177,13 +178,13 @@ async def test_the_question_of_an_update_is_written_with_its_claim_once(
         answer = Decision("answer", "nl", 0.8, "worn-out-joint")
         with pytest.raises(RuntimeError):  # the first delivery: the instance dies half-way
             async with a.claim(4001, user_id=11) as turn:
-                with questions_with(11, turn):
+                with holding(11, turn):
                     assert await storage.record_question(11, "slijt mijn knie?", answer,
                                                          update_id=4001)
                 raise RuntimeError("killed")
         async with a.claim(4001, user_id=11) as turn:  # Telegram sends it again
             assert turn.fresh
-            with questions_with(11, turn):
+            with holding(11, turn):
                 assert await storage.record_question(11, "slijt mijn knie?", answer,
                                                      update_id=4001)
             assert turn.question is not None
@@ -192,7 +193,7 @@ async def test_the_question_of_an_update_is_written_with_its_claim_once(
         # Without a claim held (or after it was written), a question is written as before.
         async with a.claim(4002, user_id=11) as turn:
             held = turn
-        with questions_with(11, held):
+        with holding(11, held):
             assert await storage.record_question(11, "en mijn heup?", answer, update_id=4002)
         assert len(await _events(a)) == 2
     finally:
@@ -204,3 +205,25 @@ async def _events(store: SharedStore) -> list[tuple[object, ...]]:
         found = await conn.execute(text("SELECT kind, entry_id, update_id, clinic FROM events "
                                         "ORDER BY update_id"))
         return [tuple(row) for row in found]
+
+
+async def test_states_and_the_limit_use_the_turn_of_the_update_being_handled(
+        stores: tuple[SharedStore, SharedStore]) -> None:
+    a, b = stores
+    states, limit = DatabaseStates(a), SharedRateLimit(a, messages=1, per_seconds=60)
+    await DatabaseStates(b).put(12, UserState(loaded=True, chosen_lang="en"))
+    async with a.claim(5001, user_id=12) as turn, contextlib.AsyncExitStack() as stack:
+        stack.enter_context(holding(12, turn))
+        assert (await states.get(12)).chosen_lang == "en"  # read with the claim
+        await states.put(12, UserState(loaded=True, chosen_lang="nl"))
+        assert await limit.verdict(12) is Verdict.ALLOW
+        assert await limit.verdict(12) is Verdict.WARN
+        assert (await states.get(12)).chosen_lang == "nl"
+        assert '"chosen_lang":"en"' in str(await b.load_state(12))  # not written yet
+        assert await states.get(13) == UserState()  # someone else: no turn of theirs here
+    assert (await DatabaseStates(b).get(12)).chosen_lang == "nl"  # written with the claim
+    with holding(12, turn):  # too late for that claim: straight to the database
+        await states.put(12, UserState(loaded=True, chosen_lang="en"))
+        assert await limit.verdict(12) is Verdict.DROP
+        assert await b.count_message(12, 60) == 4  # the two counted with the claim, and one
+    assert (await DatabaseStates(b).get(12)).chosen_lang == "en"

@@ -303,15 +303,15 @@ class Question:
     update_id: int | None
 
 
-# The update being handled in this task (and the storage writes it starts), whose claim takes
-# its question: the most frequent storage write, one round trip fewer an update.
+# The update being handled in this task and the tasks it starts (its storage writes): whose
+# it is and its turn, which `DatabaseStates`, `SharedRateLimit` and `Storage.record_question`
+# use instead of a round trip of their own.
 _HELD: ContextVar[tuple[int, Turn] | None] = ContextVar("mythbot_held_turn", default=None)
 
 
 @contextmanager
-def questions_with(user_id: int, turn: Turn) -> Iterator[None]:
-    """While an update of `user_id` is handled, the question it records goes with its claim
-    (`take_question`); a write that comes after the claim was written goes as usual."""
+def holding(user_id: int, turn: Turn) -> Iterator[None]:
+    """While an update of `user_id` is handled under `turn` (see `held`)."""
     token = _HELD.set((user_id, turn))
     try:
         yield
@@ -319,10 +319,19 @@ def questions_with(user_id: int, turn: Turn) -> Iterator[None]:
         _HELD.reset(token)
 
 
+def held(user_id: int) -> Turn | None:
+    """The turn of the update of `user_id` being handled, while its claim can still take
+    changes; None outside one (e.g. a /reload reply sent later): then they go as usual."""
+    found = _HELD.get()
+    if found is None or found[0] != user_id or found[1].closed or not found[1].fresh:
+        return None
+    return found[1]
+
+
 def take_question(telegram_id: int, question: Question) -> bool:
     """True if the question was handed to the claim of the update being handled."""
-    held = _HELD.get()
-    return held is not None and held[0] == telegram_id and held[1].add_question(question)
+    turn = held(telegram_id)
+    return turn is not None and turn.add_question(question)
 
 
 # The claim and what is read with it, in one statement. The lock was taken in a statement

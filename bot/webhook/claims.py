@@ -15,8 +15,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Iterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Protocol
 
 from bot.storage.shared import UPDATE_LIFETIME, SharedStore, Turn
@@ -36,25 +36,6 @@ class SharedClaims:
 
     def turn(self, update_id: int, user_id: int | None) -> AbstractAsyncContextManager[Turn]:
         return self._shared.claim(update_id, user_id)
-
-
-class HeldTurns:
-    """The turn of the update being handled for each person, while it is: one at a time per
-    person, as the claim holds that person's lock."""
-
-    def __init__(self) -> None:
-        self._held: dict[int, Turn] = {}
-
-    @contextmanager
-    def holding(self, user_id: int, turn: Turn) -> Iterator[None]:
-        self._held[user_id] = turn
-        try:
-            yield
-        finally:
-            self._held.pop(user_id, None)
-
-    def get(self, user_id: int) -> Turn | None:
-        return self._held.get(user_id)
 
 
 class LocalClaims:

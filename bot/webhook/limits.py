@@ -7,18 +7,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from bot.storage.shared import SharedStore
+from bot.storage.shared import SharedStore, held
 from bot.telegram.rate_limit import Verdict
-from bot.webhook.claims import HeldTurns
 
 log = logging.getLogger(__name__)
 
 
 class SharedRateLimit:
-    def __init__(self, shared: SharedStore, messages: int, per_seconds: float,
-                 held: HeldTurns | None = None) -> None:
+    def __init__(self, shared: SharedStore, messages: int, per_seconds: float) -> None:
         self._shared = shared
-        self._held = held or HeldTurns()
         self.messages = messages
         self.per_seconds = per_seconds
 
@@ -26,7 +23,7 @@ class SharedRateLimit:
                       exempt: Callable[[], bool] | None = None) -> Verdict:
         """Every message counts one, whatever its `weight` (a button press counts as a
         message here); `exempt` (a red flag) lets a message over the limit through."""
-        turn = self._held.get(user_id)
+        turn = held(user_id)
         try:
             # In the update's turn: counted in the window read with its claim, written with it.
             count = (turn.count_message(self.per_seconds) if turn is not None

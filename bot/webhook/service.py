@@ -28,11 +28,11 @@ from bot.conversation.state import StateStore
 from bot.runtime import Loaded
 from bot.storage import StorageConfigError
 from bot.storage.health import describe_error
-from bot.storage.shared import SharedStore, Turn, open_shared, questions_with
+from bot.storage.shared import SharedStore, Turn, holding, open_shared
 from bot.telegram import build_application
 from bot.telegram.inline import InlineReplies
 from bot.telegram.rate_limit import Limiter
-from bot.webhook.claims import Claims, HeldTurns, LocalClaims, SharedClaims
+from bot.webhook.claims import Claims, LocalClaims, SharedClaims
 from bot.webhook.limits import SharedRateLimit
 from bot.webhook.reloading import SharedLibrary
 from bot.webhook.server import Health, WebhookServer
@@ -108,8 +108,7 @@ async def serve(config: Config, token: str, loaded: Loaded, reload: Callable[[],
                          "check storage.url and that the server runs") from None
     library = SharedLibrary(loaded, reload, shared)
     recorder = Recorder()
-    held = HeldTurns()
-    states, limit, claims = _sharing(config, shared, held)
+    states, limit, claims = _sharing(config, shared)
     inline = InlineReplies()
     application = build_application(config, token, loaded, reload=reload, states=states,
                                     limit=limit, library=library, recorder=recorder,
@@ -126,8 +125,8 @@ async def serve(config: Config, token: str, loaded: Loaded, reload: Callable[[],
 
     async def handle(update: Update, turn: Turn) -> None:
         user, chat = update.effective_user, update.effective_chat
-        with (held.holding(user.id, turn) if user is not None else contextlib.nullcontext(),
-              questions_with(user.id, turn) if user is not None and shared.is_postgres
+        # On PostgreSQL the person's state, rate limit and question go with the claim.
+        with (holding(user.id, turn) if user is not None and shared.is_postgres
               else contextlib.nullcontext(),
               inline.responding(update.update_id, chat.id if chat else None) as slot):
             await application.process_update(update)
@@ -200,13 +199,12 @@ async def serve(config: Config, token: str, loaded: Loaded, reload: Callable[[],
     log.info("stopped after handling %d update(s)", server.handled)
 
 
-def _sharing(config: Config, shared: SharedStore, held: HeldTurns
+def _sharing(config: Config, shared: SharedStore
              ) -> tuple[StateStore | None, Limiter | None, Claims]:
     if not shared.is_postgres:
         return None, None, LocalClaims()  # the in-memory defaults of one process
-    limit = SharedRateLimit(shared, config.rate_limit.messages, config.rate_limit.per_seconds,
-                            held)
-    return DatabaseStates(shared, held), limit, SharedClaims(shared)
+    limit = SharedRateLimit(shared, config.rate_limit.messages, config.rate_limit.per_seconds)
+    return DatabaseStates(shared), limit, SharedClaims(shared)
 
 
 async def _purge_hourly(shared: SharedStore) -> None:

@@ -13,8 +13,7 @@ from typing import Any, cast
 
 from bot.conversation.state import UserState
 from bot.quiz import QuizRun
-from bot.storage.shared import SharedStore
-from bot.webhook.claims import HeldTurns
+from bot.storage.shared import SharedStore, held
 
 
 class DatabaseStates:
@@ -24,24 +23,23 @@ class DatabaseStates:
     lock, so no other instance can change it meanwhile. Outside a turn (a /reload reply sent
     later) the state is read and written at once."""
 
-    def __init__(self, shared: SharedStore, held: HeldTurns | None = None) -> None:
+    def __init__(self, shared: SharedStore) -> None:
         self._shared = shared
-        self._held = held or HeldTurns()
 
     async def get(self, user_id: int) -> UserState:
-        turn = self._held.get(user_id)
+        turn = held(user_id)
         found = turn.state if turn is not None else await self._shared.load_state(user_id)
         return UserState() if found is None else decode(found)
 
     async def put(self, user_id: int, state: UserState) -> None:
-        turn = self._held.get(user_id)
+        turn = held(user_id)
         if turn is not None:
             turn.put_state(encode(state))
         else:
             await self._shared.save_state(user_id, encode(state))
 
     async def drop(self, user_id: int) -> None:
-        turn = self._held.get(user_id)
+        turn = held(user_id)
         if turn is not None:
             turn.drop()
         else:
