@@ -3,6 +3,7 @@ Bot API call would make, only the last message of an update, and in order."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -15,6 +16,7 @@ from bot.rendering import Button, Reply
 from bot.telegram.delivery import UpdateLedger
 from bot.telegram.inline import InlineReplies
 from bot.telegram.outbox import Outbox
+from bot.telegram.retrying import RetryingRateLimiter, RetryPolicy
 from tests.helpers.fake_bot_api import FakeBotApi
 
 CHAT = 3003
@@ -65,3 +67,21 @@ async def test_a_reply_in_several_messages_or_to_another_chat_goes_by_bot_api_ca
         await outbox.send(outbox.parcel(CHAT + 1, Reply("elders"), update_id=6))
     assert slot is not None and slot.method is None
     assert len(api.sent_texts(CHAT)) >= 2 and api.sent_texts(CHAT + 1) == ["elders"]
+
+
+async def test_replies_in_responses_keep_to_telegrams_flood_limit_as_calls_do(
+        api: FakeBotApi) -> None:
+    # Telegram holds a call in a response to the same limit (about 30 messages a second) and
+    # the bot would never see its 429: so the bot paces them as it paces its calls.
+    bot: ExtBot[None] = ExtBot(api.token, base_url=api.base_url,
+                               rate_limiter=RetryingRateLimiter(RetryPolicy()))
+    async with bot:
+        outbox = Outbox(bot, UpdateLedger(), Delivery(), inline=InlineReplies())
+        assert outbox.inline is not None
+        started = time.monotonic()
+        for n in range(40):  # 40 people at once; 10 over the burst Telegram allows
+            with outbox.inline.responding(100 + n, 9000 + n) as slot:
+                await outbox.send(outbox.parcel(9000 + n, Reply("ok"), update_id=100 + n))
+            assert slot is not None and slot.method is not None
+        assert time.monotonic() - started >= 0.2  # about 10 / 30 s
+    assert api.calls("sendMessage") == []

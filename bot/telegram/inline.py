@@ -6,7 +6,9 @@ result is never seen, so `Outbox` puts there only the last message of an update'
 one part, to the chat the update came from and not late; a message before it (a second one
 for the same update) is sent by a Bot API call first, so the order holds. Everything else
 (several parts, a chat whose earlier replies still wait, answers to button presses) goes by
-Bot API call as in long polling.
+Bot API call as in long polling. A reply in a response waits for the bot's flood limits like
+a call (`RetryingRateLimiter.admit`): Telegram holds it to the same limits, and a 429 for it
+would never reach the bot.
 """
 
 from __future__ import annotations

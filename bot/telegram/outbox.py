@@ -34,7 +34,7 @@ from bot.rendering import Button, Reply
 from bot.telegram.delivery import UpdateLedger
 from bot.telegram.inline import InlineReplies, Slot
 from bot.telegram.keyboards import keyboard
-from bot.telegram.retrying import probably_delivered, worth_retrying
+from bot.telegram.retrying import RetryingRateLimiter, probably_delivered, worth_retrying
 from bot.telegram.splitting import MAX_MESSAGE, split_message, units
 
 log = logging.getLogger(__name__)
@@ -122,6 +122,9 @@ class Outbox:
                 earlier, slot.parcel, slot.method = slot.parcel, None, None
                 await self._send(earlier)
             if self._fits_response(parcel, slot):
+                limiter = getattr(self.bot, "rate_limiter", None)
+                if isinstance(limiter, RetryingRateLimiter):  # paced as a call would be
+                    await limiter.admit(parcel.chat_id)
                 slot.parcel, slot.method = parcel, self._method(parcel)
                 return
         await self._send(parcel)
