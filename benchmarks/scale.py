@@ -7,7 +7,14 @@ when the answer is not a 200, as Telegram does. Half-way through, instance 1 is 
 started again at once. Counted from the replies the fake Bot API received, per chat:
 answered, lost (an update acknowledged or given up without its reply: must be 0) and
 duplicated (replies sent twice; only updates in flight at the kill can be). Latency is from
-the first post of an update to its 200, which comes after its reply was sent.
+the first post of an update to its 200, which comes after its reply was sent (inside that
+200, or by a Bot API call before it).
+
+The machine's cores are shared (with the load generator, nginx and PostgreSQL, and with
+whatever else runs), so answers a second say little alone: the CPU time each part took per
+answered update (Linux /proc; the instance killed is counted up to its kill) says what the
+same run costs on any machine, and `capacity_per_s` what these cores could answer if the
+run had them to itself (cores × 1000 / total CPU ms per update).
 
     python -m benchmarks.scale [updates] [users]
 
@@ -93,6 +100,59 @@ async def _empty(url: str) -> None:
     await engine.dispose()
 
 
+def _cpu(pid: int) -> float:
+    """CPU seconds (user + system) a process has used; 0.0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _pids(*args: str) -> list[int]:
+    found = subprocess.run(["pgrep", *args], capture_output=True, text=True, check=False)
+    return [int(pid) for pid in found.stdout.split()]
+
+
+class CpuMeter:
+    """CPU time of the parts of the run: instances, nginx (master and workers), PostgreSQL
+    (every server process, whoever they serve: the run should be alone on the server) and
+    this process (the fake Telegram and its load)."""
+
+    def __init__(self, cluster: Cluster) -> None:
+        self._cluster = cluster
+        self._spent = {"instances": 0.0}
+        self._start = self._now()
+
+    def _groups(self) -> dict[str, list[int]]:
+        nginx = self._cluster.nginx.proc
+        nginx_pids = [nginx.pid, *_pids("-P", str(nginx.pid))] if nginx else []
+        return {"instances": [i.proc.pid for i in self._cluster.instances if i.proc],
+                "nginx": nginx_pids, "postgres": _pids("-u", "postgres"),
+                "telegram": [os.getpid()]}
+
+    def _now(self) -> dict[str, float]:
+        return {name: sum(map(_cpu, pids)) for name, pids in self._groups().items()}
+
+    def killing(self, instance: Any) -> None:
+        """Call just before `instance` is killed: its CPU time so far still counts."""
+        self._spent["instances"] += _cpu(instance.proc.pid) - self._start.get(
+            f"pid{instance.proc.pid}", 0.0)
+
+    def mark(self) -> None:
+        self._start = self._now()
+        for instance in self._cluster.instances:
+            if instance.proc:
+                self._start[f"pid{instance.proc.pid}"] = _cpu(instance.proc.pid)
+
+    def ms_per_update(self, answered: int) -> dict[str, float]:
+        now = self._now()
+        spent = {name: now[name] - self._start[name] + self._spent.get(name, 0.0)
+                 for name in now}
+        return {name: round(seconds * 1000 / max(answered, 1), 2)
+                for name, seconds in spent.items()}
+
+
 def _workload(total: int, users: int) -> dict[int, list[dict[str, Any]]]:
     config = load_config(ROOT / "config.example.yaml")
     matcher = build(config, load_knowledge(ROOT / "knowledge")).matcher
@@ -140,9 +200,12 @@ async def _run(url: str, instances: int, total: int, users: int) -> dict[str, An
                     for update in items:
                         await deliver(update)
 
+                meter = CpuMeter(cluster)
+
                 async def kill_half_way() -> float:
                     await half.wait()
                     victim = cluster.instances[0]
+                    meter.killing(victim)
                     victim.kill()
                     killed = time.perf_counter()
                     victim.start()
@@ -150,11 +213,13 @@ async def _run(url: str, instances: int, total: int, users: int) -> dict[str, An
                     await victim.wait_healthy(cluster.session)
                     return time.perf_counter() - killed
 
+                meter.mark()
                 start = time.perf_counter()
                 killer = asyncio.create_task(kill_half_way())
                 await asyncio.gather(*(chat(items) for items in per_user.values()))
                 elapsed = time.perf_counter() - start
                 restart_s = await killer
+                cpu = meter.ms_per_update(total)
                 await asyncio.sleep(1.0)  # replies already sent; let the server log them
             sent = Counter(int(m["chat"]["id"]) for m in api.bot_messages())
     lost = sum(max(0, len(items) - sent[chat]) for chat, items in per_user.items())
@@ -164,7 +229,9 @@ async def _run(url: str, instances: int, total: int, users: int) -> dict[str, An
             "lost": lost, "duplicated": duplicated, "given_up": given_up,
             "answered_per_s": round((total - lost) / elapsed, 1),
             "p50_ms": round(cuts[49] * 1000), "p99_ms": round(cuts[98] * 1000),
-            "restart_s": round(restart_s, 1)}
+            "restart_s": round(restart_s, 1), "cpu_ms_per_update": cpu,
+            "capacity_per_s": round((os.cpu_count() or 1) * 1000 / max(sum(cpu.values()), 0.01)),
+            "load_average": round(os.getloadavg()[0], 2)}
 
 
 def table(result: dict[str, Any]) -> str:
@@ -179,6 +246,16 @@ def table(result: dict[str, Any]) -> str:
               f"{r['duplicated']:>12}{r['answered_per_s']:>12}{r['p50_ms']:>8}{r['p99_ms']:>8}"
               f"{r['restart_s']:>11}" for r in result["rows"]]
     lines.append(f"throughput 3 instances / 1 instance: {result['ratio_3_vs_1']}×")
+    head = (f"{'instances':>9}{'bot':>8}{'postgres':>10}{'nginx':>7}{'telegram':>10}{'total':>8}"
+            f"{'capacity/s':>12}{'load avg':>10}")
+    lines += ["", f"CPU ms per answered update (telegram: the fake Telegram and its load); "
+              f"capacity: answers a second on {os.cpu_count()} idle cores at that cost",
+              head, "-" * len(head)]
+    for r in result["rows"]:
+        cpu = r["cpu_ms_per_update"]
+        lines.append(f"{r['instances']:>9}{cpu['instances']:>8}{cpu['postgres']:>10}"
+                     f"{cpu['nginx']:>7}{cpu['telegram']:>10}{round(sum(cpu.values()), 2):>8}"
+                     f"{r['capacity_per_s']:>12}{r['load_average']:>10}")
     return "\n".join(lines)
 
 

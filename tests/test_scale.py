@@ -233,3 +233,17 @@ async def test_an_instance_without_its_database_goes_red_and_nginx_passes_it_by(
         assert "3" not in served and set(served) == {"1", "2"}
         for i in range(15):
             assert len(await _replied(api, 800 + i, 1)) == 1
+
+
+def test_the_benchmark_counts_cpu_per_update_and_prints_it() -> None:
+    from benchmarks.scale import _cpu, table
+
+    assert _cpu(os.getpid()) > 0
+    assert _cpu(2**22 + 12345) == 0.0  # no such process (pid_max is at most 2**22)
+    row = {"instances": 1, "updates": 10, "answered": 10, "lost": 0, "duplicated": 0,
+           "answered_per_s": 5.0, "p50_ms": 1, "p99_ms": 2, "restart_s": 1.0,
+           "cpu_ms_per_update": {"instances": 4.0, "nginx": 0.1, "postgres": 0.6,
+                                 "telegram": 0.8},
+           "capacity_per_s": 363, "load_average": 1.5}
+    printed = table({"updates": 10, "users": 2, "rows": [row], "ratio_3_vs_1": 1.0})
+    assert "        1     4.0       0.6    0.1       0.8     5.5         363       1.5" in printed

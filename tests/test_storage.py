@@ -399,7 +399,7 @@ async def upgraded(engine: AsyncEngine) -> Storage:
     assert await storage.start()
     async with engine.connect() as conn:
         version = (await conn.execute(text("SELECT version FROM schema_version"))).scalar_one()
-    assert version == SCHEMA_VERSION == 7
+    assert version == SCHEMA_VERSION == 8
     return storage
 
 

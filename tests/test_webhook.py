@@ -38,19 +38,37 @@ def free_port() -> int:
 
 
 class Instance:
-    def __init__(self, url: str, session: aiohttp.ClientSession) -> None:
+    def __init__(self, url: str, session: aiohttp.ClientSession, api: FakeBotApi) -> None:
         self.url = url
         self.session = session
+        self.api = api
 
     async def post(self, update: Any, *, secret: str | None = HOOK_SECRET,
-                   raw: bytes | None = None) -> tuple[int, dict[str, Any]]:
+                   raw: bytes | None = None) -> tuple[int, bool | None]:
+        """Post as Telegram does, and carry out the reply in the answer as it does;
+        (status, whether the update was new: None when the answer does not say)."""
         headers = {"Content-Type": "application/json"}
         if secret is not None:
             headers[HEADER] = secret
         data = raw if raw is not None else json.dumps(update).encode()
         async with self.session.post(f"{self.url}/telegram", data=data,
                                      headers=headers) as response:
-            return response.status, await response.json()
+            self.api.answer_in_response(response.status, await response.read(),
+                                        update.get("update_id") if isinstance(update, dict)
+                                        else None)
+            return response.status, _handled(response.headers)
+
+
+def _handled(headers: Any) -> bool | None:
+    return {"new": True, "before": False}.get(headers.get("X-Mythbot-Handled", ""))
+
+
+def stale_press(user_id: int = updates.DEFAULT_USER_ID) -> dict[str, Any]:
+    """A press on a button the bot no longer knows: answered by a Bot API call (a note on
+    the button), not inside the webhook's response."""
+    who = updates.user(user_id)
+    message = {"message_id": 1, "date": 0, "chat": updates.private_chat(who), "text": "?"}
+    return updates.callback_query("stale", message=message, user=who)
 
 
 @contextlib.asynccontextmanager
@@ -76,7 +94,7 @@ async def serving(api: FakeBotApi, config: Config, loaded: Loaded, tmp_path: Pat
                 await task
             await asyncio.sleep(0.05)
         try:
-            yield Instance(f"http://127.0.0.1:{port}", session), stop, task
+            yield Instance(f"http://127.0.0.1:{port}", session, api), stop, task
         finally:
             stop.set()
             await asyncio.wait_for(task, 30)
@@ -86,13 +104,45 @@ async def test_an_update_is_answered_once_and_acknowledged_after(
         api: FakeBotApi, config: Config, loaded: Loaded, tmp_path: Path) -> None:
     async with serving(api, config, loaded, tmp_path) as (instance, _, _):
         update = updates.text_message("Is artrose slijtage?")
-        status, body = await instance.post(update)
-        # The reply is at Telegram before the webhook's 200: no waiting needed here.
-        assert (status, body["handled"]) == (200, True)
+        assert await instance.post(update) == (200, True)
+        # The reply came inside the webhook's 200, no Bot API call: no waiting needed here.
+        [reply] = api._calls("sendMessage", ok=True)
+        assert reply.in_response and reply.params["chat_id"] == updates.DEFAULT_USER_ID
+        assert reply.params["parse_mode"] == "HTML"
+        assert reply.params["reply_markup"]["inline_keyboard"]  # 👍 / 👎 under the answer
+        # Telegram delivers it again (had it not got that 200 after all): the same reply,
+        # which Telegram carries out only if the first never reached it.
+        assert await instance.post(update) == (200, False)
         assert len(api.sent_messages(updates.DEFAULT_USER_ID)) == 1
-        status, body = await instance.post(update)  # Telegram delivers it again
-        assert (status, body["handled"]) == (200, False)
-        assert len(api.sent_messages(updates.DEFAULT_USER_ID)) == 1
+
+
+async def test_a_redelivery_whose_first_answer_was_lost_gets_the_same_reply_once(
+        api: FakeBotApi, config: Config, loaded: Loaded, tmp_path: Path) -> None:
+    async with serving(api, config, loaded, tmp_path) as (instance, _, _):
+        update = updates.text_message("Is artrose slijtage?")
+        headers = {"Content-Type": "application/json", HEADER: HOOK_SECRET}
+        # The first answer never reaches Telegram (the connection broke on its way back),
+        # so Telegram carries out nothing and delivers the update again.
+        async with instance.session.post(f"{instance.url}/telegram", data=json.dumps(update),
+                                         headers=headers) as response:
+            lost = await response.read()
+        assert response.status == 200 and api.sent_messages() == []
+        assert await instance.post(update) == (200, False)
+        [reply] = api.sent_messages()
+        assert json.loads(lost) == {"method": "sendMessage", **reply}
+
+
+async def test_what_does_not_fit_the_response_goes_by_bot_api_call_in_order(
+        api: FakeBotApi, config: Config, loaded: Loaded, tmp_path: Path) -> None:
+    async with serving(api, config, loaded, tmp_path) as (instance, _, _):
+        assert await instance.post(stale_press()) == (200, True)
+        [note] = api._calls("answerCallbackQuery", ok=None)  # (a query the fake never saw)
+        assert not note.in_response and note.params["text"]
+        # /sources lists every reference: longer than one Telegram message.
+        assert await instance.post(updates.command("sources")) == (200, True)
+        sent = api._calls("sendMessage", ok=True)
+        assert len(sent) >= 2, "pick a reply longer than one Telegram message"
+        assert [call.in_response for call in sent] == [False] * len(sent)
 
 
 @pytest.mark.parametrize(("secret", "status"), [(None, 401), ("wrong", 403), ("", 403)])
@@ -140,18 +190,17 @@ async def test_healthz_reports_knowledge_and_database(
 @pytest.mark.slow
 async def test_stopping_finishes_the_update_in_flight_then_refuses_new_ones(
         api: FakeBotApi, config: Config, loaded: Loaded, tmp_path: Path) -> None:
-    api.delay("sendMessage", 1.0)  # Telegram is slow with this reply
+    api.delay("answerCallbackQuery", 1.0)  # Telegram is slow with this call
     async with serving(api, config, loaded, tmp_path) as (instance, stop, task):
-        posted = asyncio.create_task(instance.post(updates.text_message("hallo")))
-        await api.wait_for("sendMessage", 1, timeout=5)  # it is being sent now
+        posted = asyncio.create_task(instance.post(stale_press()))
+        await api.wait_for("answerCallbackQuery", 1, timeout=5)  # it is being sent now
         stop.set()  # as SIGTERM does
         await asyncio.sleep(0.1)
         later = await instance.post(updates.text_message("nog iets", user=updates.user(7)))
         assert later[0] == 503  # nginx tries another instance; Telegram retries later
-        status, body = await posted
-        assert (status, body["handled"]) == (200, True)
+        assert await posted == (200, True)
         await asyncio.wait_for(task, 10)
-    assert len(api.sent_messages(updates.DEFAULT_USER_ID)) == 1
+    assert len(api.calls("answerCallbackQuery")) == 1
 
 
 def test_several_instances_on_sqlite_are_refused_in_one_line(config: Config) -> None:
@@ -254,21 +303,21 @@ async def test_sigterm_finishes_the_update_in_hand_then_the_process_exits(
     try:
         async with aiohttp.ClientSession() as session:
             await instance.wait_healthy(session)
-            api.delay("sendMessage", 1.5)
+            api.delay("answerCallbackQuery", 1.5)
             post = asyncio.create_task(session.post(
-                f"{instance.url}/telegram", data=json.dumps(updates.text_message("hallo")),
+                f"{instance.url}/telegram", data=json.dumps(stale_press()),
                 headers={HEADER: CLUSTER_SECRET, "Content-Type": "application/json"}))
-            await api.wait_for("sendMessage", 1, timeout=10)
+            await api.wait_for("answerCallbackQuery", 1, timeout=10)
             assert instance.proc is not None
             instance.proc.send_signal(signal.SIGTERM)
             response = await post
             assert response.status == 200
-            assert (await response.json())["handled"] is True
+            assert _handled(response.headers) is True
             code = await asyncio.to_thread(instance.proc.wait, 30)
     finally:
         instance.kill()
     assert code == 0, instance.log_text()
-    assert len(api.sent_messages(updates.DEFAULT_USER_ID)) == 1
+    assert len(api.calls("answerCallbackQuery")) == 1
     assert "Traceback" not in instance.log_text()
 
 
@@ -277,27 +326,22 @@ async def test_a_database_failure_half_way_is_not_acknowledged_so_telegram_retri
         monkeypatch: pytest.MonkeyPatch) -> None:
     import os
 
-    from bot.storage.shared import SharedStore
 
     url = os.environ.get("MYTHBOT_TEST_POSTGRES_URL")
     if not url:
         pytest.skip("set MYTHBOT_TEST_POSTGRES_URL to run serve on PostgreSQL")
-    real = SharedStore.load_state
-    failures = [OSError("connection lost")]
+    from bot.storage import shared
 
-    async def flaky(self: SharedStore, telegram_id: int) -> str | None:
-        if failures:
-            raise failures.pop()
-        return await real(self, telegram_id)
-
-    monkeypatch.setattr(SharedStore, "load_state", flaky)
-    sorry = loaded.kb.message("error", "nl")
+    finish = shared._FINISH
+    monkeypatch.setattr(shared, "_FINISH", "SELECT pg_terminate_backend(pg_backend_pid())")
     async with serving(api, config, loaded, tmp_path, storage_url=url) as (instance, _, _):
         update = updates.text_message("Is artrose slijtage?", user=updates.user(9101))
-        assert (await instance.post(update))[0] == 503  # not acknowledged: sent again
-        assert [m["text"] for m in api.sent_messages(9101)] == [sorry]
-        status, body = await instance.post(update)
-        assert (status, body["handled"]) == (200, True)  # the claim was rolled back
-        texts = [m["text"] for m in api.sent_messages(9101)]
-        assert len(texts) == 2 and texts[-1] != sorry  # answered this time
-        assert (await instance.post(update))[1]["handled"] is False  # and claimed now
+        # The connection is lost while the claim is being written: not acknowledged, so
+        # Telegram sends it again; and no reply went out with a claim that did not hold.
+        assert await instance.post(update) == (503, None)
+        assert api.sent_messages(9101) == []
+        monkeypatch.setattr(shared, "_FINISH", finish)
+        assert await instance.post(update) == (200, True)  # the claim was rolled back
+        assert len(api.sent_messages(9101)) == 1  # answered this time
+        assert await instance.post(update) == (200, False)  # and claimed now
+        assert len(api.sent_messages(9101)) == 1

@@ -158,6 +158,10 @@ async def _v7(conn: AsyncConnection) -> None:
     await conn.run_sync(meta.create_all)
 
 
+async def _v8(conn: AsyncConnection) -> None:
+    await conn.execute(text("ALTER TABLE handled_updates ADD COLUMN reply TEXT"))
+
+
 STEPS: tuple[Step, ...] = (
     Step(1, "users, events and feedback", _v1),
     Step(2, "clinic of each user and event (QR codes / deep links)", _v2),
@@ -166,6 +170,7 @@ STEPS: tuple[Step, ...] = (
     Step(5, "answers to quiz statements (the quiz, beliefs before and after)", _v5),
     Step(6, "opt-in follow-up: consent and the scheduled second round of statements", _v6),
     Step(7, "what several instances share: conversation states, rate limits, reloads", _v7),
+    Step(8, "the reply given inside a webhook's response, kept with the update's claim", _v8),
 )
 LATEST = STEPS[-1].version
 

@@ -129,6 +129,10 @@ handled_updates = Table(
     "handled_updates", metadata,
     Column("update_id", BigInteger, primary_key=True, autoincrement=False),  # since v3
     Column("at", UtcDateTime, nullable=False),
+    # Webhooks (since v8): the Bot API call given inside the response to this update (JSON,
+    # without the chat id: the bot's own text), given again if Telegram sends the update
+    # again because that response never reached it. Deleted with the row, after a day.
+    Column("reply", Text, nullable=True),
 )
 
 # The opt-in measure of beliefs (since v6): one row per person asked "may we ask again later?".

@@ -59,6 +59,7 @@ from bot.storage.schema import (
     quiz_answers,
     users,
 )
+from bot.storage.shared import Question, take_question
 from bot.storage.writer import Rows, WriteQueue
 
 DEFAULT_TIMEOUT = 2.0
@@ -152,12 +153,18 @@ class Storage:
         after a crash or a redelivery, is left out."""
         key = self._key(telegram_id)
         at = _now(now)
+        kept = question_to_keep(decision.kind, question)
+        # Behind webhooks, written with the claim on the update being handled, if any.
+        if take_question(telegram_id, Question(key, at, decision.kind, decision.entry_id,
+                                               float(decision.score), decision.lang, kept,
+                                               update_id)):
+            return True
 
         # The most frequent write, so it is `Rows`: under load many go in one executemany.
         work = Rows(self._question_statements, {
             "key": key, "event_language": decision.lang, "at": at, "kind": decision.kind,
             "entry_id": decision.entry_id, "score": float(decision.score),
-            "question": question_to_keep(decision.kind, question), "update_id": update_id})
+            "question": kept, "update_id": update_id})
         return await self._write("saving a question", work) or False
 
     async def record_feedback(self, telegram_id: int, entry_id: str, helpful: bool, *,

@@ -40,6 +40,7 @@ from bot.telegram.delivery import LedgerBot, UnseenUpdatesRequest, UpdateLedger
 from bot.telegram.followups import Clock, FollowUpSender, utc_now
 from bot.telegram.handlers import Handlers
 from bot.telegram.http import AiohttpRequest
+from bot.telegram.inline import InlineReplies
 from bot.telegram.menus import MENU, describe_bot
 from bot.telegram.ordering import PerUserOrder
 from bot.telegram.outbox import Outbox, Parcel
@@ -60,6 +61,7 @@ def build_application(config: Config, token: str, loaded: Loaded, *,
                       limit: Limiter | None = None,
                       library: Library | None = None,
                       recorder: Recorder | None = None,
+                      inline: InlineReplies | None = None,
                       retry: RetryPolicy | None = None,
                       flood_limits: bool = True,
                       api_timeout: float | None = None,
@@ -74,7 +76,8 @@ def build_application(config: Config, token: str, loaded: Loaded, *,
     connect, send or wait for an answer; None: PTB's 5) lets tests time out quickly;
     `clock` is the time the follow-up loop sees (tests move it on by days).
     `states`, `limit`, `library` and `recorder` replace the in-memory ones of one process,
-    for several instances behind webhooks (`bot.webhook`).
+    for several instances behind webhooks (`bot.webhook`); `inline` lets a reply go inside
+    the webhook's response.
     """
     conversation = Conversation(config, library or Library(loaded, reload),
                                 states or MemoryStates(), recorder or Recorder())
@@ -91,7 +94,7 @@ def build_application(config: Config, token: str, loaded: Loaded, *,
         get_updates_request=UnseenUpdatesRequest(ledger, connections=1,
                                                  **_timeouts(api_timeout)),
     )
-    outbox = Outbox(bot, ledger, config.delivery)
+    outbox = Outbox(bot, ledger, config.delivery, inline=inline)
     lifecycle = _Lifecycle(conversation, bot, outbox, environ, clock)
     application: App = (
         ApplicationBuilder()

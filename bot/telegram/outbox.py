@@ -32,8 +32,9 @@ from telegram.error import RetryAfter, TelegramError
 from bot.config import Delivery as DeliveryPolicy
 from bot.rendering import Button, Reply
 from bot.telegram.delivery import UpdateLedger
+from bot.telegram.inline import InlineReplies, Slot
 from bot.telegram.keyboards import keyboard
-from bot.telegram.retrying import probably_delivered, worth_retrying
+from bot.telegram.retrying import RetryingRateLimiter, probably_delivered, worth_retrying
 from bot.telegram.splitting import MAX_MESSAGE, split_message, units
 
 log = logging.getLogger(__name__)
@@ -88,10 +89,12 @@ class _Postponed(Exception):
 class Outbox:
     def __init__(self, bot: Bot, ledger: UpdateLedger, policy: DeliveryPolicy, *,
                  clock: Callable[[], float] = time.time,
-                 jitter: Callable[[], float] = random.random) -> None:
+                 jitter: Callable[[], float] = random.random,
+                 inline: InlineReplies | None = None) -> None:
         self.bot = bot
         self.ledger = ledger
         self.policy = policy
+        self.inline = inline
         self._clock = clock
         self._jitter = jitter
         self._queues: dict[int, deque[Parcel]] = {}
@@ -110,8 +113,23 @@ class Outbox:
                       self._clock() if asked_at is None else asked_at, late_notice)
 
     async def send(self, parcel: Parcel) -> None:
-        """Send now, or keep it to send later (see the module). Raises a `TelegramError` only
-        when Telegram refuses the reply for good (4xx) on this first try."""
+        """Send now, or keep it to send later (see the module), or hold it for the webhook's
+        response (`bot.telegram.inline`). Raises a `TelegramError` only when Telegram refuses
+        the reply for good (4xx) on this first try."""
+        slot = self.inline.slot(parcel.update_id) if self.inline is not None else None
+        if slot is not None:
+            if slot.parcel is not None:  # an earlier message of this update: it goes first
+                earlier, slot.parcel, slot.method = slot.parcel, None, None
+                await self._send(earlier)
+            if self._fits_response(parcel, slot):
+                limiter = getattr(self.bot, "rate_limiter", None)
+                if isinstance(limiter, RetryingRateLimiter):  # paced as a call would be
+                    await limiter.admit(parcel.chat_id)
+                slot.parcel, slot.method = parcel, self._method(parcel)
+                return
+        await self._send(parcel)
+
+    async def _send(self, parcel: Parcel) -> None:
         if parcel.chat_id in self._queues:  # earlier replies to this chat wait: after them
             self._keep(parcel)
             return
@@ -135,6 +153,33 @@ class Outbox:
         await asyncio.gather(*workers, return_exceptions=True)
 
     # ----- sending -----------------------------------------------------------------------
+
+    def _fits_response(self, parcel: Parcel, slot: Slot) -> bool:
+        late = (parcel.late_notice != ""
+                and self._clock() - parcel.asked_at >= self.policy.late_after_seconds)
+        return (len(parcel.parts) == 1 and parcel.chat_id == slot.chat_id and not late
+                and parcel.chat_id not in self._queues)
+
+    def _method(self, parcel: Parcel) -> dict[str, Any]:
+        """The one part of `parcel` as a sendMessage for the webhook's response: what
+        `_send_parts` would send, the bot's defaults included, without the chat id."""
+        part = parcel.parts[0]
+        method: dict[str, Any] = {"method": "sendMessage", "text": part.text}
+        defaults = getattr(self.bot, "defaults", None)
+        if defaults is not None and defaults.parse_mode is not None:
+            method["parse_mode"] = defaults.parse_mode
+        if defaults is not None and defaults.link_preview_options is not None:
+            method["link_preview_options"] = defaults.link_preview_options.to_dict()
+        rows = [[{"text": label, "callback_data": action} for label, action in row]
+                for row in part.buttons if row]
+        if rows:  # as `keyboard` builds it, without the objects (this runs for every update)
+            method["reply_markup"] = {"inline_keyboard": rows}
+        if part.quote is not None:
+            method["reply_parameters"] = {"message_id": part.quote,
+                                          "allow_sending_without_reply": True}
+            if "parse_mode" in method:  # as PTB fills it in from the defaults
+                method["reply_parameters"]["quote_parse_mode"] = method["parse_mode"]
+        return method
 
     async def _send_parts(self, parcel: Parcel) -> None:
         while parcel.parts:

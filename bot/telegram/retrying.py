@@ -122,6 +122,16 @@ class RetryingRateLimiter(AIORateLimiter):
             await asyncio.sleep(pause)
             pause, attempt = min(pause * 2, self.policy.max_pause), attempt + 1
 
+    async def admit(self, chat_id: int) -> None:
+        """Wait until a message to `chat_id` may go, as a call would wait, and count it: for
+        a reply that goes inside a webhook's response instead of by call, which Telegram
+        holds to the same flood limits (and whose 429 the bot would never see)."""
+        async def nothing() -> ApiResult:
+            return True
+
+        await self._bot_wide_pause()
+        await self._rated(nothing, (), {}, chat_id)
+
     async def _rated(self, callback: Callable[..., Coroutine[Any, Any, ApiResult]],
                      args: Any, kwargs: dict[str, Any], chat: object) -> ApiResult:
         # AIORateLimiter's rates without its handling of RetryAfter, which would pause every

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from bot.storage.shared import SharedStore
+from bot.storage.shared import SharedStore, held
 from bot.telegram.rate_limit import Verdict
 
 log = logging.getLogger(__name__)
@@ -23,8 +23,11 @@ class SharedRateLimit:
                       exempt: Callable[[], bool] | None = None) -> Verdict:
         """Every message counts one, whatever its `weight` (a button press counts as a
         message here); `exempt` (a red flag) lets a message over the limit through."""
+        turn = held(user_id)
         try:
-            count = await self._shared.count_message(user_id, self.per_seconds)
+            # In the update's turn: counted in the window read with its claim, written with it.
+            count = (turn.count_message(self.per_seconds) if turn is not None
+                     else await self._shared.count_message(user_id, self.per_seconds))
         except Exception as exc:  # a limit must never keep a patient from an answer
             log.warning("rate limit not checked: database unavailable (%s)",
                         exc.__class__.__name__)

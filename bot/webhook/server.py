@@ -7,7 +7,11 @@ no new dependency), and its server runs in the same event loop as PTB.
                           413 too large, 400 not an update, 422 a kind the bot does not
                           take; 503 while the database is unreachable or the instance is
                           stopping (nginx then tries another instance, Telegram retries).
-                          200 only after the update was handled, or was handled before.
+                          200 only after the update was handled, or was handled before;
+                          its body is the reply when one fits there (a sendMessage that
+                          Telegram carries out, see bot.telegram.inline), else
+                          {"ok": true, "handled": ...}. `X-Mythbot-Handled` says which:
+                          "new", or "before" (a redelivery, given the same reply again).
     GET  /healthz         200 when the knowledge base is loaded and the database answers,
                           else 503; a JSON body says which.
 
@@ -28,12 +32,14 @@ from typing import Any
 from aiohttp import web
 from telegram import Update
 
+from bot.storage.shared import Turn
 from bot.webhook.claims import Claims
 
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 INSTANCE_HEADER = "X-Mythbot-Instance"
+HANDLED_HEADER = "X-Mythbot-Handled"  # "new", or "before": a redelivery
 KINDS = frozenset({"message", "callback_query"})  # ALLOWED_UPDATES
 
 
@@ -53,7 +59,7 @@ class WebhookServer:
     person's updates in order, and the 200 comes only once it is done."""
 
     def __init__(self, *, path: str, secret: str, max_body: int, instance: str,
-                 handle: Callable[[Update], Awaitable[None]],
+                 handle: Callable[[Update, Turn], Awaitable[None]],
                  parse: Callable[[dict[str, Any]], Update],
                  claims: Claims, health: Callable[[], Awaitable[Health]],
                  concurrency: int) -> None:
@@ -156,16 +162,23 @@ class WebhookServer:
         async with self._slots:
             try:
                 async with self._claims.turn(update.update_id,
-                                             user.id if user else None) as fresh:
-                    if fresh:
-                        await self._handle(update)
+                                             user.id if user else None) as turn:
+                    if turn.fresh:
+                        await self._handle(update, turn)
             except Exception as exc:  # database down or lost: Telegram will deliver again
                 log.warning("update %d not handled: %s", update.update_id,
                             exc.__class__.__name__)
                 return _refuse(503, "database unavailable")
-        if fresh:
+        if turn.fresh:
             self.handled += 1
-        return web.json_response({"ok": True, "handled": fresh})
+        handled = {HANDLED_HEADER: "new" if turn.fresh else "before"}
+        chat = update.effective_chat
+        if turn.reply is None or chat is None:
+            return web.json_response({"ok": True, "handled": turn.fresh}, headers=handled)
+        # The claim is committed with this reply: given again if this response is lost.
+        method = json.loads(turn.reply)
+        method["chat_id"] = chat.id
+        return web.json_response(method, headers=handled)
 
     def _started(self) -> None:
         self.in_flight += 1

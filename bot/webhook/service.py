@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import json
 import logging
 import os
 import signal
@@ -27,8 +28,9 @@ from bot.conversation.state import StateStore
 from bot.runtime import Loaded
 from bot.storage import StorageConfigError
 from bot.storage.health import describe_error
-from bot.storage.shared import SharedStore, open_shared
+from bot.storage.shared import SharedStore, Turn, holding, open_shared
 from bot.telegram import build_application
+from bot.telegram.inline import InlineReplies
 from bot.telegram.rate_limit import Limiter
 from bot.webhook.claims import Claims, LocalClaims, SharedClaims
 from bot.webhook.limits import SharedRateLimit
@@ -40,9 +42,9 @@ log = logging.getLogger(__name__)
 
 SECRET_ENV = "MYTHBOT_WEBHOOK_SECRET"
 INSTANCE_ENV = "MYTHBOT_INSTANCE"
-# Updates handled at once per instance; each holds a claim's database connection. With
-# `Storage`'s own pool (at most 15) an instance uses at most 29 connections: three fit in
-# PostgreSQL's default max_connections of 100.
+# Updates handled at once per instance; each holds a claim's database connection. With 4
+# more for the rest of the shared state and `Storage`'s own pool (at most 15) an instance
+# uses at most 29 connections: three fit in PostgreSQL's default max_connections of 100.
 CONCURRENCY = 10
 DRAIN_TIMEOUT = 25.0  # seconds; systemd and Docker send SIGKILL after 30 (TimeoutStopSec)
 PURGE_EVERY = 3600.0
@@ -94,7 +96,7 @@ async def serve(config: Config, token: str, loaded: Loaded, reload: Callable[[],
                 listen: Listen, *, environ: Mapping[str, str] = os.environ,
                 flood_limits: bool = True, stop: asyncio.Event | None = None) -> None:
     """Serve until SIGTERM/SIGINT (or `stop` is set), then drain and shut down."""
-    shared = open_shared(config, environ, connections=CONCURRENCY + 4)
+    shared = open_shared(config, environ, connections=4, claims=CONCURRENCY)
     try:
         await shared.prepare()
     except StorageConfigError:
@@ -107,9 +109,10 @@ async def serve(config: Config, token: str, loaded: Loaded, reload: Callable[[],
     library = SharedLibrary(loaded, reload, shared)
     recorder = Recorder()
     states, limit, claims = _sharing(config, shared)
+    inline = InlineReplies()
     application = build_application(config, token, loaded, reload=reload, states=states,
                                     limit=limit, library=library, recorder=recorder,
-                                    flood_limits=flood_limits, environ=environ)
+                                    inline=inline, flood_limits=flood_limits, environ=environ)
 
     failed: set[int] = set()
 
@@ -120,10 +123,12 @@ async def serve(config: Config, token: str, loaded: Loaded, reload: Callable[[],
     # After `Handlers.error` (which tells the person): PTB hands every error to both.
     application.add_error_handler(note_failure)
 
-    async def handle(update: Update) -> None:
-        user = update.effective_user
-        with states.holding(user.id) if isinstance(states, DatabaseStates) and user \
-                else contextlib.nullcontext():
+    async def handle(update: Update, turn: Turn) -> None:
+        user, chat = update.effective_user, update.effective_chat
+        # On PostgreSQL the person's state, rate limit and question go with the claim.
+        with (holding(user.id, turn) if user is not None and shared.is_postgres
+              else contextlib.nullcontext(),
+              inline.responding(update.update_id, chat.id if chat else None) as slot):
             await application.process_update(update)
         if update.update_id in failed:
             failed.discard(update.update_id)
@@ -134,6 +139,9 @@ async def serve(config: Config, token: str, loaded: Loaded, reload: Callable[[],
             # The next update of this person may land on another instance: what this one
             # records (a 👎 that a comment will refer to) must be in the database first.
             await recorder.flush(update.effective_user.id)
+        if slot is not None and slot.method is not None:
+            # Kept with the claim, committed with it: a redelivery gets the same reply.
+            turn.reply = json.dumps(slot.method, ensure_ascii=False, separators=(",", ":"))
 
     async def health() -> Health:
         try:

@@ -6,54 +6,44 @@ clock, which means nothing to another instance, so it travels as wall-clock time
 
 from __future__ import annotations
 
-import contextlib
 import json
 import time
-from collections.abc import Iterator
 from dataclasses import asdict
 from typing import Any, cast
 
 from bot.conversation.state import UserState
 from bot.quiz import QuizRun
-from bot.storage.shared import SharedStore
+from bot.storage.shared import SharedStore, held
 
 
 class DatabaseStates:
-    """States in the database. While an update is handled (`holding`), its person's state
-    is read once and then kept here too: the claim on the update holds that person's lock,
-    so no other instance can change it meanwhile, and a handler reads it several times."""
+    """States in the database. While an update is handled, its person's state is the one
+    read with the update's claim, and a change goes into the claim's turn, written with the
+    claim when the update is done (`bot.storage.shared.Turn`): the claim holds that person's
+    lock, so no other instance can change it meanwhile. Outside a turn (a /reload reply sent
+    later) the state is read and written at once."""
 
     def __init__(self, shared: SharedStore) -> None:
         self._shared = shared
-        self._held: dict[int, UserState | None] = {}
-
-    @contextlib.contextmanager
-    def holding(self, user_id: int) -> Iterator[None]:
-        self._held[user_id] = None
-        try:
-            yield
-        finally:
-            self._held.pop(user_id, None)
 
     async def get(self, user_id: int) -> UserState:
-        held = self._held.get(user_id)
-        if held is not None:
-            return held
-        found = await self._shared.load_state(user_id)
-        state = UserState() if found is None else decode(found)
-        if user_id in self._held:
-            self._held[user_id] = state
-        return state
+        turn = held(user_id)
+        found = turn.state if turn is not None else await self._shared.load_state(user_id)
+        return UserState() if found is None else decode(found)
 
     async def put(self, user_id: int, state: UserState) -> None:
-        await self._shared.save_state(user_id, encode(state))
-        if user_id in self._held:
-            self._held[user_id] = state
+        turn = held(user_id)
+        if turn is not None:
+            turn.put_state(encode(state))
+        else:
+            await self._shared.save_state(user_id, encode(state))
 
     async def drop(self, user_id: int) -> None:
-        await self._shared.drop_state(user_id)
-        if user_id in self._held:
-            self._held[user_id] = None
+        turn = held(user_id)
+        if turn is not None:
+            turn.drop()
+        else:
+            await self._shared.drop_state(user_id)
 
 
 def encode(state: UserState, *, now: float | None = None, wall: float | None = None) -> str:

@@ -232,12 +232,14 @@ class Cluster:
 
     async def post(self, update: dict[str, Any], *, to: Instance | None = None,
                    secret: str | None = HOOK_SECRET) -> tuple[int, str | None]:
-        """POST `update` as Telegram does; (status, instance that answered)."""
+        """POST `update` as Telegram does, and carry out a reply given in the answer as
+        Telegram does; (status, instance that answered)."""
         assert self.session is not None
         headers = {"Content-Type": "application/json"}
         if secret is not None:
             headers[HEADER] = secret
         url = (to.url if to is not None else self.nginx.url) + "/telegram"
         async with self.session.post(url, data=json.dumps(update), headers=headers) as response:
-            await response.read()
+            body = await response.read()
+            self.api.answer_in_response(response.status, body, update.get("update_id"))
             return response.status, response.headers.get(INSTANCE_HEADER)

@@ -214,6 +214,7 @@ class RecordedCall:
     description: str | None = None
     delivered: bool = False
     at: float = field(default_factory=time.monotonic)  # when the request arrived
+    in_response: bool = False  # a method the bot returned in its answer to a webhook post
 
     @property
     def ok(self) -> bool:
@@ -323,6 +324,7 @@ class FakeBotApi:
         self._faults: dict[str, list[_Fault]] = {}
         self._outages: list[_Outage] = []
         self._custom: dict[str, MethodHandler] = {}
+        self._acknowledged: set[int] = set()  # webhook updates whose 200 was received
 
         self._changed = asyncio.Event()
         self._closing = asyncio.Event()
@@ -694,6 +696,45 @@ class FakeBotApi:
         Overrides a built-in method too.
         """
         self._custom[method.lower()] = handler
+
+    # ------------------------------------------------------------------ webhooks
+
+    def answer_in_response(self, status: int, body: bytes | str,
+                           update_id: int | None = None) -> RecordedCall | None:
+        """What Telegram does with the bot's answer to its webhook post of `update_id`: a
+        200 whose JSON body names a ``method`` has that Bot API method carried out, its
+        result unseen by the bot. Recorded like a call (``in_response=True``); faults are not
+        injected here. Returns the call, or None when nothing was carried out.
+
+        Telegram posts an update until it gets a 200, and then never again: a test that
+        posts an update once more after that (or twice at once) plays a delivery that
+        Telegram had given up on, whose answer it never reads. So only the first 200 per
+        update counts; later ones carry out nothing."""
+        if status != 200 or update_id in self._acknowledged:
+            return None
+        if update_id is not None:
+            self._acknowledged.add(update_id)
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return None
+        if not isinstance(data, dict) or not isinstance(data.get("method"), str):
+            return None
+        params = {key: _decode(key, value) if isinstance(value, str) else value
+                  for key, value in data.items() if key != "method"}
+        call = RecordedCall(method=data["method"], params=params, in_response=True)
+        self.log.append(call)
+        handler = self._custom.get(call.method.lower()) or self._methods.get(call.method.lower())
+        try:
+            if handler is None or call.method.lower() == "getupdates":
+                raise ApiError(404, "Not Found: method not found")
+            call.result = handler(params)
+            call.status = 200
+        except ApiError as error:
+            call.status, call.description = error.status, error.description
+        call.delivered = True
+        self._notify()
+        return call
 
     # ------------------------------------------------------------------ HTTP layer
 
