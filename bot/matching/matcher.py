@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from bot.knowledge.models import LANGS, Entry, KnowledgeBase
@@ -67,10 +69,12 @@ class Matcher:
                         if thresholds.rare_word > 0 else None)
         self._indexes: dict[str, LanguageIndex] = {}
         entries = list(kb.entries.values())
-        for n, lang in enumerate(LANGS):
-            analyzer = Analyzer(lang, kb.synonyms.get(lang))  # the index tells it the words
-            self._indexes[lang] = LanguageIndex(
-                analyzer, _reported(entries, progress, n * len(entries), len(LANGS) * len(entries)))
+        with _collector_paused():
+            for n, lang in enumerate(LANGS):
+                analyzer = Analyzer(lang, kb.synonyms.get(lang))  # the index tells it the words
+                self._indexes[lang] = LanguageIndex(
+                    analyzer, _reported(entries, progress, n * len(entries),
+                                        len(LANGS) * len(entries)))
         self._vocabularies = {lang: i.analyzer.vocabulary for lang, i in self._indexes.items()}
         self._stopwords = {lang: stopwords(lang) for lang in LANGS}
 
@@ -158,6 +162,20 @@ class Matcher:
         if best >= t.suggest and self._indexes[lang].known_share(question) >= t.known_words:
             return Decision("suggest", lang, best, None, candidates)
         return Decision("fallback", lang, best, None, candidates)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The index is millions of new lists, strings and arrays, none of them garbage: with the
+    garbage collector walking them again and again as they are made, a build takes a third
+    longer."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _reported(entries: Iterable[Entry], progress: Callable[[int, int], None] | None,
