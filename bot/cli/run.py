@@ -20,6 +20,7 @@ from bot.cli.context import (
     knowledge_root,
     loaded_from,
     print_problems,
+    ready,
     token_from,
 )
 from bot.config import TOKEN_ENV, Config
@@ -71,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
                   "to pipe questions in, use: python -m bot chat", file=sys.stderr)
             return EXIT_USAGE
         print("Starting the terminal chat now.\n", file=sys.stderr)
+        ready()
         converse(loaded, None, sys.stdin, sys.stdout)
         return 0
 
@@ -108,6 +110,7 @@ def run(args: argparse.Namespace) -> int:
             loop.close()
     if not reached:
         return 0
+    ready()
     try:
         application.run_polling(allowed_updates=ALLOWED_UPDATES, bootstrap_retries=5)
     except InvalidToken:

@@ -16,6 +16,7 @@ from bot.cli.context import (
     knowledge_root,
     loaded_from,
     print_problems,
+    ready,
     token_from,
 )
 from bot.config import TOKEN_ENV
@@ -62,6 +63,7 @@ def serve(args: argparse.Namespace) -> int:
     configure_logging(config.log_level, [secret, listen.secret])
     os.environ.setdefault("PTB_TIMEDELTA", "true")  # as `run` does
     use_fast_event_loop()
+    ready()
     try:
         asyncio.run(serve_webhooks(
             config, secret, loaded, lambda: load(config, knowledge_root(args, config)),
