@@ -21,7 +21,7 @@ from bot.cli.context import (
 )
 from bot.config import TOKEN_ENV
 from bot.knowledge import KnowledgeError
-from bot.runtime import load
+from bot.runtime import reload_in_background
 
 
 def register(commands: Any) -> None:
@@ -66,7 +66,8 @@ def serve(args: argparse.Namespace) -> int:
     ready()
     try:
         asyncio.run(serve_webhooks(
-            config, secret, loaded, lambda: load(config, knowledge_root(args, config)),
+            config, secret, loaded,
+            lambda: reload_in_background(config, knowledge_root(args, config)),
             listen, flood_limits=not args.no_flood_limits))
     except InvalidToken:
         raise CliError(f"Telegram refused the token; check {TOKEN_ENV}") from None

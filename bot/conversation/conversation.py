@@ -60,10 +60,15 @@ class Outcome:
     note: str | None = None
 
 
+# Reads and builds the knowledge base again, without holding up the event loop (the bot's
+# is `bot.runtime.reload_in_background`: in another process); raises KnowledgeError.
+Reload = Callable[[], Awaitable[Loaded]]
+
+
 class Library:
     """The knowledge base in use; `/reload` swaps it whole, so a reply never mixes two."""
 
-    def __init__(self, loaded: Loaded, reload: Callable[[], Loaded]) -> None:
+    def __init__(self, loaded: Loaded, reload: Reload) -> None:
         self.loaded = loaded
         self._reload = reload
         self._dutch: dict[Dutch, tuple[Loaded, Loaded]] = {}  # (made from, made)
@@ -78,8 +83,10 @@ class Library:
         return made[1]
 
     async def reload(self) -> Loaded:
-        """Read the knowledge base again (off the event loop); raises KnowledgeError."""
-        self.loaded = await asyncio.to_thread(self._reload)
+        """Read the knowledge base again (off the event loop); raises KnowledgeError, and
+        then the one in use stays. Answers come from the one in use until the new one is
+        swapped in."""
+        self.loaded = await self._reload()
         return self.loaded
 
 
