@@ -158,12 +158,15 @@ def load_in_worker(config: Config, root: Path | None = None) -> Loaded:
     return Loaded(config, kb, matcher, Renderer(kb, config.emergency))
 
 
-WORKER_NICENESS = 10
+WORKER_NICENESS = 19  # the lowest: a reload can wait, the people asking cannot
 LOADING_SWITCH_INTERVAL = 0.0005  # seconds
 
 
 def _in_background() -> None:
-    """The worker's priority: below the bot's, which answers people meanwhile."""
+    """The worker's priority: below the bot's, which answers people meanwhile. Its garbage
+    collector runs (`python -m bot` pauses it while starting, and the worker, spawned from
+    it, imports that module again)."""
+    gc.enable()
     with contextlib.suppress(OSError):  # if not allowed, it builds at the same priority
         os.nice(WORKER_NICENESS)
 
