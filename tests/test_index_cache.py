@@ -153,6 +153,7 @@ async def test_a_reload_answers_from_the_old_index_until_the_new_one_is_swapped_
                       partial(reload_in_background, cached, knowledge_copy))
     old = library.loaded
     add_question(knowledge_copy)
+    began = time.perf_counter()
     reloading = asyncio.create_task(library.reload())
     answered: list[str | None] = []
     longest_wait = 0.0
@@ -163,8 +164,11 @@ async def test_a_reload_answers_from_the_old_index_until_the_new_one_is_swapped_
         await asyncio.sleep(0.001)  # the loop must come back to us promptly throughout
         longest_wait = max(longest_wait, time.perf_counter() - start)
     new = await reloading
+    took = time.perf_counter() - began
     assert len(answered) > 20 and "medication" not in answered
-    assert longest_wait < 0.5  # the build takes seconds; loading its result, milliseconds
+    # Built in this process, the loop would wait for the whole reload (seconds); loading the
+    # worker's result takes milliseconds (a busy machine may add a pause of its own).
+    assert longest_wait < took / 3
     assert library.loaded is new and answer(new) == "medication"
 
     (knowledge_copy / "entries" / "medication.yaml").write_text("id: [", encoding="utf-8")
