@@ -28,7 +28,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -132,8 +132,19 @@ def _timed(module: str, args: Sequence[str], env: dict[str, str]) -> _Run:
         return _Run(wall, cpu, int(peak.read() or 0) / 1024, done.stdout)
 
 
+def python_env(environ: Mapping[str, str], pycache: Path) -> dict[str, str]:
+    """`environ` for a fresh Python process that starts as a deployed one does: with its
+    compiled bytecode kept (in `pycache`) after the first start, rather than compiled anew at
+    every start as PYTHONDONTWRITEBYTECODE, set on the development machine, would have it (a
+    third of a second of CPU time for the bot's own modules)."""
+    kept = {k: v for k, v in environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return {**kept, "PYTHONPYCACHEPREFIX": str(pycache)}
+
+
 def _env(cache: Path) -> dict[str, str]:
-    return {**os.environ, CACHE_ENV: str(cache), "PYTHONPATH": str(ROOT)}
+    # The caches of one size are in one scratch folder: so is the bytecode of all of them.
+    return python_env({**os.environ, CACHE_ENV: str(cache), "PYTHONPATH": str(ROOT)},
+                      cache.parent / "pycache")
 
 
 def _ask(root: Path, cache: Path) -> _Run:

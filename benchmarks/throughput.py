@@ -32,13 +32,14 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from bot.config import Config, RateLimit, load_config
 from bot.evaluation import read_cases
 from bot.knowledge import load_knowledge
-from bot.runtime import Loaded, build
+from bot.runtime import build, reload_in_background
 from bot.telegram import ALLOWED_UPDATES, build_application, use_fast_event_loop
 from tests.helpers import updates
 from tests.helpers.fake_bot_api import FakeBotApi
@@ -143,10 +144,9 @@ def _serve(settings: str, flood_limits: bool) -> None:
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     logging.basicConfig(level=logging.WARNING, format="bot: %(levelname)s %(name)s: %(message)s")
 
-    def reload() -> Loaded:
-        return build(config, load_knowledge(config.knowledge_dir))
-
-    application = build_application(config, TOKEN, reload(), reload=reload,
+    loaded = build(config, load_knowledge(config.knowledge_dir))
+    application = build_application(config, TOKEN, loaded,
+                                    reload=partial(reload_in_background, config),
                                      flood_limits=flood_limits, environ=SECRET)
     use_fast_event_loop()
     application.run_polling(allowed_updates=ALLOWED_UPDATES)

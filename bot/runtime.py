@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
-import multiprocessing
+import os
 import pickle
+import sys
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -125,29 +126,63 @@ def load_in_worker(config: Config, root: Path | None = None) -> Loaded:
 
     For `/reload` while the bot is answering: the build is seconds of pure-Python work which, in
     a thread of the bot's own process, would hold the interpreter lock that the event loop
-    needs. The worker leaves the result in the cache (or, if the cache folder cannot be used,
-    sends it back whole), so this process only loads it. KnowledgeError as `load`.
+    needs. The worker runs at a lower priority (the bot's answers come first on a busy
+    machine) and leaves the result in the cache (or, if the cache folder cannot be used, sends
+    it back whole), so this process only loads it. KnowledgeError as `load`.
     """
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as worker:
-        problems, payload = worker.submit(_load_elsewhere, config, root).result()
+    # Imported here: only a reload needs them, and the bot's start-up should not pay for them.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_in_background) as worker:
+        problems, key, payload = worker.submit(_load_elsewhere, config, root).result()
     if problems:
         raise KnowledgeError(problems)
-    if payload is None:
-        return load(config, root)
-    kb, matcher = pickle.loads(payload)
+    # Unpickling holds the interpreter lock for a tenth of a second at 1 000 entries, which the
+    # event loop then waits for in 5 ms turns (the default): in shorter turns meanwhile, the
+    # answers in flight are hardly held up.
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(LOADING_SWITCH_INTERVAL)
+    try:
+        found = cache.load(cache_dir(config), key) if key is not None else None
+        if payload is not None:
+            found = pickle.loads(payload)
+    finally:
+        sys.setswitchinterval(interval)
+    if not (isinstance(found, tuple) and len(found) == 2 and isinstance(found[0], KnowledgeBase)
+            and isinstance(found[1], Matcher)):
+        return load(config, root)  # the cache file went missing meanwhile: build it here
+    kb, matcher = found
+    gc.freeze()  # as `load` does
     return Loaded(config, kb, matcher, Renderer(kb, config.emergency))
 
 
-def _load_elsewhere(config: Config, root: Path | None) -> tuple[list[Problem], bytes | None]:
-    """In the worker: (problems, None) when it is in the cache; else the pickled result."""
+WORKER_NICENESS = 19  # the lowest: a reload can wait, the people asking cannot
+LOADING_SWITCH_INTERVAL = 0.0005  # seconds
+
+
+def _in_background() -> None:
+    """The worker's priority: below the bot's, which answers people meanwhile. Its garbage
+    collector runs (`python -m bot` pauses it while starting, and the worker, spawned from
+    it, imports that module again)."""
+    gc.enable()
+    with contextlib.suppress(OSError):  # if not allowed, it builds at the same priority
+        os.nice(WORKER_NICENESS)
+
+
+def _load_elsewhere(config: Config, root: Path | None
+                    ) -> tuple[list[Problem], str | None, bytes | None]:
+    """In the worker: (problems, the cache key it is stored under, or else the pickled
+    result)."""
     try:
         loaded = load(config, root)
     except KnowledgeError as exc:  # its own pickling would lose the problems
-        return exc.problems, None
+        return exc.problems, None, None
     key = _fingerprint(config, root or config.knowledge_dir)
     if key is not None and (cache_dir(config) / f"{key}.pickle").is_file():
-        return [], None
-    return [], pickle.dumps((loaded.kb, loaded.matcher), protocol=pickle.HIGHEST_PROTOCOL)
+        return [], key, None
+    return [], None, pickle.dumps((loaded.kb, loaded.matcher), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 async def reload_in_background(config: Config, root: Path | None = None) -> Loaded:

@@ -43,11 +43,12 @@ QUALITY = {"eval_dev.tsv": [row("ours", 0.95), row("baseline", 0.80)],
 SIZES = [size("real", 21, 70.0), size("synthetic 1000", 1000, 120.0),
          size("synthetic 10000", 10_000, 560.0)]
 FLOW = {"ratio_to_echo": 0.8, "lost": 0, "duplicated": 0}
-STARTUP = {"run": 0.8, "ask": 0.4}
+STARTUP = {"run": 0.8, "run_cpu": 0.6, "ask": 0.4}
+RELOAD = {"ratio": 1.1}
 
 
 def test_every_target_met_is_said_so() -> None:
-    results = verdicts(QUALITY, SIZES, STARTUP, FLOW)
+    results = verdicts(QUALITY, SIZES, STARTUP, FLOW, reloading=RELOAD)
     assert all(v.met for v in results), results
     assert "NO" not in target_table(results)
 
@@ -73,20 +74,21 @@ def test_every_target_met_is_said_so() -> None:
      "index build 10 000"),
     ({"sizes": [SIZES[0], size("synthetic 1000", 1000, 120.0, warm_s=(0.9, 1.1, 1.2)),
                 SIZES[2]]}, "warm start-up 1 000"),
-    ({"startup": {"run": 1.2, "ask": 0.4}}, "bot start-up (real)"),
+    ({"startup": {"run": 1.2, "run_cpu": 1.1, "ask": 0.4}}, "bot start-up (real)"),
+    ({"reloading": {"ratio": 1.6}}, "p99 during a reload"),
     ({"flow": {**FLOW, "ratio_to_echo": 0.55}}, "throughput vs echo bot"),
     ({"flow": {**FLOW, "duplicated": 1}}, "lost / duplicated"),
 ])
 def test_a_missed_target_is_named(change: dict[str, Any], missed: str) -> None:
     args: dict[str, Any] = {"quality": QUALITY, "sizes": SIZES, "startup": STARTUP,
-                            "flow": FLOW} | change
+                            "flow": FLOW, "reloading": RELOAD} | change
     results = verdicts(**args)
     assert [v.name for v in results if v.met is False] == [missed]
 
 
 def test_a_missing_near_set_is_not_measured_rather_than_failed() -> None:
     quality = {k: v for k, v in QUALITY.items() if k != "eval_near.tsv"}
-    results = verdicts(quality, SIZES, STARTUP, FLOW)
+    results = verdicts(quality, SIZES, STARTUP, FLOW, reloading=RELOAD)
     near = [v for v in results if "near" in v.name]
     assert near and all(v.met is None and v.measured == "not measured" for v in near)
     assert all(v.met for v in results if v not in near)
@@ -94,7 +96,7 @@ def test_a_missing_near_set_is_not_measured_rather_than_failed() -> None:
 
 def test_one_slow_repeat_does_not_flip_a_verdict() -> None:
     noisy = size("synthetic 10000", 10_000, 560.0, p99_ms=(9.0, 40.0, 10.0))
-    results = verdicts(QUALITY, [*SIZES[:2], noisy], STARTUP, FLOW)
+    results = verdicts(QUALITY, [*SIZES[:2], noisy], STARTUP, FLOW, reloading=RELOAD)
     assert all(v.met for v in results)
 
 
@@ -168,7 +170,7 @@ def _changed(section: str, **values: Any) -> dict[str, Any]:
     (_changed("slow_person", others_p99_ms=2500), "others' p99 with a slow person"),
 ])
 def test_a_missed_fault_target_is_named(fault: dict[str, Any], missed: str) -> None:
-    met = verdicts(QUALITY, SIZES, STARTUP, FLOW, FAULT)
+    met = verdicts(QUALITY, SIZES, STARTUP, FLOW, FAULT, RELOAD)
     assert all(v.met for v in met)
     results = verdicts(QUALITY, SIZES, STARTUP, FLOW, fault)
     assert [v.name for v in results if v.met is False] == [missed]
@@ -193,3 +195,17 @@ def test_the_scale_out_targets_name_what_was_missed() -> None:
     bad = {"rows": [row(1, 150), row(2, 140, lost=2), row(3, 120)], "ratio_3_vs_1": 0.8}
     assert [v.met for v in scale_verdicts(bad)] == [False, False, False]
     assert [v.met for v in scale_verdicts({"skipped": "needs nginx"})] == [None, None, None]
+
+
+@pytest.mark.slow
+def test_a_reload_under_load_is_measured_against_quiet_phases() -> None:
+    from benchmarks.reload import reload_under_load, table
+
+    result = reload_under_load(repeats=1, entries=40, quiet=0.5)
+    assert result["lost"] == 0
+    for run in (result, result["thread"]):
+        assert len(run["quiet"]) == 2 and len(run["reloading"]) == 1
+        assert all(phase["answers"] > 0 for phase in [*run["quiet"], *run["reloading"]])
+        assert run["reload_s"][0] > 0  # the admin was told the reload was done
+    assert result["ratios"] == [result["ratio"]]
+    assert "reloading in worker process" in table(result)

@@ -310,3 +310,18 @@ def test_eval_red_flag_set_with_a_bad_row(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert f"{tsv}:2: expected 'emergency|today|none" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_collector_paused_for_start_up_runs_again_once_a_command_is_set_up(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import gc
+
+    from bot.cli import main
+
+    gc.disable()  # as `python -m bot` starts (bot/__main__.py)
+    try:
+        assert main(["ask", "--json", "is mijn knie versleten"]) == 0
+        assert gc.isenabled()
+    finally:
+        gc.enable()
+    assert '"worn-out-joint"' in capsys.readouterr().out

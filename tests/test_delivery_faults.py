@@ -15,13 +15,15 @@ import logging
 import sqlite3
 import time
 from collections import Counter
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.config import Config, Delivery
-from bot.runtime import Loaded
+from bot.knowledge import load_knowledge
+from bot.runtime import Loaded, build
 from tests.helpers import updates
 from tests.helpers.fake_bot_api import FakeBotApi
 from tests.helpers.telegram_bot import ADMIN_ID, bot_config, running_bot, settle, until
@@ -277,8 +279,10 @@ async def test_a_slow_reload_holds_up_nobody(
     others = people(30)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(Path, "read_text", read_text)
+        # Read in a thread of this process, where the slow read is patched in.
+        reload = partial(asyncio.to_thread, lambda: build(settings, load_knowledge(knowledge_copy)))
         async with running_bot(api, settings, loaded=loaded, knowledge=knowledge_copy,
-                               user=admin) as bot:
+                               user=admin, reload=reload) as bot:
             start = time.monotonic()
             api.push_update(updates.command("reload", user=admin))
             await asyncio.sleep(0.2)

@@ -3,17 +3,20 @@ a reload is built in another process while the old index keeps answering."""
 
 from __future__ import annotations
 
+import asyncio
 import stat
 import threading
 import time
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from bot import runtime
 from bot.config import Config
+from bot.conversation.conversation import Library
 from bot.knowledge import KnowledgeError
-from bot.runtime import Loaded, load, load_in_worker
+from bot.runtime import Loaded, load, load_in_worker, reload_in_background
 
 NEW_QUESTION = "werkt zorblax tegen artrose"
 
@@ -139,3 +142,37 @@ def test_the_cache_folder_by_default(monkeypatch: pytest.MonkeyPatch, tmp_path: 
     assert default_dir({"XDG_CACHE_HOME": str(tmp_path)}) == tmp_path / "mythbot"
     monkeypatch.setenv("HOME", str(tmp_path))
     assert default_dir({}) == tmp_path / ".cache" / "mythbot"
+
+
+@pytest.mark.slow
+async def test_a_reload_answers_from_the_old_index_until_the_new_one_is_swapped_in(
+        cached: Config, knowledge_copy: Path) -> None:
+    """`/reload` as the bot does it (`Library` over `reload_in_background`): the event loop
+    keeps running and answering from the old index while another process builds the new one."""
+    library = Library(load(cached, knowledge_copy),
+                      partial(reload_in_background, cached, knowledge_copy))
+    old = library.loaded
+    add_question(knowledge_copy)
+    began = time.perf_counter()
+    reloading = asyncio.create_task(library.reload())
+    answered: list[str | None] = []
+    longest_wait = 0.0
+    while not reloading.done():
+        assert library.loaded is old  # swapped only when whole
+        answered.append(answer(library.loaded))
+        start = time.perf_counter()
+        await asyncio.sleep(0.001)  # the loop must come back to us promptly throughout
+        longest_wait = max(longest_wait, time.perf_counter() - start)
+    new = await reloading
+    took = time.perf_counter() - began
+    assert len(answered) > 20 and "medication" not in answered
+    # Built in this process, the loop would wait for the whole reload (seconds); loading the
+    # worker's result takes milliseconds (a busy machine may add a pause of its own).
+    assert longest_wait < took / 3
+    assert library.loaded is new and answer(new) == "medication"
+
+    (knowledge_copy / "entries" / "medication.yaml").write_text("id: [", encoding="utf-8")
+    with pytest.raises(KnowledgeError) as raised:
+        await library.reload()
+    assert [p.path for p in raised.value.problems] == ["knowledge/entries/medication.yaml"]
+    assert library.loaded is new  # the broken one is not swapped in

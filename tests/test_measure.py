@@ -11,6 +11,7 @@ import datetime as dt
 import io
 import random
 from collections.abc import AsyncIterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -337,7 +338,7 @@ async def test_two_instances_send_a_due_follow_up_once(api: FakeBotApi, settings
                                                        loaded: Loaded,
                                                        kb: KnowledgeBase) -> None:
     at = dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.UTC)
-    library = Library(loaded, lambda: loaded)
+    library = Library(loaded, partial(asyncio.sleep, 0, loaded))  # no /reload here
     async with (await open_storage(settings, SECRET) as one,
                 await open_storage(settings, SECRET) as two,
                 Bot(TOKEN, base_url=api.base_url) as bot_one,
@@ -361,7 +362,7 @@ async def test_a_claim_left_by_a_stopped_instance_is_taken_up_later(
         api: FakeBotApi, settings: Config, loaded: Loaded, kb: KnowledgeBase) -> None:
     at = dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.UTC)
     due = at + dt.timedelta(days=14, minutes=1)
-    library = Library(loaded, lambda: loaded)
+    library = Library(loaded, partial(asyncio.sleep, 0, loaded))  # no /reload here
     async with (await open_storage(settings, SECRET) as storage,
                 Bot(TOKEN, base_url=api.base_url) as bot):
         await _due_follow_up(storage, kb, at)

@@ -147,7 +147,7 @@ async def test_a_reload_on_one_instance_reaches_the_other_and_errors_keep_the_ol
         knowledge_copy: Path) -> None:
     a, b = stores
 
-    def reload() -> Loaded:
+    async def reload() -> Loaded:
         return build(config, load_knowledge(knowledge_copy))
 
     first, second = SharedLibrary(loaded, reload, a), SharedLibrary(loaded, reload, b)

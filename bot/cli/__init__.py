@@ -23,7 +23,7 @@ from bot.cli import (
     train,
     webhook,
 )
-from bot.cli.context import EXIT_USAGE, CliError
+from bot.cli.context import EXIT_USAGE, CliError, ready
 
 COMMANDS = (
     ask, check, export, evaluate, chat,
@@ -36,6 +36,10 @@ COMMANDS = (
     serve,
     webhook,
 )
+
+
+# Commands that call `ready` themselves, once they are set up to serve (see bot/__main__.py).
+SET_UP_FIRST = ("run", "serve")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -58,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command not in SET_UP_FIRST:
+        ready()
     try:
         code: int = args.run(args)
     except CliError as exc:

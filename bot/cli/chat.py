@@ -55,7 +55,10 @@ async def _converse(loaded: Loaded, lang: str | None, inp: TextIO, out: TextIO,
     from bot.conversation.recorder import Recorder
     from bot.conversation.state import MemoryStates, UserState
 
-    chat = Conversation(loaded.config, Library(loaded, lambda: loaded), MemoryStates(),
+    async def unchanged() -> Loaded:  # the terminal chat has no /reload
+        return loaded
+
+    chat = Conversation(loaded.config, Library(loaded, unchanged), MemoryStates(),
                         Recorder())
     person = Person(TERMINAL_USER)
     if lang is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from pathlib import Path
 
@@ -23,6 +24,13 @@ class CliError(Exception):
     def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
         self.code = code
         super().__init__(message)
+
+
+def ready() -> None:
+    """Start-up is over: the garbage collector (paused while starting, see bot/__main__.py)
+    runs again, and leaves what was made so far alone (`gc.freeze`)."""
+    gc.freeze()
+    gc.enable()
 
 
 def add_common(parser: argparse.ArgumentParser) -> None:

@@ -20,11 +20,12 @@ from bot.cli.context import (
     knowledge_root,
     loaded_from,
     print_problems,
+    ready,
     token_from,
 )
 from bot.config import TOKEN_ENV, Config
 from bot.knowledge import KnowledgeError
-from bot.runtime import load
+from bot.runtime import reload_in_background
 
 NO_TOKEN = f"""\
 mythbot: no Telegram bot token: {TOKEN_ENV} is not set and telegram.token_file names no file.
@@ -71,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
                   "to pipe questions in, use: python -m bot chat", file=sys.stderr)
             return EXIT_USAGE
         print("Starting the terminal chat now.\n", file=sys.stderr)
+        ready()
         converse(loaded, None, sys.stdin, sys.stdout)
         return 0
 
@@ -95,7 +97,8 @@ def run(args: argparse.Namespace) -> int:
     # PTB 22 warns on every `RetryAfter` unless durations are opted in to timedelta.
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     application = build_application(
-        config, secret, loaded, reload=lambda: load(config, knowledge_root(args, config)))
+        config, secret, loaded,
+        reload=lambda: reload_in_background(config, knowledge_root(args, config)))
     use_fast_event_loop()
     # One loop for the check below and for run_polling, which takes the current one.
     loop = asyncio.new_event_loop()
@@ -108,6 +111,7 @@ def run(args: argparse.Namespace) -> int:
             loop.close()
     if not reached:
         return 0
+    ready()
     try:
         application.run_polling(allowed_updates=ALLOWED_UPDATES, bootstrap_retries=5)
     except InvalidToken:

@@ -16,11 +16,12 @@ from bot.cli.context import (
     knowledge_root,
     loaded_from,
     print_problems,
+    ready,
     token_from,
 )
 from bot.config import TOKEN_ENV
 from bot.knowledge import KnowledgeError
-from bot.runtime import load
+from bot.runtime import reload_in_background
 
 
 def register(commands: Any) -> None:
@@ -62,9 +63,11 @@ def serve(args: argparse.Namespace) -> int:
     configure_logging(config.log_level, [secret, listen.secret])
     os.environ.setdefault("PTB_TIMEDELTA", "true")  # as `run` does
     use_fast_event_loop()
+    ready()
     try:
         asyncio.run(serve_webhooks(
-            config, secret, loaded, lambda: load(config, knowledge_root(args, config)),
+            config, secret, loaded,
+            lambda: reload_in_background(config, knowledge_root(args, config)),
             listen, flood_limits=not args.no_flood_limits))
     except InvalidToken:
         raise CliError(f"Telegram refused the token; check {TOKEN_ENV}") from None

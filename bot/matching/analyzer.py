@@ -6,10 +6,11 @@ import re
 from collections.abc import Iterable, Mapping
 from functools import cache
 from importlib import resources
+from itertools import pairwise
 
 import snowballstemmer
 
-from bot.matching.normalize import normalize
+from bot.matching.normalize import MAX_CHARS, normalize
 from bot.matching.typos import DeleteIndex
 
 _STEMMERS = {"nl": "dutch", "en": "english"}
@@ -19,6 +20,7 @@ MIN_REPAIR_LENGTH = 6
 MIN_COMPOUND_PART = 3
 REPAIR_CACHE_SIZE = 20_000
 STEM_CACHE_SIZE = 100_000
+TOKEN_CACHE_SIZE = 100_000
 MAX_EDITS = 2
 
 
@@ -54,6 +56,7 @@ class Analyzer:
         self._stemmer = snowballstemmer.stemmer(_STEMMERS[lang])
         # Words repeat across entries and questions: each is stemmed once (a build's main cost).
         self._terms: dict[str, str] = {}
+        self._tokens: dict[str, list[str]] = {}
         phrases: dict[str, str] = {}
         self._stem_synonyms: dict[str, str] = {}
         for canonical, variants in synonyms.items():
@@ -69,6 +72,9 @@ class Analyzer:
         self._phrases = phrases
         # The first word of each phrase: a text without any of them needs no regex (most don't).
         self._phrase_starts = frozenset(phrase.split()[0] for phrase in phrases)
+        # ... and their first two words: a phrase can only be in a text with both, one after
+        # the other (a start word alone, "nieuwe", "pijn", is common).
+        self._phrase_pairs = frozenset(tuple(phrase.split()[:2]) for phrase in phrases)
         self._phrase_re = (re.compile(r"\b(" + "|".join(map(re.escape, ordered)) + r")\b")
                            if ordered else None)
         self._synonym_words = frozenset(
@@ -92,6 +98,7 @@ class Analyzer:
         # The stemmer is a C object that cannot be pickled (for the on-disk cache): made anew.
         state = self.__dict__.copy()
         del state["_stemmer"]
+        state["_tokens"] = {}  # only a memo of `normalize`: not worth the cache's bytes
         return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
@@ -109,15 +116,29 @@ class Analyzer:
         """The Snowball stem of `word`, synonyms not applied."""
         return self._stem(word)
 
-    def _phrased(self, text: str) -> str:
-        if self._phrase_re is None or self._phrase_starts.isdisjoint(text.split()):
-            return text
-        return self._phrase_re.sub(lambda m: self._phrases[m.group(1)], text)
+    def _normalized(self, text: str) -> list[str]:
+        """`normalize(text).split()`, a token (between spaces) at a time: normalising works
+        letter by letter, so each distinct token is normalised once (knowledge bases and
+        questions repeat their words; this was a build's main cost)."""
+        known = self._tokens
+        if len(known) >= TOKEN_CACHE_SIZE:
+            known.clear()
+        found: list[str] = []
+        for token in text[:MAX_CHARS].split():
+            words = known.get(token)
+            if words is None:
+                words = known[token] = normalize(token).split()
+            found += words
+        return found
 
     def words(self, text: str, repair: bool = False) -> list[str]:
         """Normalised words, multi-word synonyms replaced; with `repair`, unknown words are
         mended (typos) or split (compounds)."""
-        words = self._phrased(normalize(text)).split()
+        words = self._normalized(text)
+        if (self._phrase_re is not None and not self._phrase_starts.isdisjoint(words)
+                and not self._phrase_pairs.isdisjoint(pairwise(words))):
+            words = self._phrase_re.sub(lambda m: self._phrases[m.group(1)],
+                                        " ".join(words)).split()
         if repair:
             words = [part for word in self._joined(words) for part in self._mend(word)]
         return words

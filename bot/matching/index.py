@@ -19,6 +19,7 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 from numpy.typing import NDArray
@@ -33,6 +34,7 @@ KEYWORD_WEIGHT = 2  # keywords are the editor's own summary of an entry: count t
 GRAM_SIZES = (3, 4, 5)
 WEIGHTS = {"bm25": 0.25, "grams": 1.0, "fuzzy_set": 1.0, "fuzzy_ratio": 1.0}
 MAX_SCORED = 40  # entries scored in full: the best by BM25
+CHUNK = 256  # entries whose n-grams are counted at once while building
 # A compound's known last part must be this long to vouch for it ("pijn" in "groeipijn" is a
 # different complaint), its first part at least this long.
 MIN_TAIL = 5
@@ -80,6 +82,47 @@ class _Grams:
         return _Grams(self.ids, (weights / norm).astype(np.float32))
 
 
+class _Ids(dict[str, int]):
+    """Numbers for strings, in the order they are first seen."""
+
+    def __missing__(self, key: str) -> int:
+        number = self[key] = len(self)
+        return number
+
+
+def _ranges(starts: NDArray[np.int64], lengths: NDArray[np.int64]) -> NDArray[np.int64]:
+    """The positions start, start + 1, ... start + length - 1 of each (start, length), joined."""
+    ends = np.cumsum(lengths)
+    return np.repeat(starts - ends + lengths, lengths) + np.arange(int(ends[-1]) if len(ends)
+                                                                    else 0)
+
+
+def _run_starts(ordered: NDArray[np.int64]) -> NDArray[np.bool_]:
+    """Where each run of equal values in `ordered` starts."""
+    new = np.ones(len(ordered), dtype=bool)
+    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    return new
+
+
+def _distinct(keys: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """The distinct keys in the order of their first occurrence, and how often each occurs.
+
+    A stable sort groups equal keys; the groups are then put back in the order in which
+    they first occur by marking those positions, which costs less than sorting them again
+    (NumPy's `unique` gives sorted keys, and is slower still)."""
+    n = len(keys)
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    new = _run_starts(ordered)
+    starts = np.flatnonzero(new)
+    group = np.empty(n, dtype=np.int64)
+    group[order] = np.cumsum(new) - 1
+    first = np.zeros(n, dtype=bool)
+    first[order[starts]] = True
+    in_order = group[first]  # each group, by where it first occurs
+    return ordered[starts][in_order], np.diff(np.append(starts, n))[in_order]
+
+
 def _offsets(counts: list[int]) -> NDArray[np.int64]:
     """Where each row of a flat (CSR) array starts, and one past the last."""
     return np.concatenate(([0], np.cumsum(counts, dtype=np.int64)))
@@ -98,63 +141,88 @@ class LanguageIndex:
         self._entry_ids: list[str] = []
         # stems with function words, one string per example question, per entry
         self._phrasings: list[tuple[str, ...]] = []
-        self._gram_ids: dict[str, int] = {}
-        word_grams: dict[str, list[int]] = {}  # words repeat: their n-grams are looked up once
-
-        def grams_of(words: list[str]) -> list[int]:
-            found: list[int] = []
-            for word in words:
-                ids = word_grams.get(word)
-                if ids is None:
-                    ids = word_grams[word] = [self._gram_ids.setdefault(g, len(self._gram_ids))
-                                              for g in _word_grams(word)]
-                found += ids
-            return found
-
-        vocabulary: set[str] = set()  # every word (function words are the analyzer's own)
-        term_counts: list[Counter[str]] = []
-        # Flat typed arrays, not lists of ints or a Counter per entry: at 10 000 entries those
-        # held a gigabyte while building.
-        phrase_grams = array("l")  # each phrase's distinct n-grams, for document frequency
-        doc_gram_ids = array("l")  # per entry, its distinct n-grams ...
-        doc_gram_counts = array("f")  # ... and how often each occurs
-        doc_lengths: list[int] = []
-        phrase_count = 0
+        # Each content word is numbered once; what is counted per word (n-grams, BM25 terms)
+        # is then counted with NumPy over those numbers, not word by word in Python: at
+        # 10 000 entries that is 17 million n-grams a language.
+        words = _Ids()
+        number = words.__getitem__
+        # Per phrase (an entry's questions, claim and title, then its keywords): its content
+        # words' numbers, how many there are, and whether it is a keyword.
+        occurrences = array("q")
+        phrase_lengths = array("q")
+        phrase_keyword = array("b")
+        entry_phrases = array("q")
         for entry in entries:
             text = entry.text(analyzer.lang)
             phrases = [analyzer.words(p) for p in (*text.questions, text.claim, text.title)]
             keywords = [analyzer.content(analyzer.words(k)) for k in text.keywords]
-            for words in (*phrases, *keywords):
-                vocabulary.update(words)
-            contents = [analyzer.content(words) for words in phrases]
-            terms = [t for words in contents for t in analyzer.stems(words)]
-            terms += [t for words in keywords for t in analyzer.stems(words)] * KEYWORD_WEIGHT
-            entry_grams: list[int] = []
-            for words in (*contents, *keywords):
-                ids = grams_of(words)
-                phrase_grams.extend(set(ids))
-                entry_grams += ids
-                phrase_count += 1
+            for found in (*(analyzer.content(p) for p in phrases), *keywords):
+                occurrences.extend(map(number, found))
+                phrase_lengths.append(len(found))
+            phrase_keyword.extend([0] * len(phrases) + [1] * len(keywords))
+            entry_phrases.append(len(phrases) + len(keywords))
             self._entry_ids.append(entry.id)
-            self._phrasings.append(tuple(" ".join(analyzer.stems(words)) for words in phrases))
-            counted = Counter(entry_grams)
-            doc_gram_ids.extend(counted)
-            doc_gram_counts.extend(counted.values())
-            doc_lengths.append(len(counted))
-            term_counts.append(Counter(terms))
-        analyzer.learn(vocabulary)
-        df = np.bincount(np.frombuffer(phrase_grams, dtype=np.int_),
-                         minlength=len(self._gram_ids))
+            self._phrasings.append(tuple(" ".join(analyzer.stems(p)) for p in phrases))
+        # Function words are the analyzer's own: the content words are the vocabulary.
+        analyzer.learn(words)
+        occurrence = np.frombuffer(occurrences, dtype=np.int64)
+        lengths = np.frombuffer(phrase_lengths, dtype=np.int64)
+        phrase_of = np.repeat(np.arange(len(lengths)), lengths)
+        entry_of = np.repeat(np.arange(len(entry_phrases)),
+                             np.frombuffer(entry_phrases, dtype=np.int64))[phrase_of]
+        keyword = np.frombuffer(phrase_keyword, dtype=np.int8)[phrase_of].astype(bool)
+        count = len(self._entry_ids)
+        self._gram_postings(list(words), occurrence, phrase_of, entry_of, count, len(lengths))
+        self._bm25_postings(analyzer.stems(list(words)), occurrence, entry_of, keyword, count)
+
+    def _gram_postings(self, words: list[str], occurrence: NDArray[np.int64],
+                       phrase_of: NDArray[np.int64], entry_of: NDArray[np.int64],
+                       entries: int, phrase_count: int) -> None:
+        """Each entry's n-gram vector (TF-IDF, length 1), from every word `occurrence` (numbers
+        into `words`) with its phrase and entry; document frequency counts phrases."""
+        gram_ids = _Ids()
+        grams = [[gram_ids[g] for g in _word_grams(word)] for word in words]
+        self._gram_ids = dict(gram_ids)
+        n_grams = len(gram_ids)
+        width = max(n_grams, 1)  # keys: (phrase or entry) × width + n-gram
+        word_lengths = np.array([len(g) for g in grams], dtype=np.int64)
+        word_starts = _offsets(word_lengths.tolist())[:-1]
+        word_grams = np.fromiter((g for found in grams for g in found), dtype=np.int64,
+                                 count=int(word_lengths.sum()))
+        df = np.zeros(n_grams, dtype=np.int64)
+        # (its entries' distinct n-grams in the order they first occur, how often each
+        # occurs, how many each entry has) per chunk of CHUNK entries: a few megabytes of
+        # arrays at a time, which the allocator reuses, rather than hundreds at once.
+        chunks: list[tuple[NDArray[np.int32], NDArray[np.int32], NDArray[np.int64]]] = []
+        ends = np.searchsorted(entry_of, np.arange(0, entries + CHUNK, CHUNK)).tolist()
+        for first, (start, end) in enumerate(pairwise(ends)):
+            used = occurrence[start:end]
+            counts = word_lengths[used]
+            gram = word_grams[_ranges(word_starts[used], counts)]
+            phrase = np.repeat(phrase_of[start:end] - (phrase_of[start] if end > start else 0),
+                               counts)
+            in_phrase = np.sort(phrase * width + gram, kind="stable")
+            distinct = in_phrase[_run_starts(in_phrase)]
+            df += np.bincount(distinct % width, minlength=n_grams)
+            entry = np.repeat(entry_of[start:end] - first * CHUNK, counts)
+            keys, times = _distinct(entry * width + gram)
+            chunks.append(((keys % width).astype(np.int32), times.astype(np.int32),
+                           np.bincount(keys // width, minlength=CHUNK)))
         self._gram_idf = np.log(phrase_count / (1 + df)) + 1
-        self._doc_offsets = _offsets(doc_lengths)
-        self._doc_gram_ids = np.frombuffer(doc_gram_ids, dtype=np.int_).astype(np.int32)
-        counts = np.frombuffer(doc_gram_counts, dtype=np.float32).astype(np.float64)
-        weights = (1 + np.log(counts)) * self._gram_idf[self._doc_gram_ids]
-        owner = np.repeat(np.arange(len(doc_lengths)), np.diff(self._doc_offsets))
-        norms = np.sqrt(np.bincount(owner, weights=weights ** 2, minlength=len(doc_lengths)))
-        norms[norms == 0] = 1.0
-        self._doc_gram_values = (weights / norms[owner]).astype(np.float32)
-        self._bm25_postings(term_counts)
+        lengths = np.concatenate([np.zeros(0, dtype=np.int64), *(c[2] for c in chunks)])
+        self._doc_offsets = _offsets(lengths[:entries].tolist())
+        self._doc_gram_ids = np.empty(self._doc_offsets[-1], dtype=np.int32)
+        self._doc_gram_values = np.empty(self._doc_offsets[-1], dtype=np.float32)
+        at = 0
+        for ids, used_times, chunk_lengths in chunks:
+            weights = (1 + np.log(used_times.astype(np.float64))) * self._gram_idf[ids]
+            owner = np.repeat(np.arange(len(chunk_lengths)), chunk_lengths)
+            norms = np.sqrt(np.bincount(owner, weights=weights ** 2,
+                                        minlength=len(chunk_lengths)))
+            norms[norms == 0] = 1.0
+            self._doc_gram_ids[at:at + len(ids)] = ids
+            self._doc_gram_values[at:at + len(ids)] = weights / norms[owner]
+            at += len(ids)
 
     def _vector(self, grams: Counter[str]) -> _Grams:
         """The n-grams this index knows, as a sparse vector (unknown ones weigh nothing)."""
@@ -162,30 +230,36 @@ class LanguageIndex:
         return _Grams(np.array([i for i, _ in known], dtype=np.int32),
                       np.array([c for _, c in known], dtype=np.float32))
 
-    def _bm25_postings(self, term_counts: list[Counter[str]]) -> None:
+    def _bm25_postings(self, stems: list[str], occurrence: NDArray[np.int64],
+                       entry_of: NDArray[np.int64], keyword: NDArray[np.bool_],
+                       entries: int) -> None:
         """Per term: the entries that use it, and BM25's saturated term frequency in each,
-        divided by its ceiling (K1 + 1) so that a question fully covered scores 1."""
-        lengths = [sum(counts.values()) for counts in term_counts]
-        average = sum(lengths) / max(len(lengths), 1)
-        self._term_ids: dict[str, int] = {}
-        terms = array("l")
-        values = array("d")
-        for i, counts in enumerate(term_counts):
-            saturation = K1 * (1 - B + B * lengths[i] / average)
-            for term, tf in counts.items():
-                terms.append(self._term_ids.setdefault(term, len(self._term_ids)))
-                values.append(tf / (tf + saturation))
-        owners = np.repeat(np.arange(len(term_counts), dtype=np.int32),
-                           [len(c) for c in term_counts])
-        term_ids = np.frombuffer(terms, dtype=np.int_)
-        order = np.argsort(term_ids, kind="stable")
-        self._post_entries = owners[order]
-        self._post_values = np.frombuffer(values, dtype=np.float64)[order]
-        df = np.bincount(term_ids, minlength=len(self._term_ids))
+        divided by its ceiling (K1 + 1) so that a question fully covered scores 1.
+
+        `stems`: each word's term; `occurrence`: every use of a word, in `entry_of`, in a
+        keyword (which counts `KEYWORD_WEIGHT` times) or not."""
+        term_ids = _Ids()
+        term_of = np.array([term_ids[s] for s in stems], dtype=np.int64)
+        self._term_ids = dict(term_ids)
+        width = max(len(term_ids), 1)
+        weight = np.where(keyword, KEYWORD_WEIGHT, 1)
+        lengths = np.bincount(entry_of, weights=weight, minlength=entries)
+        average = int(lengths.sum()) / max(entries, 1)
+        saturation = K1 * (1 - B + B * lengths / average)
+        keys = entry_of * width + term_of[occurrence]
+        order = np.argsort(keys, kind="stable")
+        ordered = keys[order]
+        starts = np.flatnonzero(_run_starts(ordered))
+        tf = np.add.reduceat(weight[order], starts) if len(starts) else weight[:0]
+        pairs = ordered[starts]  # (entry, term) by entry, then term
+        owners, terms = pairs // width, pairs % width
+        by_term = np.argsort(terms, kind="stable")
+        self._post_entries = owners[by_term].astype(np.int32)
+        self._post_values = (tf / (tf + saturation[owners]))[by_term]
+        df = np.bincount(terms, minlength=len(term_ids))
         self._post_offsets = _offsets(df.tolist())
-        n = len(term_counts)
-        self._idf = [self._bm25_idf(int(d), n) for d in df]
-        self._unknown_idf = self._bm25_idf(0, n)
+        self._idf = [self._bm25_idf(int(d), entries) for d in df]
+        self._unknown_idf = self._bm25_idf(0, entries)
 
     @staticmethod
     def _bm25_idf(df: int, n: int) -> float:

@@ -41,6 +41,21 @@ def _checksums(strings: Iterable[str]) -> list[int]:
     return [zlib.crc32(s.encode()) for s in strings]
 
 
+def _deletion_checksums(word: str, depth: int) -> list[int]:
+    """`_checksums(deletions(word, depth))`, in some order: for a word in ASCII (every word
+    of a vocabulary, which is normalised) its bytes are cut, not its letters, so that each
+    deletion is not encoded anew (a build makes a million of them)."""
+    data = word.encode()
+    if len(data) != len(word):
+        return _checksums(deletions(word, depth))
+    found = {data}
+    frontier = {data}
+    for _ in range(depth):
+        frontier = {w[:i] + w[i + 1:] for w in frontier for i in range(len(w))}
+        found |= frontier
+    return list(map(zlib.crc32, found))
+
+
 class DeleteIndex:
     """The words of a vocabulary, findable by their deletions up to `max_edits` letters."""
 
@@ -50,7 +65,7 @@ class DeleteIndex:
         keys: list[int] = []
         counts: list[int] = []
         for word in self.words:
-            found = _checksums(deletions(word, max_edits))
+            found = _deletion_checksums(word, max_edits)
             keys += found
             counts.append(len(found))
         ids = np.repeat(np.arange(len(self.words), dtype=np.int32), counts)

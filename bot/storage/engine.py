@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import URL, event, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+if TYPE_CHECKING:
+    from sqlalchemy.dialects import postgresql, sqlite
 
 SQLITE = "sqlite+aiosqlite"
 POSTGRES = "postgresql+asyncpg"
@@ -97,3 +101,15 @@ def _redacted(raw: str) -> str:
     scheme, sep, credentials = head.partition("://")
     user = credentials.split(":", 1)[0]
     return f"{scheme}{sep}{user}:***@{tail}"
+
+
+def insert_for(dialect: str) -> Callable[[Any], sqlite.Insert | postgresql.Insert]:
+    """`insert` with ON CONFLICT of `dialect` (SQLite or PostgreSQL). PostgreSQL's dialect is
+    imported only when it is used: for SQLite it would be a tenth of the bot's start-up."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert

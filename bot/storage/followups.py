@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, and_, delete, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.storage.engine import insert_for
 from bot.storage.records import FollowUp
 from bot.storage.schema import followups, quiz_answers, users
 
@@ -37,7 +37,7 @@ async def read(conn: AsyncConnection, key: str) -> FollowUp | None:
 
 async def offer(conn: AsyncConnection, key: str, at: dt.datetime) -> bool:
     """A row for someone never asked; False when they were asked before (by any instance)."""
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    insert = insert_for(conn.dialect.name)
     added = await conn.execute(insert(followups).values(
         user_key=key, consent=None, asked_at=at, before_answered=0, after_answered=0,
     ).on_conflict_do_nothing(index_elements=[followups.c.user_key]))

@@ -18,14 +18,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Row, and_, bindparam, delete, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import Executable
 
 from bot.config import Config
 from bot.matching import Decision
 from bot.storage import followups as followup_sql
-from bot.storage.engine import StorageConfigError, create_engine, parse_url
+from bot.storage.engine import StorageConfigError, create_engine, insert_for, parse_url
 from bot.storage.health import Access, Health, describe_error
 from bot.storage.identity import SecretError, resolve_secret, user_key
 from bot.storage.migrations import MigrationError, migrate
@@ -622,13 +621,11 @@ class Storage:
 
     def _insert(self, table: Any) -> Any:
         """INSERT with ON CONFLICT, in this database's dialect."""
-        return (postgresql.insert if self.engine.dialect.name == "postgresql"
-                else sqlite.insert)(table)
+        return insert_for(self.engine.dialect.name)(table)
 
     def _upsert_user(self, key: str, at: dt.datetime, language: str | None,
                      clinic: str | None, *, update_language: bool) -> Executable:
-        insert = (postgresql.insert if self.engine.dialect.name == "postgresql"
-                  else sqlite.insert)
+        insert = insert_for(self.engine.dialect.name)
         statement = insert(users).values(key=key, language=language, clinic=clinic,
                                          first_seen=at, last_seen=at)
         changes: dict[str, Any] = {"last_seen": statement.excluded.last_seen}
@@ -700,7 +697,7 @@ def _question_statements(dialect: str) -> tuple[Executable, ...]:
     (Its parameter is not called `language`: SQLAlchemy would fill the user's column with any
     parameter named after it.)
     """
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = insert_for(dialect)
     new_user = insert(users).values(key=bindparam("key"), first_seen=bindparam("at"),
                                     last_seen=bindparam("at"))
     seen = new_user.on_conflict_do_update(index_elements=[users.c.key],

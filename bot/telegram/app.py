@@ -14,7 +14,7 @@ import asyncio
 import json
 import logging
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, TypedDict
 
 from telegram import LinkPreviewOptions, Update
@@ -30,7 +30,7 @@ from telegram.ext import (
 )
 
 from bot.config import Config
-from bot.conversation.conversation import Conversation, Library
+from bot.conversation.conversation import Conversation, Library, Reload
 from bot.conversation.recorder import Recorder
 from bot.conversation.state import MemoryStates, StateStore
 from bot.runtime import Loaded
@@ -56,7 +56,7 @@ GATE = -1  # handler group of the rate limit, which runs before every other hand
 
 
 def build_application(config: Config, token: str, loaded: Loaded, *,
-                      reload: Callable[[], Loaded],
+                      reload: Reload,
                       states: StateStore | None = None,
                       limit: Limiter | None = None,
                       library: Library | None = None,

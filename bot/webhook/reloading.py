@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 
-from bot.conversation.conversation import Library
+from bot.conversation.conversation import Library, Reload
 from bot.knowledge import KnowledgeError
 from bot.runtime import Loaded
 from bot.storage.shared import SharedStore
@@ -23,8 +22,7 @@ FOLLOW_EVERY = 1.0  # seconds
 
 
 class SharedLibrary(Library):
-    def __init__(self, loaded: Loaded, reload: Callable[[], Loaded],
-                 shared: SharedStore) -> None:
+    def __init__(self, loaded: Loaded, reload: Reload, shared: SharedStore) -> None:
         super().__init__(loaded, reload)
         self._shared = shared
         self.version = 0

@@ -14,7 +14,7 @@ import json
 import logging
 import os
 import signal
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +23,7 @@ from sqlalchemy.exc import DBAPIError
 from telegram import Update
 
 from bot.config import Config
+from bot.conversation.conversation import Reload
 from bot.conversation.recorder import Recorder
 from bot.conversation.state import StateStore
 from bot.runtime import Loaded
@@ -92,7 +93,7 @@ def listen_settings(config: Config, environ: Mapping[str, str], *, host: str | N
     return Listen(host, port, secret, environ.get(INSTANCE_ENV) or f"{host}:{port}")
 
 
-async def serve(config: Config, token: str, loaded: Loaded, reload: Callable[[], Loaded],
+async def serve(config: Config, token: str, loaded: Loaded, reload: Reload,
                 listen: Listen, *, environ: Mapping[str, str] = os.environ,
                 flood_limits: bool = True, stop: asyncio.Event | None = None) -> None:
     """Serve until SIGTERM/SIGINT (or `stop` is set), then drain and shut down."""

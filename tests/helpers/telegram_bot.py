@@ -11,13 +11,15 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from bot.config import Config
+from bot.conversation.conversation import Reload
 from bot.knowledge import load_knowledge
 from bot.matching import Matcher
-from bot.runtime import Loaded, build
+from bot.runtime import Loaded, build, reload_in_background
 from bot.telegram import ALLOWED_UPDATES, RetryPolicy, build_application
 from bot.telegram.followups import Clock, utc_now
 from tests.helpers import updates
@@ -161,20 +163,19 @@ async def running_bot(api: FakeBotApi, config: Config, *, loaded: Loaded | None 
                       environ: Mapping[str, str] = SECRET,
                       flood_limits: bool = True,
                       api_timeout: float | None = None,
-                      clock: Clock = utc_now) -> AsyncIterator[Harness]:
+                      clock: Clock = utc_now,
+                      reload: Reload | None = None) -> AsyncIterator[Harness]:
     """The bot built by `build_application`, started as `run_polling` would, then stopped.
 
     `loaded` saves tests the time of loading the knowledge base again; `knowledge` is the
-    folder that /reload reads (default: the configured one); `flood_limits=False` drops
+    folder that /reload reads (default: the configured one), in a worker process as `run`
+    does, unless `reload` does it otherwise; `flood_limits=False` drops
     Telegram's send rate (for the throughput benchmark); `api_timeout` shortens PTB's 5 s
     timeouts (for tests of a slow Bot API); `clock` is the time its follow-up loop sees.
     """
     root = knowledge or config.knowledge_dir
-
-    def reload() -> Loaded:
-        return build(config, load_knowledge(root))
-
-    app = build_application(config, api.token, loaded or reload(), reload=reload,
+    app = build_application(config, api.token, loaded or build(config, load_knowledge(root)),
+                            reload=reload or partial(reload_in_background, config, root),
                             retry=FAST_RETRY, flood_limits=flood_limits,
                             api_timeout=api_timeout, environ=environ, clock=clock)
     assert app.post_init is not None and app.post_shutdown is not None
