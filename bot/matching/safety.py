@@ -315,9 +315,9 @@ class SafetyCheck:
                         continue
                     if term[0] == START:
                         # "kan niet meer stappen" (Flemish drops the "ik") tells, not asks
+                        following = tokens.words[start + 1] if start + 1 < len(tokens.words) else ""
                         if ((start and tokens.clause[start - 1] == tokens.clause[start])
-                                or tokens.words[start + 1:start + 2] in ([w] for w in
-                                                                          self._negators)):
+                                or following in self._negators):
                             continue
                         term = term[1:]
                     end = _term_end(term, tokens, start, self._negators)
