@@ -65,6 +65,7 @@ _DECIMALS = re.compile(r"(\d)[.,]\d+")
 NEGATION_STOPS = frozenset({"en", "and", "omdat", "because", "want", "dus", "so", "toen", "when",
                             "als", "if", "die", "which", "who"})
 _COMMA = re.compile(r",")
+_JOINS = NEGATION_STOPS | CLAUSE_BREAKS
 # Who wins when several rules fire: the crisis reply, then emergencies, then "today".
 _PRIORITY = {"crisis": 0, "emergency": 1, "today": 2}
 
@@ -411,13 +412,15 @@ class SafetyCheck:
 def _term_end(term: Term, tokens: Tokens, start: int,
               negators: frozenset[str]) -> int | None:
     """Where `term` ends when its first word stands at `start`, or None. The word a term may
-    skip is never a negation: "is [niet] nieuw" is not "is nieuw"."""
+    skip is never a negation: "is [niet] nieuw" is not "is nieuw"; nor "and", "if", "because":
+    "hives all over [and] now" is not "over now"."""
     at = start
     for word in term[1:]:
         nxt = next((i for i in range(at + 1, min(at + 2 + MAX_GAP, len(tokens.words)))
                     if word in tokens.hits[i] and tokens.sentence[i] == tokens.sentence[start]),
                    None)
-        if nxt is None or any(tokens.words[j] in negators for j in range(at + 1, nxt)):
+        if nxt is None or any(tokens.words[j] in negators or tokens.words[j] in _JOINS
+                              for j in range(at + 1, nxt)):
             return None
         at = nxt
     return at + 1
