@@ -143,6 +143,9 @@ class Concept(_Strict):
     # geven?" asks about what follows; "my calf is swollen since my op, could that cause a
     # clot?" still describes what came before).
     rules_out: Literal["sentence", "after"] = "sentence"
+    # ... unless one of these concepts stands in the same sentence: "my neighbour had a fall"
+    # is someone else's story, "my neighbour had a fall this morning" is not.
+    overruled_by: list[str] = Field(default_factory=list)
 
     def terms(self, lang: str) -> list[str]:
         return self.en if lang == "en" else self.nl

@@ -170,6 +170,7 @@ class _Concept:
     parts: tuple[int, ...] = ()  # a concept made of others that stand near each other
     near: int = 0
     after_only: bool = False  # as an `unless`, it rules out what follows it, not its sentence
+    overruled_by: frozenset[int] = frozenset()  # ... and nothing where one of these stands
 
 
 @dataclass(frozen=True)
@@ -220,7 +221,8 @@ class SafetyCheck:
             _Concept(name, c.negatable and not c.body_part, frozenset(fold(w) for w in c.not_words),
                      c.body_part,
                      tuple(self._concept_key(n) for n in c.all), c.near or 0,
-                     c.rules_out == "after")
+                     c.rules_out == "after",
+                     frozenset(self._index[n] for n in c.overruled_by))
             for name, c in safety.concepts.items()]
         self._composites = [i for i, c in enumerate(self._concepts) if c.parts]
         self._after_only = frozenset(i for i, c in enumerate(self._concepts) if c.after_only)
@@ -395,13 +397,26 @@ class SafetyCheck:
         present = {_keyed(f).concept for f in found}
         possible = [r for r in self._rules if any(present.issuperset(alt) for alt in r.when)]
         after_only = self._after_only
-        rules = [r.rule for r in possible if _fires(r, found, tokens, after_only)]
+        void = self._overruled(found, tokens)
+        rules = [r.rule for r in possible if _fires(r, found, tokens, after_only, void)]
         ruled_out = not rules and any(
             r.unless and _fires(_Rule(r.rule, r.when, (), r.near), found, tokens, after_only)
             for r in possible)
         marks = [(self._concepts[f.concept].name + ("!" if f.negated else ""),
                   tokens.sentence[f.start], f.start) for f in found]
         return Assessment(rules, ruled_out, tokens.words, marks)
+
+    def _overruled(self, found: Sequence[Found], tokens: Tokens) -> frozenset[Found]:
+        """The concepts that rule nothing out: one of their `overruled_by` stands in their
+        sentence ("my neighbour had a fall this morning")."""
+        by = [(f, self._concepts[f.concept].overruled_by) for f in found
+              if self._concepts[f.concept].overruled_by]
+        if not by:
+            return frozenset()
+        scope = tokens.scope
+        return frozenset(f for f, over in by if any(
+            g.concept in over and not g.negated and scope[g.start] == scope[f.start]
+            for g in found))
 
     def concept_names(self, found: Sequence[Found]) -> list[str]:
         """For explaining a decision: the names of the concepts found."""
@@ -432,9 +447,10 @@ def _keyed(found: Found) -> Found:
 
 
 def _fires(rule: _Rule, found: Sequence[Found], tokens: Tokens,
-           after_only: frozenset[int] = frozenset()) -> bool:
+           after_only: frozenset[int] = frozenset(),
+           void: frozenset[Found] = frozenset()) -> bool:
     scope = tokens.scope
-    unless = [f for f in found if f.concept in rule.unless and not f.negated]
+    unless = [f for f in found if f.concept in rule.unless and not f.negated and f not in void]
     ruled_out = {scope[f.start] for f in unless if f.concept not in after_only}
     # "her face droops, but that's from her Bell's palsy in 2012": a "but" that explains
     # rules out the part before it as well.
