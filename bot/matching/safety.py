@@ -65,6 +65,8 @@ _DECIMALS = re.compile(r"(\d)[.,]\d+")
 NEGATION_STOPS = frozenset({"en", "and", "omdat", "because", "want", "dus", "so", "toen", "when",
                             "als", "if", "die", "which", "who"})
 _COMMA = re.compile(r",")
+# a number and its unit apart: "6kg" is "6 kg", "38c" is "38 c"
+_NUMBER_UNIT = re.compile(r"(\d)([a-z])")
 _JOINS = NEGATION_STOPS | CLAUSE_BREAKS
 # Who wins when several rules fire: the crisis reply, then emergencies, then "today".
 _PRIORITY = {"crisis": 0, "emergency": 1, "today": 2}
@@ -125,7 +127,7 @@ def terms_of(texts: Sequence[str]) -> list[Term]:
     for text in texts:
         words = tuple(w for raw in _CONTRACTION.sub("nt", text).split()
                       for w in ([raw] if raw in (NUMBER, MANY, TEMPERATURE, YEAR, START)
-                                else fold(raw).split()))
+                                else _NUMBER_UNIT.sub(r"\1 \2", fold(raw)).split()))
         # "can t move" in the vocabulary is "cant move", as in the messages
         merged: list[str] = []
         for word in words:
@@ -170,6 +172,7 @@ class _Concept:
     parts: tuple[int, ...] = ()  # a concept made of others that stand near each other
     near: int = 0
     after_only: bool = False  # as an `unless`, it rules out what follows it, not its sentence
+    whole: bool = False  # ... or the whole message
     overruled_by: frozenset[int] = frozenset()  # ... and nothing where one of these stands
 
 
@@ -221,11 +224,12 @@ class SafetyCheck:
             _Concept(name, c.negatable and not c.body_part, frozenset(fold(w) for w in c.not_words),
                      c.body_part,
                      tuple(self._concept_key(n) for n in c.all), c.near or 0,
-                     c.rules_out == "after",
+                     c.rules_out == "after", c.rules_out == "message",
                      frozenset(self._index[n] for n in c.overruled_by))
             for name, c in safety.concepts.items()]
         self._composites = [i for i, c in enumerate(self._concepts) if c.parts]
         self._after_only = frozenset(i for i, c in enumerate(self._concepts) if c.after_only)
+        self._whole = frozenset(i for i, c in enumerate(self._concepts) if c.whole)
         # first word of a term -> (concept, term); a question only looks up the words it has
         self._starts: dict[str, list[tuple[int, Term]]] = defaultdict(list)
         words: set[str] = set()
@@ -294,7 +298,7 @@ class SafetyCheck:
             number += 1
             for piece in _COMMA.split(part):
                 part_number += 1
-                for i, word in enumerate(fold(piece).split()):
+                for i, word in enumerate(_NUMBER_UNIT.sub(r"\1 \2", fold(piece)).split()):
                     word = self._spelling.get(word, word)
                     number += word in CLAUSE_BREAKS
                     if (not sentence or sentence[-1] != number
@@ -398,7 +402,8 @@ class SafetyCheck:
         possible = [r for r in self._rules if any(present.issuperset(alt) for alt in r.when)]
         after_only = self._after_only
         void = self._overruled(found, tokens)
-        rules = [r.rule for r in possible if _fires(r, found, tokens, after_only, void)]
+        rules = [r.rule for r in possible
+                 if _fires(r, found, tokens, after_only, void, self._whole)]
         ruled_out = not rules and any(
             r.unless and _fires(_Rule(r.rule, r.when, (), r.near), found, tokens, after_only)
             for r in possible)
@@ -448,9 +453,11 @@ def _keyed(found: Found) -> Found:
 
 def _fires(rule: _Rule, found: Sequence[Found], tokens: Tokens,
            after_only: frozenset[int] = frozenset(),
-           void: frozenset[Found] = frozenset()) -> bool:
+           void: frozenset[Found] = frozenset(), whole: frozenset[int] = frozenset()) -> bool:
     scope = tokens.scope
     unless = [f for f in found if f.concept in rule.unless and not f.negated and f not in void]
+    if any(f.concept in whole for f in unless):
+        return False
     ruled_out = {scope[f.start] for f in unless if f.concept not in after_only}
     # "her face droops, but that's from her Bell's palsy in 2012": a "but" that explains
     # rules out the part before it as well.
