@@ -327,7 +327,8 @@ class SafetyCheck:
                                 or following in self._negators):
                             continue
                         term = term[1:]
-                    end = _term_end(term, tokens, start, self._negators)
+                    end = _term_end(term, tokens, start, self._negators,
+                                    self._concepts[concept].not_words, self._blocked)
                     if end is not None:
                         spans.append(Found(concept, start, end))
         spans = sorted(set(spans), key=lambda f: (f.start, f.end))
@@ -429,15 +430,19 @@ class SafetyCheck:
                 for f in found]
 
 
-def _term_end(term: Term, tokens: Tokens, start: int,
-              negators: frozenset[str]) -> int | None:
+def _term_end(term: Term, tokens: Tokens, start: int, negators: frozenset[str],
+              not_words: frozenset[str] = frozenset(),
+              blocked: dict[str, frozenset[str]] | None = None) -> int | None:
     """Where `term` ends when its first word stands at `start`, or None. The word a term may
     skip is never a negation: "is [niet] nieuw" is not "is nieuw"; nor "and", "if", "because":
-    "hives all over [and] now" is not "over now"."""
+    "hives all over [and] now" is not "over now". No word of it is one of the concept's
+    `not_words`: "een sportschool geweest" is no "een geweer"."""
     at = start
     for word in term[1:]:
         nxt = next((i for i in range(at + 1, min(at + 2 + MAX_GAP, len(tokens.words)))
-                    if word in tokens.hits[i] and tokens.sentence[i] == tokens.sentence[start]),
+                    if word in tokens.hits[i] and tokens.sentence[i] == tokens.sentence[start]
+                    and not (not_words and blocked
+                             and not_words & blocked[tokens.words[i]])),
                    None)
         if nxt is None or any(tokens.words[j] in negators or tokens.words[j] in _JOINS
                               for j in range(at + 1, nxt)):
