@@ -673,7 +673,9 @@ def test_a_question_rules_out_what_follows_it_not_what_came_before(check: Safety
              "hot-red-swollen-joint"),
             ("ik neem naproxen en heb vreselijke maagpijn, kan dat van de naproxen komen?",
              "stomach-pain-on-anti-inflammatories"),
-            ("is it normal that my calf is swollen since my op", "leg-after-operation")):
+            ("is it normal that my calf is swollen since my op", "leg-after-operation"),
+            ("can my mum's new tablets make her lips swell like this, she's struggling to "
+             "breathe", "allergic-reaction")):
         fired = check.check(question)
         assert fired is not None and fired.id == rule, question
 
