@@ -13,6 +13,7 @@ from bot.knowledge import KnowledgeBase
 from bot.matching import KINDS, Matcher, Thresholds
 from bot.matching.decision import MAX_CANDIDATES
 from bot.matching.index import MAX_SCORED
+from bot.matching.rarity import misspelt
 from bot.rendering import Renderer
 from bot.storage.privacy import question_to_keep
 
@@ -158,6 +159,48 @@ def test_compounds_of_known_words_are_not_rare(matcher: Matcher) -> None:
     assert matcher.rare_words("welke spieroefeningen helpen mijn knie", "nl") == []
 
 
+@pytest.mark.parametrize(("question", "lang"), [
+    ("hebde gij ook geen goesting meer om te wandelen met uw knie", "nl"),  # Flemish
+    ("mijn bompa zegt dat wandelen slecht is voor zijn knie", "nl"),  # family
+    ("my knee is achy and creaky, is walking bad for it", "en"),  # how pain feels
+    ("ik weeg te veel, is dat slecht voor mijn knie", "nl"),  # a rare form of "wegen"
+])
+def test_everyday_words_wordfreq_counts_as_rare_are_no_topic(matcher: Matcher, question: str,
+                                                           lang: str) -> None:
+    assert matcher.rare_words(question, lang) == []
+
+
+def test_a_rare_topic_word_is_still_rare_next_to_everyday_words(matcher: Matcher) -> None:
+    question = "mijn bompa heeft sacroiliitis in zijn heup"
+    assert matcher.rare_words(question, "nl") == ["sacroiliitis"]
+
+
+@pytest.mark.parametrize(("question", "lang"), [
+    ("is wandelen warom slecht voor mijn knie", "nl"),  # "waarom", a letter left out
+    ("my docotr says walking is bad for my knee", "en"),  # two letters swapped
+])
+def test_a_misspelt_ordinary_word_is_no_topic(matcher: Matcher, question: str,
+                                             lang: str) -> None:
+    assert matcher.rare_words(question, lang) == []
+
+
+def test_a_short_word_one_letter_from_another_is_not_taken_for_a_typo() -> None:
+    common = frozenset({"adel", "dicht", "waarom", "dokter"})
+    assert misspelt("warom", common) and misspelt("doktre", common)
+    assert not misspelt("padel", common) and not misspelt("jicht", common)
+
+
+@pytest.mark.parametrize(("question", "entry_id"), [
+    ("helpt een ontstekings remmer bij artrose", "medication"),
+    ("heb ik artrose door mijn leef tijd", "only-old-age"),
+])
+def test_a_dutch_compound_typed_apart_is_joined_again(matcher: Matcher, question: str,
+                                                     entry_id: str) -> None:
+    decision = matcher.match(question, "nl")
+    assert decision.candidate_ids[0] == entry_id
+    assert matcher.rare_words(question, "nl") == []
+
+
 def test_the_rare_word_check_can_be_turned_off(kb: KnowledgeBase, matcher: Matcher) -> None:
     off = Matcher(kb, replace(matcher.thresholds, rare_word=0.0))
     assert off.rare_words("is wandelen goed voor mijn knie en mijn sacroiliitis", "nl") == []
@@ -241,6 +284,13 @@ def test_an_uncovered_topic_needing_a_second_term_waits_for_it(matcher: Matcher)
     decision = matcher.match("mag ik stoppen met mijn bloedverdunners")
     assert decision.rule != "medicines-together"
     assert decision.candidate_ids[0] == "medication"
+
+
+def test_an_uncovered_topic_steps_back_for_its_unless_terms(matcher: Matcher) -> None:
+    dog = matcher.match("onze hond heeft artrose in zijn heup, wat kan ik doen")
+    assert (dog.kind, dog.rule) == ("fallback", "animals")
+    walk = matcher.match("ik wandel elke dag een half uur met de hond, is dat goed voor mijn knie")
+    assert walk.rule != "animals" and walk.candidate_ids[0] == "aerobic-exercise"
 
 
 def test_every_uncovered_reply_points_to_someone_who_can_help(kb: KnowledgeBase) -> None:

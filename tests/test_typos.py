@@ -7,14 +7,14 @@ import string
 
 import pytest
 from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from bot.matching.analyzer import Analyzer
 from bot.matching.typos import MAX_WORD_LENGTH, DeleteIndex, deletions
 
 
 def brute_force(word: str, vocabulary: list[str], max_edits: int) -> str | None:
-    found = process.extractOne(word, sorted(vocabulary), scorer=Levenshtein.distance,
+    found = process.extractOne(word, sorted(vocabulary), scorer=OSA.distance,
                                score_cutoff=max_edits)
     return None if found is None else str(found[0])
 

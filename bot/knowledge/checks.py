@@ -283,7 +283,7 @@ def _uncovered_problems(root: Path, located: Located | None) -> list[Problem]:
             problems.append(Problem(path, located.line(("topics", i, "id")),
                                     f"the id '{topic.get('id')}' is used twice"))
         seen.add(topic.get("id"))
-        for field in ("terms", "also"):
+        for field in ("terms", "also", "unless"):
             terms = topic.get(field)
             for lang in LANGS:
                 listed = terms.get(lang) if isinstance(terms, dict) else None

@@ -238,12 +238,14 @@ class UncoveredTopic(_Strict):
     for words of five letters or more, starts with it ("terugbetaal" matches "terugbetaald").
     With `also`, the question must have one of those terms as well ("bloedverdunner" is about
     combining medicines only with a painkiller in the question; alone, it is the medication
-    entry's "may I stop my blood thinners").
+    entry's "may I stop my blood thinners"). With `unless`, a question with one of those terms
+    is not about the topic ("ik wandel elke dag met de hond" is about walking, not the dog).
     """
 
     id: str = Field(pattern=ID_PATTERN)
     terms: PerLang
     also: PerLang = Field(default_factory=PerLang)
+    unless: PerLang = Field(default_factory=PerLang)
     reply: LangText
 
     @model_validator(mode="after")

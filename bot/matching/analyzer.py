@@ -105,6 +105,10 @@ class Analyzer:
     def _stem(self, word: str) -> str:
         return str(self._stemmer.stemWord(word))
 
+    def stem(self, word: str) -> str:
+        """The Snowball stem of `word`, synonyms not applied."""
+        return self._stem(word)
+
     def _phrased(self, text: str) -> str:
         if self._phrase_re is None or self._phrase_starts.isdisjoint(text.split()):
             return text
@@ -115,8 +119,20 @@ class Analyzer:
         mended (typos) or split (compounds)."""
         words = self._phrased(normalize(text)).split()
         if repair:
-            words = [part for word in words for part in self._mend(word)]
+            words = [part for word in self._joined(words) for part in self._mend(word)]
         return words
+
+    def _joined(self, words: list[str]) -> list[str]:
+        """Dutch compounds typed apart ("ontstekings remmer", "leef tijd") joined again when the
+        knowledge base uses the compound; function words are never a compound's part."""
+        joined: list[str] = []
+        for word in words:
+            if (joined and joined[-1] + word in self.vocabulary
+                    and joined[-1] not in self.stop and word not in self.stop):
+                joined[-1] += word
+            else:
+                joined.append(word)
+        return joined
 
     def content(self, words: Iterable[str]) -> list[str]:
         """The words that are not function words."""

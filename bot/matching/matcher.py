@@ -7,11 +7,12 @@ from dataclasses import dataclass
 
 from bot.knowledge.models import LANGS, Entry, KnowledgeBase
 from bot.matching.analyzer import Analyzer, stopwords
+from bot.matching.courtesy import without_courtesy
 from bot.matching.decision import MAX_CANDIDATES, Candidate, Decision
 from bot.matching.index import LanguageIndex, combine, votes
 from bot.matching.language import detect_language
 from bot.matching.normalize import normalize
-from bot.matching.rarity import common_words
+from bot.matching.rarity import common_words, everyday_words, misspelt
 from bot.matching.redflag_model import BACKSTOP, RedFlagModel
 from bot.matching.safety import SafetyCheck
 from bot.matching.smalltalk import SmalltalkCheck
@@ -76,8 +77,8 @@ class Matcher:
         self._backstop = RedFlagModel.load(self._safety.read)
         self._smalltalk = SmalltalkCheck(kb.smalltalk)
         self._uncovered = UncoveredCheck(kb.uncovered)
-        self._common = ({lang: common_words(lang, thresholds.rare_word) for lang in LANGS}
-                        if thresholds.rare_word > 0 else None)
+        self._common = ({lang: common_words(lang, thresholds.rare_word) | everyday_words(lang)
+                         for lang in LANGS} if thresholds.rare_word > 0 else None)
         self._indexes: dict[str, LanguageIndex] = {}
         entries = list(kb.entries.values())
         for n, lang in enumerate(LANGS):
@@ -90,6 +91,12 @@ class Matcher:
         self._topics = {lang: TopicWords(index, entries, common_words(lang, EVERYDAY_ZIPF))
                         for lang, index in self._indexes.items()}
         self._stopwords = {lang: stopwords(lang) for lang in LANGS}
+        # An inflection of a common word is common too ("weeg" of "wegen", "raadde" of "raden"):
+        # wordfreq counts each form apart, and the rarer forms looked like topics of their own.
+        self._common_stems = ({lang: frozenset(self._indexes[lang].analyzer.stem(w)
+                                               for w in common)
+                               for lang, common in self._common.items()}
+                              if self._common is not None else None)
 
     def detect_language(self, question: str, fallback: str | None = None) -> str:
         """Dutch or English from the words; `fallback` (else the default) when they don't tell."""
@@ -127,17 +134,21 @@ class Matcher:
         intent = self._smalltalk.intent(text)
         if intent is not None:
             return Decision(kind="smalltalk", lang=lang, score=1.0, rule=intent)
-        signals = self.signals(question, lang)
+        # Scored without its greetings and thanks: they dilute the question ("sorry dat ik
+        # stoor ... alvast bedankt"); a message of nothing else keeps them.
+        asked = without_courtesy(text, lang) or text
+        tokens = asked.split()
+        signals = self.signals(asked, lang)
         ranked = combine(signals)
         topic = self._uncovered.topic(tokens)
         if topic is not None:
             candidates = tuple(Candidate(e, s) for e, s in ranked[:MAX_CANDIDATES])
             return Decision("fallback", lang, candidates[0].score if candidates else 0.0,
                             None, candidates, rule=topic.id)
-        named = self._topics[lang].owners(question)
+        named = self._topics[lang].owners(asked)
         ranked = _by_topic(ranked, named, self.thresholds.topic_bonus)
         agreed = votes(signals, ranked[0][0]) if ranked else 0
-        return self._decide(question, lang, ranked, short=len(tokens) <= SHORT_QUESTION_WORDS,
+        return self._decide(asked, lang, ranked, short=len(tokens) <= SHORT_QUESTION_WORDS,
                             agreed=agreed, named=named)
 
     def signals(self, question: str, lang: str) -> list[tuple[str, dict[str, float]]]:
@@ -155,10 +166,13 @@ class Matcher:
     def rare_words(self, question: str, lang: str) -> list[str]:
         """Words of the question that neither the knowledge base nor ordinary language use
         much: the sign of a topic we do not cover ("kurkuma", "padel", "steunzolen")."""
-        if self._common is None:
+        if self._common is None or self._common_stems is None:
             return []
-        common = self._common[lang]
-        return [w for w in self._indexes[lang].unfamiliar(question) if w not in common]
+        common, stems = self._common[lang], self._common_stems[lang]
+        analyzer = self._indexes[lang].analyzer
+        return [w for w in self._indexes[lang].unfamiliar(question)
+                if w not in common and analyzer.stem(w) not in stems
+                and not misspelt(w, common)]
 
     def _decide(self, question: str, lang: str, ranked: list[tuple[str, float]],
                 short: bool, agreed: int, named: dict[str, list[str]]) -> Decision:

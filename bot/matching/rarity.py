@@ -4,6 +4,7 @@ not."""
 
 from __future__ import annotations
 
+import string
 from functools import cache
 from importlib import resources
 
@@ -26,3 +27,35 @@ def common_words(lang: str, at_least: float) -> frozenset[str]:
             if float(band) >= at_least - 1e-9:
                 words.update(listed.split())
     return frozenset(words)
+
+
+@cache
+def everyday_words(lang: str) -> frozenset[str]:
+    """Words of everyday talk that wordfreq counts as rare: Flemish and spoken forms, family,
+    home, how pain feels ("goesting", "bompa", "zeurend", "knackered"). Never a topic's sign."""
+    text = resources.files("bot.matching").joinpath(f"data/everyday_{lang}.txt").read_text("utf-8")
+    return frozenset(w for line in text.splitlines() if not line.startswith("#")
+                     for w in line.split())
+
+
+# A misspelt ordinary word ("waarom" as "warom", "dokter" as "doketr") is no topic word either.
+# From this length any one edit is a typo; shorter words only when a letter was left out or two
+# were swapped: one changed letter turns them into other words too easily ("padel", "adel").
+TYPO_FROM = 6
+SHORTEST_TYPO = 4
+
+
+def misspelt(word: str, common: frozenset[str]) -> bool:
+    """Whether `word` is one typo (a letter left out, added, changed, or two swapped) away
+    from a word in `common`. Only the few words that look rare are checked: no index to build."""
+    if len(word) < SHORTEST_TYPO:
+        return False
+    cuts = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    letters = string.ascii_lowercase
+    edits = {a + c + b for a, b in cuts for c in letters}  # a letter left out
+    edits |= {a + b[1] + b[0] + b[2:] for a, b in cuts if len(b) > 1}  # two swapped
+    if len(word) >= TYPO_FROM:
+        edits |= {a + b[1:] for a, b in cuts if b}  # a letter too many
+        edits |= {a + c + b[1:] for a, b in cuts if b for c in letters}  # a letter changed
+    edits.discard(word)
+    return not edits.isdisjoint(common)

@@ -1,11 +1,12 @@
 """Typo repair whose cost does not grow with the vocabulary: a symmetric-delete index.
 
-Two words within `k` edits (Levenshtein) share a string that both reach by deleting at most `k`
+Two words within `k` edits share a string that both reach by deleting at most `k`
 letters. So every word of the vocabulary is filed under each of its deletions once, when the
 index is built; repairing a word looks up its own deletions (a number that depends on the
 word's length only) and checks the few words filed there with an exact edit distance. The
 result is the same as comparing the word with every word of the vocabulary: the closest word,
-ties to the first in alphabetical order.
+ties to the first in alphabetical order. An edit is a letter left out, added or changed, or two
+neighbours swapped (optimal string alignment): "doketr" is one edit from "dokter", not two.
 
 Deletions are filed by a CRC-32 of their letters in two flat arrays rather than a dict of
 strings: a tenth of the memory, and loaded from the on-disk cache in one go. Two deletions with
@@ -19,7 +20,7 @@ from collections.abc import Iterable
 
 import numpy as np
 from numpy.typing import NDArray
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 # A word longer than this is a paste or a run of letters, not a typo: it is not repaired (its
 # deletions would number in the thousands).
@@ -76,7 +77,7 @@ class DeleteIndex:
                 candidates.update(self._ids[start:end].tolist())
         best: tuple[int, int] | None = None
         for i in candidates:
-            distance = Levenshtein.distance(word, self.words[i], score_cutoff=max_edits)
+            distance = OSA.distance(word, self.words[i], score_cutoff=max_edits)
             if distance <= max_edits and (best is None or (distance, i) < best):
                 best = (distance, i)
         return None if best is None else self.words[best[1]]

@@ -33,24 +33,28 @@ class UncoveredCheck:
     """
 
     def __init__(self, uncovered: Uncovered) -> None:
-        self._topics = [(topic, _terms(topic.terms), _terms(topic.also))
+        self._topics = [(topic, _terms(topic.terms), _terms(topic.also), _terms(topic.unless))
                         for topic in uncovered.topics]
         # A word of the question can start a term only if it begins like a term's first word:
         # most questions are ruled out by one set lookup per word.
-        self._heads = {term[0][:PREFIX_FROM] for _, terms, _ in self._topics for term in terms}
+        self._heads = {term[0][:PREFIX_FROM] for _, terms, _, _ in self._topics for term in terms}
 
     def topic(self, tokens: Sequence[str]) -> UncoveredTopic | None:
         """The first uncovered topic one of whose terms is in the normalised words (and one of
-        its `also` terms, if it has any), or None."""
+        its `also` terms, if it has any, and none of its `unless` terms), or None."""
         starts = [i for i, token in enumerate(tokens) if token[:PREFIX_FROM] in self._heads]
         if not starts:
             return None
-        for topic, terms, also in self._topics:
+        for topic, terms, also, unless in self._topics:
             if (any(_found_at(term, tokens, i) for term in terms for i in starts)
-                    and (not also or any(_found_at(term, tokens, i) for term in also
-                                         for i in range(len(tokens))))):
+                    and (not also or _anywhere(also, tokens))
+                    and not (unless and _anywhere(unless, tokens))):
                 return topic
         return None
+
+
+def _anywhere(terms: tuple[Term, ...], tokens: Sequence[str]) -> bool:
+    return any(_found_at(term, tokens, i) for term in terms for i in range(len(tokens)))
 
 
 def _terms(per_lang: PerLang) -> tuple[Term, ...]:
