@@ -655,3 +655,65 @@ ROUND3_WORDINGS = [
 def test_round3_wordings_get_their_level(check: SafetyCheck, question: str, level: str) -> None:
     fired = check.check(question)
     assert fired is not None and fired.level == level, (question, fired and fired.id)
+
+
+# Round 4 (issue 10): false alarms on look-alikes, as mechanisms rather than phrases.
+
+def test_a_question_rules_out_what_follows_it_not_what_came_before(check: SafetyCheck) -> None:
+    for question in ("kunnen ontstekingsremmers maagbloedingen geven?",
+                     "krijg ik maagpijn van naproxen",
+                     "will using a cane make my leg weaker",
+                     "can ibuprofen cause black stools?",
+                     "what if my knee swells up and gets hot after the op, when should i call?",
+                     "wat moet ik doen als mijn moeder ooit valt en niet meer kan opstaan?"):
+        assert check.check(question) is None, question
+    # the signs stand before the question: they are described, not asked about
+    for question, rule in (
+            ("my knee is hot and swollen since this morning, could gout cause that?",
+             "hot-red-swollen-joint"),
+            ("ik neem naproxen en heb vreselijke maagpijn, kan dat van de naproxen komen?",
+             "stomach-pain-on-anti-inflammatories"),
+            ("is it normal that my calf is swollen since my op", "leg-after-operation"),
+            ("can my mum's new tablets make her lips swell like this, she's struggling to "
+             "breathe", "allergic-reaction")):
+        fired = check.check(question)
+        assert fired is not None and fired.id == rule, question
+
+
+def test_a_question_starts_a_sentence_or_a_part_of_one(check: SafetyCheck) -> None:
+    # Dutch puts the verb first after a time word too: "sinds gisteren krijg ik…" tells
+    fired = check.firing("sinds gisteren krijg ik hevige maagpijn van de naproxen")
+    assert "stomach-pain-on-anti-inflammatories" in [rule.id for rule in fired]
+    # Flemish drops the "ik": "kan niet meer stappen" tells, it does not ask
+    fired = check.check("kan niet meer stappen van de pijn, knie is dik en heet sinds vanmorgen")
+    assert fired is not None and fired.level == "today"
+
+
+def test_someone_elses_story_unless_it_is_happening_now(check: SafetyCheck) -> None:
+    assert check.check("mijn buurman had een beroerte en zijn mond hangt nog altijd scheef") is None
+    assert check.check("my friend had a stroke and now she can't talk properly, does arthritis "
+                       "raise the risk?") is None
+    for question in ("my neighbour had a fall this morning and can't get up",
+                     "mijn buurvrouw had net een val en kan niet meer opstaan",
+                     "my grandson had a cold and now i have 39 fever and my knee is very painful",
+                     "mijn vader is gevallen en kan niet meer opstaan"):
+        assert check.check(question) is not None, question
+
+
+def test_words_that_look_like_a_sign_but_are_not(check: SafetyCheck) -> None:
+    for question in ("ik spaar mijn heup al weken maar het wordt niet beter",
+                     "why do my joints ache more when it is chilly outside",
+                     "ik snak naar vakantie, maar kan ik met mijn heup wel een vlucht maken?",
+                     "helpt krachttraining bij knie artrose, ik ben 70 en nog nooit in een "
+                     "sportschool geweest",
+                     "ik sta vaak te klappertanden bij de bushalte in de winter, dan zijn mijn "
+                     "knieen stijver"):
+        assert check.check(question) is None, question
+    assert check.tokens("dropped 6kg").words == ["dropped", "6", "kg"]
+
+
+def test_a_weight_loss_by_design_rules_out_the_whole_message(check: SafetyCheck) -> None:
+    assert check.check("sinds januari ga ik naar een dietist. ik ben nu 9 kilo lichter en eet "
+                       "meer groenten") is None
+    fired = check.check("ik ben de laatste maanden 9 kilo afgevallen zonder moeite te doen")
+    assert fired is not None and fired.id == "unexplained-weight-loss"

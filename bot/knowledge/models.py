@@ -138,6 +138,15 @@ class Concept(_Strict):
     # A body part is never negated itself, and a negation reaches past it: "niet meer op mijn
     # knie steunen" negates the standing, not the knee.
     body_part: bool = False
+    # What the concept rules out as a rule's `unless`: its whole sentence ("jaren geleden
+    # gevallen"), or only what follows it there ("kunnen ontstekingsremmers maagbloedingen
+    # geven?" asks about what follows; "my calf is swollen since my op, could that cause a
+    # clot?" still describes what came before).
+    # ... or the whole message: "met een dietist … nu 9 kilo lichter" in any sentence.
+    rules_out: Literal["sentence", "after", "message"] = "sentence"
+    # ... unless one of these concepts stands in the same sentence: "my neighbour had a fall"
+    # is someone else's story, "my neighbour had a fall this morning" is not.
+    overruled_by: list[str] = Field(default_factory=list)
 
     def terms(self, lang: str) -> list[str]:
         return self.en if lang == "en" else self.nl

@@ -42,6 +42,9 @@ NUMBER = "#"  # a term word that stands for any number: "# tabletten"
 MANY = "#many"  # a term word for a number of pills or grams that is too many: 5 to 99
 MANY_RANGE = range(5, 41)  # not an age ("mijn moeder (82)") nor milligrams ("500")
 YEAR = "#year"  # a term word for a year: "in 2019"
+# A term's first word: the term starts a sentence or a part of one ("^ can" asks, where "I can"
+# tells; Dutch asks verb first: "krijg ik maagpijn van naproxen?").
+START = "^"
 YEAR_RANGE = range(1940, 2040)
 TEMPERATURE = "#fever"  # a term word for a body temperature of fever: 38 to 42 ("39 graden")
 FEVER_RANGE = range(38, 43)
@@ -62,6 +65,9 @@ _DECIMALS = re.compile(r"(\d)[.,]\d+")
 NEGATION_STOPS = frozenset({"en", "and", "omdat", "because", "want", "dus", "so", "toen", "when",
                             "als", "if", "die", "which", "who"})
 _COMMA = re.compile(r",")
+# a number and its unit apart: "6kg" is "6 kg", "38c" is "38 c"
+_NUMBER_UNIT = re.compile(r"(\d)([a-z])")
+_JOINS = NEGATION_STOPS | CLAUSE_BREAKS
 # Who wins when several rules fire: the crisis reply, then emergencies, then "today".
 _PRIORITY = {"crisis": 0, "emergency": 1, "today": 2}
 
@@ -120,8 +126,8 @@ def terms_of(texts: Sequence[str]) -> list[Term]:
     terms = []
     for text in texts:
         words = tuple(w for raw in _CONTRACTION.sub("nt", text).split()
-                      for w in ([raw] if raw in (NUMBER, MANY, TEMPERATURE, YEAR)
-                                else fold(raw).split()))
+                      for w in ([raw] if raw in (NUMBER, MANY, TEMPERATURE, YEAR, START)
+                                else _NUMBER_UNIT.sub(r"\1 \2", fold(raw)).split()))
         # "can t move" in the vocabulary is "cant move", as in the messages
         merged: list[str] = []
         for word in words:
@@ -165,6 +171,9 @@ class _Concept:
     body_part: bool = False
     parts: tuple[int, ...] = ()  # a concept made of others that stand near each other
     near: int = 0
+    after_only: bool = False  # as an `unless`, it rules out what follows it, not its sentence
+    whole: bool = False  # ... or the whole message
+    overruled_by: frozenset[int] = frozenset()  # ... and nothing where one of these stands
 
 
 @dataclass(frozen=True)
@@ -214,16 +223,20 @@ class SafetyCheck:
         self._concepts = [
             _Concept(name, c.negatable and not c.body_part, frozenset(fold(w) for w in c.not_words),
                      c.body_part,
-                     tuple(self._concept_key(n) for n in c.all), c.near or 0)
+                     tuple(self._concept_key(n) for n in c.all), c.near or 0,
+                     c.rules_out == "after", c.rules_out == "message",
+                     frozenset(self._index[n] for n in c.overruled_by))
             for name, c in safety.concepts.items()]
         self._composites = [i for i, c in enumerate(self._concepts) if c.parts]
+        self._after_only = frozenset(i for i, c in enumerate(self._concepts) if c.after_only)
+        self._whole = frozenset(i for i, c in enumerate(self._concepts) if c.whole)
         # first word of a term -> (concept, term); a question only looks up the words it has
         self._starts: dict[str, list[tuple[int, Term]]] = defaultdict(list)
         words: set[str] = set()
         for i, concept in enumerate(safety.concepts.values()):
             for term in {t for lang in LANGS for t in terms_of(concept.terms(lang))}:
-                self._starts[term[0]].append((i, term))
-                words.update(term)
+                self._starts[term[term[0] == START]].append((i, term))
+                words.update(w for w in term if w != START)
         self._not_words = sorted({w for c in self._concepts for w in c.not_words})
         self._blocked: dict[str, frozenset[str]] = {}
         # Dutch puts the head of a compound last ("rug-pijn", "linker-been"); English does not,
@@ -285,7 +298,7 @@ class SafetyCheck:
             number += 1
             for piece in _COMMA.split(part):
                 part_number += 1
-                for i, word in enumerate(fold(piece).split()):
+                for i, word in enumerate(_NUMBER_UNIT.sub(r"\1 \2", fold(piece)).split()):
                     word = self._spelling.get(word, word)
                     number += word in CLAUSE_BREAKS
                     if (not sentence or sentence[-1] != number
@@ -307,7 +320,15 @@ class SafetyCheck:
                 for concept, term in self._starts.get(word, ()):
                     if blocked and self._concepts[concept].not_words & blocked:
                         continue
-                    end = _term_end(term, tokens, start, self._negators)
+                    if term[0] == START:
+                        # "kan niet meer stappen" (Flemish drops the "ik") tells, not asks
+                        following = tokens.words[start + 1] if start + 1 < len(tokens.words) else ""
+                        if ((start and tokens.clause[start - 1] == tokens.clause[start])
+                                or following in self._negators):
+                            continue
+                        term = term[1:]
+                    end = _term_end(term, tokens, start, self._negators,
+                                    self._concepts[concept].not_words, self._blocked)
                     if end is not None:
                         spans.append(Found(concept, start, end))
         spans = sorted(set(spans), key=lambda f: (f.start, f.end))
@@ -325,8 +346,10 @@ class SafetyCheck:
             made = self._concepts[i]
             if not present.issuperset(made.parts):
                 continue
+            # a question asks about what follows it: its first part comes first
             places = [Found(i, start, end) for start, end in
-                      _windows(made.parts, keyed, made.near, tokens.sentence)]
+                      _windows(made.parts, keyed, made.near, tokens.sentence,
+                               ordered=made.after_only)]
             found += places
             keyed += places
             present.update(f.concept for f in places)
@@ -378,13 +401,28 @@ class SafetyCheck:
             return Assessment([], False, tokens.words, [])
         present = {_keyed(f).concept for f in found}
         possible = [r for r in self._rules if any(present.issuperset(alt) for alt in r.when)]
-        rules = [r.rule for r in possible if _fires(r, found, tokens)]
+        after_only = self._after_only
+        void = self._overruled(found, tokens)
+        rules = [r.rule for r in possible
+                 if _fires(r, found, tokens, after_only, void, self._whole)]
         ruled_out = not rules and any(
-            r.unless and _fires(_Rule(r.rule, r.when, (), r.near), found, tokens)
+            r.unless and _fires(_Rule(r.rule, r.when, (), r.near), found, tokens, after_only)
             for r in possible)
         marks = [(self._concepts[f.concept].name + ("!" if f.negated else ""),
                   tokens.sentence[f.start], f.start) for f in found]
         return Assessment(rules, ruled_out, tokens.words, marks)
+
+    def _overruled(self, found: Sequence[Found], tokens: Tokens) -> frozenset[Found]:
+        """The concepts that rule nothing out: one of their `overruled_by` stands in their
+        sentence ("my neighbour had a fall this morning")."""
+        by = [(f, self._concepts[f.concept].overruled_by) for f in found
+              if self._concepts[f.concept].overruled_by]
+        if not by:
+            return frozenset()
+        scope = tokens.scope
+        return frozenset(f for f, over in by if any(
+            g.concept in over and not g.negated and scope[g.start] == scope[f.start]
+            for g in found))
 
     def concept_names(self, found: Sequence[Found]) -> list[str]:
         """For explaining a decision: the names of the concepts found."""
@@ -392,16 +430,22 @@ class SafetyCheck:
                 for f in found]
 
 
-def _term_end(term: Term, tokens: Tokens, start: int,
-              negators: frozenset[str]) -> int | None:
+def _term_end(term: Term, tokens: Tokens, start: int, negators: frozenset[str],
+              not_words: frozenset[str] = frozenset(),
+              blocked: dict[str, frozenset[str]] | None = None) -> int | None:
     """Where `term` ends when its first word stands at `start`, or None. The word a term may
-    skip is never a negation: "is [niet] nieuw" is not "is nieuw"."""
+    skip is never a negation: "is [niet] nieuw" is not "is nieuw"; nor "and", "if", "because":
+    "hives all over [and] now" is not "over now". No word of it is one of the concept's
+    `not_words`: "een sportschool geweest" is no "een geweer"."""
     at = start
     for word in term[1:]:
         nxt = next((i for i in range(at + 1, min(at + 2 + MAX_GAP, len(tokens.words)))
-                    if word in tokens.hits[i] and tokens.sentence[i] == tokens.sentence[start]),
+                    if word in tokens.hits[i] and tokens.sentence[i] == tokens.sentence[start]
+                    and not (not_words and blocked
+                             and not_words & blocked[tokens.words[i]])),
                    None)
-        if nxt is None or any(tokens.words[j] in negators for j in range(at + 1, nxt)):
+        if nxt is None or any(tokens.words[j] in negators or tokens.words[j] in _JOINS
+                              for j in range(at + 1, nxt)):
             return None
         at = nxt
     return at + 1
@@ -412,13 +456,28 @@ def _keyed(found: Found) -> Found:
     return Found(-1 - found.concept, found.start, found.end) if found.negated else found
 
 
-def _fires(rule: _Rule, found: Sequence[Found], tokens: Tokens) -> bool:
+def _fires(rule: _Rule, found: Sequence[Found], tokens: Tokens,
+           after_only: frozenset[int] = frozenset(),
+           void: frozenset[Found] = frozenset(), whole: frozenset[int] = frozenset()) -> bool:
     scope = tokens.scope
-    ruled_out = {scope[f.start] for f in found if f.concept in rule.unless and not f.negated}
+    unless = [f for f in found if f.concept in rule.unless and not f.negated and f not in void]
+    if any(f.concept in whole for f in unless):
+        return False
+    ruled_out = {scope[f.start] for f in unless if f.concept not in after_only}
     # "her face droops, but that's from her Bell's palsy in 2012": a "but" that explains
     # rules out the part before it as well.
     ruled_out |= {s - 1 for s in ruled_out if _starts_with_break(tokens, s)}
-    usable = [_keyed(f) for f in found if scope[f.start] not in ruled_out]
+    # a question about what follows it ("can ibuprofen cause black stools?"): from where it
+    # starts to the end of its part of the sentence (a comma, "and" end it; "what if my knee…"
+    # reaches into the part that its "if" starts)
+    clause = tokens.clause
+    ahead: dict[int, int] = {}
+    for f in unless:
+        if f.concept in after_only:
+            for part in {clause[f.start], clause[f.end - 1]}:
+                ahead[part] = min(f.start, ahead.get(part, f.start))
+    usable = [_keyed(f) for f in found if scope[f.start] not in ruled_out
+              and not ahead.get(clause[f.start], len(tokens.words)) <= f.start]
     present = {f.concept for f in usable}
     for alternative in rule.when:
         if not present.issuperset(alternative):
@@ -435,15 +494,18 @@ def _starts_with_break(tokens: Tokens, number: int) -> bool:
 
 
 def _windows(concepts: Sequence[int], found: Sequence[Found], reach: int,
-             sentence: Sequence[int] | None) -> list[tuple[int, int]]:
+             sentence: Sequence[int] | None, ordered: bool = False) -> list[tuple[int, int]]:
     """Where all `concepts` stand within `reach` words of each other (and, given `sentence`,
-    in one sentence): (first word, end) of each such place."""
+    in one sentence; `ordered`: the first of them first): (first word, end) of each such
+    place."""
     wanted = set(concepts)
     spans = [f for f in found if f.concept in wanted]
     if {f.concept for f in spans} != wanted:
         return []
     places = []
     for anchor in spans:
+        if ordered and anchor.concept != concepts[0]:
+            continue
         window = [f for f in spans if anchor.start <= f.start <= anchor.start + reach
                   and (sentence is None or sentence[f.start] == sentence[anchor.start])]
         if {f.concept for f in window} == wanted:
