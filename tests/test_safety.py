@@ -680,6 +680,16 @@ def test_a_question_rules_out_what_follows_it_not_what_came_before(check: Safety
         assert fired is not None and fired.id == rule, question
 
 
+def test_what_should_i_do_if_still_describes_an_emergency(check: SafetyCheck) -> None:
+    """People in an emergency ask what to do: "…als" / "…if" is no sign of a hypothetical."""
+    for question in ("wat moet ik doen als mijn vader gevallen is en niet meer recht kan",
+                     "what should i do if my husband fell and cant get up",
+                     "wat moet ik doen als mijn man pijn op de borst heeft",
+                     "what do i do if my wife has chest pain and cant breathe"):
+        fired = check.check(question)
+        assert fired is not None and fired.level == "emergency", question
+
+
 def test_a_question_starts_a_sentence_or_a_part_of_one(check: SafetyCheck) -> None:
     # Dutch puts the verb first after a time word too: "sinds gisteren krijg ik…" tells
     fired = check.firing("sinds gisteren krijg ik hevige maagpijn van de naproxen")
