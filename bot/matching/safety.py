@@ -10,6 +10,7 @@ my wound but no fever" still counts.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -251,10 +252,18 @@ class SafetyCheck:
                    tuple(self._index[n] for n in rule.unless), rule.near)
              for rule in safety.rules),
             key=lambda r: _PRIORITY[r.rule.reply_kind])
+        # By first letter, shortest first: a word can only match a term word at most one letter
+        # longer than itself (see word_matches), so a question's word is compared with those.
         self._by_first: dict[str, list[str]] = defaultdict(list)
-        for word in sorted(words):
+        for word in sorted(words, key=lambda w: (len(w), w)):
             self._by_first[word[0]].append(word)
-        self._long_words = sorted(w for w in words if len(w) >= INSIDE_FROM)
+        self._first_lengths = {first: [len(w) for w in found]
+                               for first, found in self._by_first.items()}
+        # Words found inside a compound, by length: looked up among the compound's own
+        # substrings rather than each searched for in it.
+        self._long_words: dict[int, frozenset[str]] = {
+            length: frozenset(w for w in words if len(w) == length)
+            for length in {len(w) for w in words if len(w) >= INSIDE_FROM}}
         # Questions reuse words ("knie", "pijn"), so each word is compared with every term word
         # once, not once per term per question.
         self._hits: dict[str, frozenset[str]] = {}
@@ -273,12 +282,16 @@ class SafetyCheck:
                 self._blocked.clear()
             # Every way a word can match keeps the first letter, except a word inside or at
             # the end of a compound: those are looked up, not compared one by one.
-            candidates = self._by_first.get(token[0], [])
+            first = token[0]
+            candidates = self._by_first.get(first, [])
+            if candidates:
+                candidates = candidates[:bisect_right(self._first_lengths[first], len(token) + 1)]
             if token.isdigit():  # also "#many", "#year"…
                 candidates = candidates + self._by_first.get(NUMBER, [])
             found = frozenset(
                 {w for w in candidates if word_matches(w, token)}
-                | {w for w in self._long_words if w in token}
+                | {token[i:i + length] for length, inside in self._long_words.items()
+                   for i in range(len(token) - length + 1) if token[i:i + length] in inside}
                 | {token[i:] for i in range(COMPOUND_HEAD, len(token) - COMPOUND_END_FROM + 1)
                    if token[i:] in self._compound_ends})
             self._hits[token] = found
