@@ -149,7 +149,7 @@ class Matcher:
             candidates = tuple(Candidate(e, s) for e, s in ranked[:MAX_CANDIDATES])
             return Decision("fallback", lang, candidates[0].score if candidates else 0.0,
                             None, candidates, rule=topic.id)
-        named = self._topics[lang].owners(asked)
+        named = self.topic_words(asked, lang)
         ranked = _by_topic(ranked, named, self.thresholds.topic_bonus)
         agreed = votes(signals, ranked[0][0]) if ranked else 0
         return self._decide(asked, lang, ranked, short=len(tokens) <= SHORT_QUESTION_WORDS,

@@ -257,8 +257,6 @@ class SafetyCheck:
         self._by_first: dict[str, list[str]] = defaultdict(list)
         for word in sorted(words, key=lambda w: (len(w), w)):
             self._by_first[word[0]].append(word)
-        self._first_lengths = {first: [len(w) for w in found]
-                               for first, found in self._by_first.items()}
         # Words found inside a compound, by length: looked up among the compound's own
         # substrings rather than each searched for in it.
         self._long_words: dict[int, frozenset[str]] = {
@@ -282,10 +280,8 @@ class SafetyCheck:
                 self._blocked.clear()
             # Every way a word can match keeps the first letter, except a word inside or at
             # the end of a compound: those are looked up, not compared one by one.
-            first = token[0]
-            candidates = self._by_first.get(first, [])
-            if candidates:
-                candidates = candidates[:bisect_right(self._first_lengths[first], len(token) + 1)]
+            candidates = self._by_first.get(token[0], [])
+            candidates = candidates[:bisect_right(candidates, len(token) + 1, key=len)]
             if token.isdigit():  # also "#many", "#year"…
                 candidates = candidates + self._by_first.get(NUMBER, [])
             found = frozenset(
