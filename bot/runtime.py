@@ -8,7 +8,8 @@ import gc
 import os
 import pickle
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -139,27 +140,49 @@ def load_in_worker(config: Config, root: Path | None = None) -> Loaded:
         problems, key, payload = worker.submit(_load_elsewhere, config, root).result()
     if problems:
         raise KnowledgeError(problems)
-    # Unpickling holds the interpreter lock for a tenth of a second at 1 000 entries, which the
-    # event loop then waits for in 5 ms turns (the default): in shorter turns meanwhile, the
-    # answers in flight are hardly held up.
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(LOADING_SWITCH_INTERVAL)
-    try:
+    with in_short_turns():
         found = cache.load(cache_dir(config), key) if key is not None else None
         if payload is not None:
-            found = pickle.loads(payload)
-    finally:
-        sys.setswitchinterval(interval)
+            found = cache.unpickle(payload)
     if not (isinstance(found, tuple) and len(found) == 2 and isinstance(found[0], KnowledgeBase)
             and isinstance(found[1], Matcher)):
         return load(config, root)  # the cache file went missing meanwhile: build it here
     kb, matcher = found
-    gc.freeze()  # as `load` does
     return Loaded(config, kb, matcher, Renderer(kb, config.emergency))
 
 
 WORKER_NICENESS = 19  # the lowest: a reload can wait, the people asking cannot
-LOADING_SWITCH_INTERVAL = 0.0005  # seconds
+SHORT_TURN = 0.0005  # seconds
+
+
+class _ShortTurns:
+    """While a thread of this process loads or copies a knowledge base, the event loop's
+    thread, when it has someone to answer, waits for the interpreter lock 5 ms at a time (the
+    default switch interval); inside this only half a millisecond, so the answers in flight are
+    hardly held up. Reloads may overlap: the default comes back when the last one is done."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.inside = 0
+        self.usual = sys.getswitchinterval()
+
+    @contextlib.contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self.lock:
+            if self.inside == 0:
+                self.usual = sys.getswitchinterval()
+                sys.setswitchinterval(SHORT_TURN)
+            self.inside += 1
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.inside -= 1
+                if self.inside == 0:
+                    sys.setswitchinterval(self.usual)
+
+
+in_short_turns = _ShortTurns()
 
 
 def _in_background() -> None:
@@ -189,3 +212,54 @@ async def reload_in_background(config: Config, root: Path | None = None) -> Load
     """`load_in_worker` for the event loop: it keeps running (and answering from the `Loaded`
     it has) until the new one is ready; the caller then swaps it in whole."""
     return await asyncio.get_running_loop().run_in_executor(None, load_in_worker, config, root)
+
+
+def let_go(old: list[object]) -> None:
+    """Empty `old`, freeing what only it held a few objects at a time, not in one cascade.
+
+    Dropping the last reference to a knowledge base and its index frees hundreds of thousands
+    of objects in one call, which no other thread can interrupt: at 1 000 entries a stall of
+    15-20 ms for the event loop. Here each object is first held in a list, every one after all
+    that refer to it, then let go of one by one: when one goes, its parts are still held, so
+    it frees only itself, and between two the interpreter can turn to the event loop. Only
+    references are taken and dropped, nothing is changed, so what is shared with the rest of
+    the process (or still in use by an answer being written) stays as it is.
+    """
+    order = _parts_first([old.copy()])
+    old.clear()
+    for n in range(len(order) - 1, -1, -1):
+        order[n] = None
+
+
+def _parts_first(roots: list[object]) -> list[object]:
+    """Everything reachable from `roots` (through `_ours` objects), each object listed once
+    all of its parts are: depth first, post-order."""
+    order: list[object] = []
+    walked: set[int] = set()  # containers only: a set of every word's id is itself slow to free
+    stack = [iter(roots)]
+    parents: list[object] = []
+    while stack:
+        for item in stack[-1]:
+            if _ours(item):
+                if id(item) not in walked:
+                    walked.add(id(item))
+                    parents.append(item)
+                    stack.append(iter(gc.get_referents(item)))
+                    break
+            else:
+                order.append(item)  # a word may be listed more than once: no harm
+        else:
+            stack.pop()
+            if parents:
+                order.append(parents.pop())
+    return order
+
+
+def _ours(item: object) -> bool:
+    """Is `item` part of a knowledge base or index (walk its parts), not of the rest of the
+    process (classes, modules, functions: the walk would go everywhere)?"""
+    kind = type(item)
+    return kind in _CONTAINERS or kind.__module__.startswith("bot.")
+
+
+_CONTAINERS = frozenset({dict, list, tuple, set, frozenset})

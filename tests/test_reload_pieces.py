@@ -1,0 +1,108 @@
+"""The pieces that keep a reload from holding up the event loop: loading a pickle frame by
+frame, shorter interpreter turns meanwhile, and letting go of the old base a little at a
+time."""
+
+from __future__ import annotations
+
+import gc
+import pickle
+import sys
+import threading
+import weakref
+from dataclasses import dataclass, field
+
+import numpy as np
+import pytest
+
+from bot import cache
+from bot.runtime import SHORT_TURN, in_short_turns, let_go
+
+
+@dataclass
+class _Part:
+    words: list[str] = field(default_factory=list)
+    table: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    child: _Part | None = None
+
+
+_Part.__module__ = "bot.example"  # as the knowledge base's own classes are
+SHARED = ["a list the rest of the process uses"]
+
+
+def _sample() -> dict[str, object]:
+    return {"array": np.arange(50_000), "big": b"x" * 200_000,
+            "words": [f"word{n}" for n in range(20_000)], "nested": {"a": (1, 2, [3])}}
+
+
+@pytest.mark.parametrize("protocol", [0, 2, pickle.HIGHEST_PROTOCOL])
+def test_unpickle_gives_what_pickle_loads_gives(protocol: int) -> None:
+    data = pickle.dumps(_sample(), protocol=protocol)
+    found = cache.unpickle(data)
+    expected = pickle.loads(data)
+    assert isinstance(found, dict) and found.keys() == expected.keys()
+    assert np.array_equal(found["array"], expected["array"])
+    assert {k: v for k, v in found.items() if k != "array"} == {
+        k: v for k, v in expected.items() if k != "array"}
+
+
+def test_unpickle_freezes_what_it_made_and_leaves_the_collector_as_it_was() -> None:
+    frozen = gc.get_freeze_count()
+    gc.enable()
+    cache.unpickle(pickle.dumps(_sample()))
+    assert gc.isenabled() and gc.get_freeze_count() > frozen
+    gc.disable()
+    cache.unpickle(pickle.dumps(_sample()))
+    assert not gc.isenabled()
+    gc.enable()
+
+
+def test_unpickle_raises_on_a_cut_pickle() -> None:
+    with pytest.raises(Exception):
+        cache.unpickle(pickle.dumps(_sample())[:-1000])
+
+
+def test_short_turns_end_when_the_last_of_overlapping_reloads_does() -> None:
+    usual = sys.getswitchinterval()
+    first, second = in_short_turns(), in_short_turns()
+    first.__enter__()
+    second.__enter__()
+    assert sys.getswitchinterval() == pytest.approx(SHORT_TURN)
+    first.__exit__(None, None, None)
+    assert sys.getswitchinterval() == pytest.approx(SHORT_TURN)
+    second.__exit__(None, None, None)
+    assert sys.getswitchinterval() == pytest.approx(usual)
+
+
+def test_let_go_frees_what_only_it_held_and_leaves_the_rest_alone() -> None:
+    inner = _Part(words=["knie"], table={"knie": (1, 2)})
+    root = _Part(words=[f"w{n}" for n in range(1000)], table={"x": (3,)},
+                 child=inner)
+    root.words.append(SHARED)  # type: ignore[arg-type]  # shared with the rest
+    cycle: list[object] = []
+    cycle.append(cycle)  # a cycle is walked once
+    kept = _Part(words=["still in use"])
+    gone, also_gone = weakref.ref(root), weakref.ref(inner)
+    old: list[object] = [root, {"be": (root, kept)}, cycle]
+    del root, inner
+    thread = threading.Thread(target=let_go, args=(old,))
+    thread.start()
+    thread.join()
+    assert old == []
+    assert gone() is None and also_gone() is None
+    assert SHARED == ["a list the rest of the process uses"]
+    assert kept.words == ["still in use"]  # held elsewhere: untouched
+
+
+def test_each_object_comes_after_its_parts_so_letting_go_in_reverse_frees_one_at_a_time(
+        ) -> None:
+    from bot.runtime import _parts_first
+
+    leaf = _Part(words=["heup"])
+    middle = _Part(table={"k": (1,)}, child=leaf)
+    root = _Part(child=middle, words=["knie"])
+    other = {"also": middle}  # middle is reached twice
+    order = _parts_first([[root, other]])
+    at = {id(item): n for n, item in enumerate(order)}
+    assert at[id(leaf)] < at[id(middle)] < at[id(root)]
+    assert at[id(middle)] < at[id(other)]
+    assert sum(item is middle for item in order) == 1
