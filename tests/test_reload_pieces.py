@@ -57,7 +57,7 @@ def test_unpickle_freezes_what_it_made_and_leaves_the_collector_as_it_was() -> N
 
 
 def test_unpickle_raises_on_a_cut_pickle() -> None:
-    with pytest.raises(Exception):
+    with pytest.raises(pickle.UnpicklingError):
         cache.unpickle(pickle.dumps(_sample())[:-1000])
 
 
