@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.ablation import ablation_rows
+from benchmarks.pauses import loop_pauses
+from benchmarks.pauses import table as pauses_table
 from benchmarks.quality import Row, error_ratio, quality_rows
 from benchmarks.reload import TOLERANCE as RELOAD_TOLERANCE
 from benchmarks.reload import reload_under_load
@@ -285,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     # /reload while people ask (issue 17): 1 000 entries, 3 reloads; --quick: 200, 1.
     reloading = (reload_under_load(repeats=1, entries=200) if args.quick
                  else reload_under_load())
+    pauses = loop_pauses(entries=200, repeats=1) if args.quick else loop_pauses()
 
     from benchmarks.throughput import throughput
 
@@ -311,6 +314,7 @@ def main(argv: list[str] | None = None) -> int:
             "memory_growth": memory_growth(sizes),
             "startup_s": startup,
             "reload": reloading,
+            "reload_loop_pauses": pauses,
             "throughput": flow,
             "faults": fault,
             "scale_out": spread,
@@ -325,6 +329,7 @@ def main(argv: list[str] | None = None) -> int:
     print(signal_table(ablation) + "\n")
     print(speed_table(sizes, startup) + "\n")
     print(reload_table(reloading) + "\n")
+    print(pauses_table(pauses) + "\n")
     print(throughput_table(flow) + "\n")
     print(fault_table(fault) + "\n")
     print(scale_table(spread) + "\n")

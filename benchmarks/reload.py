@@ -111,7 +111,7 @@ async def _bot(base: Config, folder: Path, root: Path, way: str, repeats: int,
             for n in range(repeats):
                 asked = await asker.ask_for(quiet)
                 result["quiet"].append(await asker.latencies(asked))
-                _edit(root, edits + n)
+                edit_entry(root, edits + n)
                 done = len(api.arrivals[ADMIN_ID])
                 start = time.perf_counter()
                 api.push_update(updates.command("reload", user=updates.user(ADMIN_ID, "Admin")))
@@ -126,7 +126,7 @@ async def _bot(base: Config, folder: Path, root: Path, way: str, repeats: int,
             await _stop(bot)
 
 
-def _edit(root: Path, n: int) -> None:
+def edit_entry(root: Path, n: int) -> None:
     """A new question in one entry: the knowledge base changed, so the reload builds anew."""
     entry = sorted((root / "entries").glob("*.yaml"))[n]
     text = entry.read_text(encoding="utf-8")

@@ -209,3 +209,16 @@ def test_a_reload_under_load_is_measured_against_quiet_phases() -> None:
         assert run["reload_s"][0] > 0  # the admin was told the reload was done
     assert result["ratios"] == [result["ratio"]]
     assert "reloading in worker process" in table(result)
+
+
+@pytest.mark.slow
+def test_the_event_loop_pauses_are_measured_during_a_reload_and_a_quiet_phase_as_long() -> None:
+    from benchmarks.pauses import loop_pauses, table
+
+    result = loop_pauses(entries=40, repeats=1)
+    quiet, reloading = result["phases"]
+    assert (quiet["phase"], reloading["phase"]) == ("quiet", "reloading")
+    assert quiet["s"] == reloading["s"] > 0
+    assert reloading["wake-ups"] > 0 and quiet["wake-ups"] > 0
+    assert 0 <= reloading["p99.9_ms"] <= reloading["longest_ms"]
+    assert "reloading" in table(result)
