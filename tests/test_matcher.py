@@ -351,6 +351,19 @@ def test_two_named_topics_are_a_choice(matcher: Matcher) -> None:
     assert set(decision.candidate_ids[:2]) == {"medication", "supplements"}
 
 
+@pytest.mark.parametrize(("question", "lang"), [
+    ("my physio never said anything about a brace, would one help my knee", "en"),
+    ("de kinesist heeft het nooit over een brace gehad, helpt zo iets voor mijn knie", "nl"),
+])
+def test_a_keyword_two_entries_share_keeps_a_third_from_answering(
+        matcher: Matcher, question: str, lang: str) -> None:
+    """"brace" is the keyword of the braces entry and of hand osteoarthritis (a splint): the
+    physio in the question is the setting, and no answer comes from the physiotherapy entry."""
+    decision = matcher.match(question, lang)
+    assert decision.candidate_ids[0] == "braces-insoles-shoes"
+    assert decision.entry_id in (None, "braces-insoles-shoes")
+
+
 def test_everyday_words_are_no_topic_words(matcher: Matcher) -> None:
     # "weer" is weather, but also "again": no topic word of the weather entry
     assert "weather" not in matcher.topic_words("mag ik weer gaan wandelen", "nl")

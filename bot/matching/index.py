@@ -272,10 +272,18 @@ class LanguageIndex:
                   self._post_entries, self._post_values, self._post_offsets)
         return sum(a.nbytes for a in arrays) + self.analyzer.typo_bytes
 
+    def words(self, question: str) -> list[str]:
+        """The question's words as every method below reads them (`...of` takes them): typos
+        repaired, compounds split, synonyms applied. A question is analysed once."""
+        return self.analyzer.words(question, repair=True)
+
     def known_share(self, question: str) -> float:
         """The share of the question's content words that this knowledge base uses (after
         typo repair): low for off-topic questions, which bring their own vocabulary."""
-        content = self.analyzer.content(self.analyzer.words(question, repair=True))
+        return self.known_share_of(self.words(question))
+
+    def known_share_of(self, words: list[str]) -> float:
+        content = self.analyzer.content(words)
         if not content:
             return 0.0
         return sum(w in self.analyzer.vocabulary for w in content) / len(content)
@@ -283,8 +291,11 @@ class LanguageIndex:
     def unfamiliar(self, question: str) -> list[str]:
         """The question's content words that this knowledge base has never used, even after
         typo repair, compound splitting, stemming and synonyms ("kurkuma", "vader")."""
+        return self.unfamiliar_of(self.words(question))
+
+    def unfamiliar_of(self, words: list[str]) -> list[str]:
         analyzer = self.analyzer
-        content = analyzer.content(analyzer.words(question, repair=True))
+        content = analyzer.content(words)
         return [w for w, stem in zip(content, analyzer.stems(content), strict=True)
                 if w not in analyzer.vocabulary and stem not in self._term_ids
                 and not self._ends_in_known_word(w)]
@@ -311,8 +322,10 @@ class LanguageIndex:
 
     def signals(self, question: str) -> list[tuple[str, dict[str, float]]]:
         """Each signal (0–1) for the entries worth scoring, in BM25 order."""
+        return self.signals_of(self.words(question))
+
+    def signals_of(self, words: list[str]) -> list[tuple[str, dict[str, float]]]:
         analyzer = self.analyzer
-        words = analyzer.words(question, repair=True)
         content = analyzer.content(words)
         terms = list(dict.fromkeys(analyzer.stems(content)))
         if not terms:
