@@ -12,7 +12,7 @@ from benchmarks.speed import synthetic
 from bot.knowledge import KnowledgeBase
 from bot.matching import KINDS, Matcher, Thresholds
 from bot.matching.decision import MAX_CANDIDATES
-from bot.matching.index import MAX_SCORED
+from bot.matching.index import LONG_WEIGHTS, MAX_SCORED, LanguageIndex, combine
 from bot.matching.rarity import misspelt
 from bot.rendering import Renderer
 from bot.storage.privacy import question_to_keep
@@ -370,3 +370,22 @@ def test_everyday_words_are_no_topic_words(matcher: Matcher) -> None:
     # "ten" is a number, though "tens" stems to it
     assert "other-treatments" not in matcher.topic_words("i walked ten miles today", "en")
     assert "other-treatments" in matcher.topic_words("does a tens machine help my knee", "en")
+
+
+def test_a_long_message_is_ranked_without_letting_the_fuzzy_signals_drown_it(
+        matcher: Matcher, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Against a long message, every entry with a short example scores high on the token-set
+    ratio: an entry that only the fuzzy signals favour leads a short question, not a long one;
+    and the long one's scores still decide, so the entry moved up is suggested, not answered."""
+    fuzzy = {"bm25": 0.1, "grams": 0.1, "fuzzy_set": 0.95, "fuzzy_ratio": 0.7}
+    telling = {"bm25": 0.6, "grams": 0.5, "fuzzy_set": 0.6, "fuzzy_ratio": 0.5}
+    signals = [("symptoms", fuzzy), ("always-gets-worse", telling)]
+    assert combine(signals)[0][0] == "symptoms"
+    assert combine(signals, LONG_WEIGHTS)[0][0] == "always-gets-worse"
+    monkeypatch.setattr(LanguageIndex, "signals_of", lambda self, words: signals)
+    short = matcher.match("does it get worse every year", "en")
+    long = matcher.match("my neighbour says it gets a little worse every year and that one day "
+                         "I will not walk at all, is that so", "en")
+    assert short.candidate_ids[:2] == ["symptoms", "always-gets-worse"]
+    assert long.candidate_ids[:2] == ["always-gets-worse", "symptoms"]
+    assert long.kind == "suggest"

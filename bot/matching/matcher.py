@@ -11,7 +11,7 @@ from bot.knowledge.models import LANGS, Entry, KnowledgeBase
 from bot.matching.analyzer import Analyzer, stopwords
 from bot.matching.courtesy import without_courtesy
 from bot.matching.decision import MAX_CANDIDATES, Candidate, Decision
-from bot.matching.index import LanguageIndex, combine, votes
+from bot.matching.index import LONG_WEIGHTS, LanguageIndex, combine, votes
 from bot.matching.language import detect_language
 from bot.matching.normalize import normalize
 from bot.matching.rarity import common_words, everyday_words, misspelt
@@ -28,6 +28,10 @@ ORDINARY_ZIPF = 3.0
 # A question of one or two words ("knie", "hip") names a subject, not a question: which of
 # its entries is meant is a guess, so it gets suggestions or the topics, never an answer.
 SHORT_QUESTION_WORDS = 2
+
+# A message of more words than this is ranked with `LONG_WEIGHTS` (see index.py); its scores,
+# which decide whether to answer, stay the usual ones.
+LONG_QUESTION_WORDS = 12
 
 
 @dataclass(frozen=True)
@@ -155,7 +159,11 @@ class Matcher:
         stems = set(index.analyzer.stems(index.analyzer.content(words)))
         named = self._topics[lang].named(stems)
         shared = self._topics[lang].shared(stems)
-        ranked = _by_topic(ranked, {*named, *(e for group in shared for e in group)},
+        # A long message is put in order by the signals its extra words do not drown; it is
+        # answered only if its usual scores say so too (the first may now score below another).
+        order = dict(combine(signals, LONG_WEIGHTS) if len(tokens) > LONG_QUESTION_WORDS
+                     else ranked)
+        ranked = _by_topic(ranked, order, {*named, *(e for group in shared for e in group)},
                            self.thresholds.topic_bonus)
         agreed = votes(signals, ranked[0][0]) if ranked else 0
         # A question that names another entry's topic is about that one, or about both; one
@@ -221,13 +229,13 @@ class Matcher:
         return Decision("fallback", lang, first, None, candidates)
 
 
-def _by_topic(ranked: list[tuple[str, float]], named: set[str],
+def _by_topic(ranked: list[tuple[str, float]], order: dict[str, float], named: set[str],
               bonus: float) -> list[tuple[str, float]]:
-    """`ranked` reordered as if the entries whose topic the question names scored `bonus`
-    more; the scores stay what they were."""
-    if not named or bonus <= 0:
-        return ranked
-    return sorted(ranked, key=lambda item: (-(item[1] + bonus * (item[0] in named)), item[0]))
+    """`ranked` in the `order` of their ranking scores, as if the entries whose topic the
+    question names scored `bonus` more; the scores stay what they were."""
+    bonus = max(bonus, 0.0)
+    return sorted(ranked, key=lambda item: (-(order[item[0]] + bonus * (item[0] in named)),
+                                            item[0]))
 
 
 @contextmanager
