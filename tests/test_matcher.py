@@ -263,6 +263,19 @@ def test_signals_that_disagree_give_suggestions(kb: KnowledgeBase, matcher: Matc
     ("hoeveel vitamine d moet ik nemen", "doses"),
     ("heb ik recht op een uitkering met mijn artrose", "benefits-and-adaptations"),
     ("waar koop ik een goedkope rollator", "appointments"),
+    ("can you recommend a good orthopaedic surgeon near antwerp", "appointments"),
+    ("wanneer krijg ik de uitslag van mijn bloedonderzoek", "appointments"),
+    ("is there a support group for arthritis patients", "appointments"),
+    ("mijn kleinzoon heeft jeugdreuma, mag hij sporten", "other-conditions"),
+    ("does psoriatic arthritis need different exercises", "other-conditions"),
+    ("is methotrexate safe for a long time", "other-medicines"),
+    ("hoe vaak mag ik per dag diclofenac smeren", "medicines-together"),
+    ("can i take paracetamol and naproxen at the same time", "medicines-together"),
+    ("mag ik naproxen nemen als ik nierproblemen heb", "medicines-with-conditions"),
+    ("is ibuprofen ok when you have kidney disease", "medicines-with-conditions"),
+    ("kan ik visolie nemen naast mijn bloedverdunner", "supplements-with-medicines"),
+    ("the waiting list for my hip, how many months will that take", "waiting-times"),
+    ("hoelang duurt de wachtlijst voor een heupprothese", "waiting-times"),
 ])
 def test_topics_we_know_we_do_not_cover_get_their_own_fallback(
         matcher: Matcher, renderer: Renderer, kb: KnowledgeBase, question: str,
@@ -284,6 +297,18 @@ def test_an_uncovered_topic_needing_a_second_term_waits_for_it(matcher: Matcher)
     decision = matcher.match("mag ik stoppen met mijn bloedverdunners")
     assert decision.rule != "medicines-together"
     assert decision.candidate_ids[0] == "medication"
+
+
+@pytest.mark.parametrize(("question", "lang"), [
+    ("ik sta op de wachtlijst voor mijn knie, kan ik intussen beter oefenen", "nl"),
+    ("while I'm on the waiting list for surgery, should I keep exercising", "en"),
+])
+def test_a_waiting_list_alone_is_the_entrys_question(matcher: Matcher, question: str,
+                                                      lang: str) -> None:
+    """Only how long the wait is goes to the hospital; what to do while waiting is ours."""
+    decision = matcher.match(question, lang)
+    assert decision.rule != "waiting-times"
+    assert decision.candidate_ids[0] == "exercise-before-surgery"
 
 
 def test_an_uncovered_topic_steps_back_for_its_unless_terms(matcher: Matcher) -> None:
