@@ -12,7 +12,7 @@ from benchmarks.speed import synthetic
 from bot.knowledge import KnowledgeBase
 from bot.matching import KINDS, Matcher, Thresholds
 from bot.matching.decision import MAX_CANDIDATES
-from bot.matching.index import MAX_SCORED
+from bot.matching.index import LONG_WEIGHTS, MAX_SCORED, LanguageIndex, combine
 from bot.matching.rarity import misspelt
 from bot.rendering import Renderer
 from bot.storage.privacy import question_to_keep
@@ -263,6 +263,19 @@ def test_signals_that_disagree_give_suggestions(kb: KnowledgeBase, matcher: Matc
     ("hoeveel vitamine d moet ik nemen", "doses"),
     ("heb ik recht op een uitkering met mijn artrose", "benefits-and-adaptations"),
     ("waar koop ik een goedkope rollator", "appointments"),
+    ("can you recommend a good orthopaedic surgeon near antwerp", "appointments"),
+    ("wanneer krijg ik de uitslag van mijn bloedonderzoek", "appointments"),
+    ("is there a support group for arthritis patients", "appointments"),
+    ("mijn kleinzoon heeft jeugdreuma, mag hij sporten", "other-conditions"),
+    ("does psoriatic arthritis need different exercises", "other-conditions"),
+    ("is methotrexate safe for a long time", "other-medicines"),
+    ("hoe vaak mag ik per dag diclofenac smeren", "medicines-together"),
+    ("can i take paracetamol and naproxen at the same time", "medicines-together"),
+    ("mag ik naproxen nemen als ik nierproblemen heb", "medicines-with-conditions"),
+    ("is ibuprofen ok when you have kidney disease", "medicines-with-conditions"),
+    ("kan ik visolie nemen naast mijn bloedverdunner", "supplements-with-medicines"),
+    ("the waiting list for my hip, how many months will that take", "waiting-times"),
+    ("hoelang duurt de wachtlijst voor een heupprothese", "waiting-times"),
 ])
 def test_topics_we_know_we_do_not_cover_get_their_own_fallback(
         matcher: Matcher, renderer: Renderer, kb: KnowledgeBase, question: str,
@@ -284,6 +297,18 @@ def test_an_uncovered_topic_needing_a_second_term_waits_for_it(matcher: Matcher)
     decision = matcher.match("mag ik stoppen met mijn bloedverdunners")
     assert decision.rule != "medicines-together"
     assert decision.candidate_ids[0] == "medication"
+
+
+@pytest.mark.parametrize(("question", "lang"), [
+    ("ik sta op de wachtlijst voor mijn knie, kan ik intussen beter oefenen", "nl"),
+    ("while I'm on the waiting list for surgery, should I keep exercising", "en"),
+])
+def test_a_waiting_list_alone_is_the_entrys_question(matcher: Matcher, question: str,
+                                                      lang: str) -> None:
+    """Only how long the wait is goes to the hospital; what to do while waiting is ours."""
+    decision = matcher.match(question, lang)
+    assert decision.rule != "waiting-times"
+    assert decision.candidate_ids[0] == "exercise-before-surgery"
 
 
 def test_an_uncovered_topic_steps_back_for_its_unless_terms(matcher: Matcher) -> None:
@@ -351,9 +376,41 @@ def test_two_named_topics_are_a_choice(matcher: Matcher) -> None:
     assert set(decision.candidate_ids[:2]) == {"medication", "supplements"}
 
 
+@pytest.mark.parametrize(("question", "lang"), [
+    ("my physio never said anything about a brace, would one help my knee", "en"),
+    ("de kinesist heeft het nooit over een brace gehad, helpt zo iets voor mijn knie", "nl"),
+])
+def test_a_keyword_two_entries_share_keeps_a_third_from_answering(
+        matcher: Matcher, question: str, lang: str) -> None:
+    """"brace" is the keyword of the braces entry and of hand osteoarthritis (a splint): the
+    physio in the question is the setting, and no answer comes from the physiotherapy entry."""
+    decision = matcher.match(question, lang)
+    assert decision.candidate_ids[0] == "braces-insoles-shoes"
+    assert decision.entry_id in (None, "braces-insoles-shoes")
+
+
 def test_everyday_words_are_no_topic_words(matcher: Matcher) -> None:
     # "weer" is weather, but also "again": no topic word of the weather entry
     assert "weather" not in matcher.topic_words("mag ik weer gaan wandelen", "nl")
     # "ten" is a number, though "tens" stems to it
     assert "other-treatments" not in matcher.topic_words("i walked ten miles today", "en")
     assert "other-treatments" in matcher.topic_words("does a tens machine help my knee", "en")
+
+
+def test_a_long_message_is_ranked_without_letting_the_fuzzy_signals_drown_it(
+        matcher: Matcher, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Against a long message, every entry with a short example scores high on the token-set
+    ratio: an entry that only the fuzzy signals favour leads a short question, not a long one;
+    and the long one's scores still decide, so the entry moved up is suggested, not answered."""
+    fuzzy = {"bm25": 0.1, "grams": 0.1, "fuzzy_set": 0.95, "fuzzy_ratio": 0.7}
+    telling = {"bm25": 0.6, "grams": 0.5, "fuzzy_set": 0.6, "fuzzy_ratio": 0.5}
+    signals = [("symptoms", fuzzy), ("always-gets-worse", telling)]
+    assert combine(signals)[0][0] == "symptoms"
+    assert combine(signals, LONG_WEIGHTS)[0][0] == "always-gets-worse"
+    monkeypatch.setattr(LanguageIndex, "signals_of", lambda self, words: signals)
+    short = matcher.match("does it get worse every year", "en")
+    long = matcher.match("my neighbour says it gets a little worse every year and that one day "
+                         "I will not walk at all, is that so", "en")
+    assert short.candidate_ids[:2] == ["symptoms", "always-gets-worse"]
+    assert long.candidate_ids[:2] == ["always-gets-worse", "symptoms"]
+    assert long.kind == "suggest"

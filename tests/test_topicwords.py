@@ -70,3 +70,18 @@ def test_the_entries_using_a_stem_come_in_order(kb: KnowledgeBase) -> None:
     for stem in ("knee", "pain", "osteoarthr", "ice", "replac"):
         using = index.entries_using(stem).tolist()
         assert using == sorted(set(using)) and using, stem
+
+
+def test_a_keyword_of_two_entries_names_both_of_them(kb: KnowledgeBase) -> None:
+    """No one's topic word, but the question is about one of the two: `shared` says which."""
+    entries = dict(kb.entries)
+    entries["weather"] = _with(entries["weather"], keywords=("sauna",))
+    topics = _topics(kb, list(entries.values()))
+    stems = set(topics.analyzer.terms("would a sauna help my stiff knees", repair=True))
+    assert topics.named(stems) == {}
+    assert topics.shared(stems) == [frozenset({"heat-and-cold", "weather"})]
+    assert "sauna" in topics.shared_by("weather") and "sauna" not in topics.of("weather")
+    # a third entry's keyword too: it names nothing any more
+    entries["work"] = _with(entries["work"], keywords=("sauna",))
+    topics = _topics(kb, list(entries.values()))
+    assert topics.shared(stems) == [] and topics.named(stems) == {}

@@ -11,7 +11,7 @@ from bot.knowledge.models import LANGS, Entry, KnowledgeBase
 from bot.matching.analyzer import Analyzer, stopwords
 from bot.matching.courtesy import without_courtesy
 from bot.matching.decision import MAX_CANDIDATES, Candidate, Decision
-from bot.matching.index import LanguageIndex, combine, votes
+from bot.matching.index import LONG_WEIGHTS, LanguageIndex, combine, votes
 from bot.matching.language import detect_language
 from bot.matching.normalize import normalize
 from bot.matching.rarity import common_words, everyday_words, misspelt
@@ -28,6 +28,10 @@ ORDINARY_ZIPF = 3.0
 # A question of one or two words ("knie", "hip") names a subject, not a question: which of
 # its entries is meant is a guess, so it gets suggestions or the topics, never an answer.
 SHORT_QUESTION_WORDS = 2
+
+# A message of more words than this is ranked with `LONG_WEIGHTS` (see index.py); its scores,
+# which decide whether to answer, stay the usual ones.
+LONG_QUESTION_WORDS = 12
 
 
 @dataclass(frozen=True)
@@ -142,18 +146,33 @@ class Matcher:
         # stoor ... alvast bedankt"); a message of nothing else keeps them.
         asked = without_courtesy(text, lang) or text
         tokens = asked.split()
-        signals = self.signals(asked, lang)
+        index = self._indexes[lang]
+        # Analysed once (typos, compounds, synonyms): every signal and check below reads these.
+        words = index.words(asked)
+        signals = index.signals_of(words)
         ranked = combine(signals)
         topic = self._uncovered.topic(tokens)
         if topic is not None:
             candidates = tuple(Candidate(e, s) for e, s in ranked[:MAX_CANDIDATES])
             return Decision("fallback", lang, candidates[0].score if candidates else 0.0,
                             None, candidates, rule=topic.id)
-        named = self.topic_words(asked, lang)
-        ranked = _by_topic(ranked, named, self.thresholds.topic_bonus)
+        stems = set(index.analyzer.stems(index.analyzer.content(words)))
+        named = self._topics[lang].named(stems)
+        shared = self._topics[lang].shared(stems)
+        # A long message is put in order by the signals its extra words do not drown; it is
+        # answered only if its usual scores say so too (the first may now score below another).
+        order = dict(combine(signals, LONG_WEIGHTS) if len(tokens) > LONG_QUESTION_WORDS
+                     else ranked)
+        ranked = _by_topic(ranked, order, {*named, *(e for group in shared for e in group)},
+                           self.thresholds.topic_bonus)
         agreed = votes(signals, ranked[0][0]) if ranked else 0
-        return self._decide(asked, lang, ranked, short=len(tokens) <= SHORT_QUESTION_WORDS,
-                            agreed=agreed, named=named)
+        # A question that names another entry's topic is about that one, or about both; one
+        # that uses a keyword two entries share is about one of those two.
+        first = ranked[0][0] if ranked else None
+        elsewhere = ((bool(named) and set(named) != {first})
+                     or any(first not in group for group in shared))
+        return self._decide(words, lang, ranked, short=len(tokens) <= SHORT_QUESTION_WORDS,
+                            agreed=agreed, elsewhere=elsewhere)
 
     def signals(self, question: str, lang: str) -> list[tuple[str, dict[str, float]]]:
         """Each scoring signal for the entries worth scoring (for measuring the matcher)."""
@@ -170,16 +189,19 @@ class Matcher:
     def rare_words(self, question: str, lang: str) -> list[str]:
         """Words of the question that neither the knowledge base nor ordinary language use
         much: the sign of a topic we do not cover ("kurkuma", "padel", "steunzolen")."""
+        return self._rare(self._indexes[lang].words(question), lang)
+
+    def _rare(self, words: list[str], lang: str) -> list[str]:
         if self._common is None or self._common_stems is None:
             return []
         common, stems = self._common[lang], self._common_stems[lang]
         analyzer = self._indexes[lang].analyzer
-        return [w for w in self._indexes[lang].unfamiliar(question)
+        return [w for w in self._indexes[lang].unfamiliar_of(words)
                 if w not in common and analyzer.stem(w) not in stems
                 and not misspelt(w, common)]
 
-    def _decide(self, question: str, lang: str, ranked: list[tuple[str, float]],
-                short: bool, agreed: int, named: dict[str, list[str]]) -> Decision:
+    def _decide(self, words: list[str], lang: str, ranked: list[tuple[str, float]],
+                short: bool, agreed: int, elsewhere: bool) -> Decision:
         candidates = tuple(Candidate(e, s) for e, s in ranked[:MAX_CANDIDATES])
         # The first entry may have been moved up by its topic words past better-scoring ones:
         # its lead is then negative, and it can be suggested but not answered.
@@ -188,7 +210,7 @@ class Matcher:
         runner_up = max((s for _, s in ranked[1:]), default=0.0)
         t = self.thresholds
         if best >= t.answer:
-            if self._indexes[lang].known_share(question) < t.min_known_words:
+            if self._indexes[lang].known_share_of(words) < t.min_known_words:
                 # It scores, but hardly any of its words are ours ("what's 15 times 12"): it
                 # is about something else.
                 return Decision("fallback", lang, first, None, candidates)
@@ -197,25 +219,23 @@ class Matcher:
             # answer that may be from the wrong entry.
             margin = t.margin if agreed >= t.agreement else t.disputed_margin
             clear = first - runner_up >= margin and not short
-            # A question that names another entry's topic is about that one, or about both.
-            elsewhere = bool(named) and set(named) != {candidates[0].entry_id}
-            if clear and not elsewhere and not self.rare_words(question, lang):
+            if clear and not elsewhere and not self._rare(words, lang):
                 return Decision("answer", lang, first, candidates[0].entry_id, candidates)
             return Decision("suggest", lang, first, None, candidates)
         # Below the answer threshold, suggestions only for questions in our own words: an
         # off-topic question scores there too, but brings vocabulary we have never used.
-        if best >= t.suggest and self._indexes[lang].known_share(question) >= t.known_words:
+        if best >= t.suggest and self._indexes[lang].known_share_of(words) >= t.known_words:
             return Decision("suggest", lang, first, None, candidates)
         return Decision("fallback", lang, first, None, candidates)
 
 
-def _by_topic(ranked: list[tuple[str, float]], named: dict[str, list[str]],
+def _by_topic(ranked: list[tuple[str, float]], order: dict[str, float], named: set[str],
               bonus: float) -> list[tuple[str, float]]:
-    """`ranked` reordered as if the entries whose topic the question names scored `bonus`
-    more; the scores stay what they were."""
-    if not named or bonus <= 0:
-        return ranked
-    return sorted(ranked, key=lambda item: (-(item[1] + bonus * (item[0] in named)), item[0]))
+    """`ranked` in the `order` of their ranking scores, as if the entries whose topic the
+    question names scored `bonus` more; the scores stay what they were."""
+    bonus = max(bonus, 0.0)
+    return sorted(ranked, key=lambda item: (-(order[item[0]] + bonus * (item[0] in named)),
+                                            item[0]))
 
 
 @contextmanager

@@ -7,6 +7,10 @@ Taken from the entries' own keywords, so editors steer them there: a keyword is 
 when it is the keyword of one entry only, no other entry uses it (in its example questions,
 claim or title), and it is not an everyday word (which names no subject: "weer" is weather
 and "again"; "week").
+
+A keyword of two entries and no other ("brace": knee braces and hand splints; "diet": weight
+loss and food) is no one's topic word, but it still names a subject one of the two answers: a
+question that uses it is not answered from a third entry.
 """
 
 from __future__ import annotations
@@ -24,6 +28,9 @@ from bot.matching.index import LanguageIndex
 # (weather, and "again") 6.0, "week" 5.6, "job" in English 5.5; "ice" 5.0, "ijs" 4.5 and
 # "rollator" 3.1 do.
 EVERYDAY_ZIPF = 5.3
+
+# A keyword shared by this many entries still names their common subject (see `shared`).
+MAX_SHARERS = 2
 
 # A keyword of several words whose words more entries than this use, each somewhere, is taken
 # to be shared without reading their phrases (which on large knowledge bases takes seconds).
@@ -53,50 +60,64 @@ class TopicWords:
                         words[term].update(content)
                 if term:
                     owners[term].add(entry.id)
-        self._terms: dict[Term, str] = {}
+        # each topic word (or keyword two entries share) with the entries whose subject it names
+        self._terms: dict[Term, frozenset[str]] = {}
         for term, ids in owners.items():
-            if len(ids) != 1:
-                continue
-            (owner,) = ids
             # an everyday word names no subject
-            if words[term] <= everyday:
+            if len(ids) > MAX_SHARERS or words[term] <= everyday:
                 continue
             # another entry that uses the keyword ("is a physio just massage?"): the word is
             # shared ground, not this entry's alone. A keyword of several words counts as used
             # only where one phrase has them all ("after" and "surgery" apart are not "after
             # surgery").
-            using = _all_using(index, term)  # the owner itself among them
-            if len(using) > 1 and (len(term) == 1 or len(using) > MAX_PHRASE_CHECKS + 1
-                                   or any(self._in_one_phrase(index.entry(number), owner, term)
-                                          for number in using.tolist())):
+            using = _all_using(index, term)  # the owners themselves among them
+            if len(using) > len(ids) and (
+                    len(term) == 1 or len(using) > MAX_PHRASE_CHECKS + len(ids)
+                    or any(self._in_one_phrase(index.entry(number), ids, term)
+                           for number in using.tolist())):
                 continue
-            self._terms[term] = owner
+            self._terms[term] = frozenset(ids)
         # a question is checked only against the topic words that share a stem with it
         self._by_stem: dict[str, list[Term]] = defaultdict(list)
         for term in self._terms:
             self._by_stem[term[0]].append(term)
 
     @staticmethod
-    def _in_one_phrase(entry: tuple[str, tuple[str, ...]], owner: str, term: Term) -> bool:
-        """Does another entry than `owner` have all of `term` in one of its phrasings?"""
+    def _in_one_phrase(entry: tuple[str, tuple[str, ...]], owners: set[str],
+                       term: Term) -> bool:
+        """Does an entry other than `owners` have all of `term` in one of its phrasings?"""
         entry_id, phrasings = entry
-        return entry_id != owner and any(set(term) <= set(p.split()) for p in phrasings)
+        return entry_id not in owners and any(set(term) <= set(p.split()) for p in phrasings)
 
     def owners(self, question: str) -> dict[str, list[str]]:
         """The entries whose topic words the question uses, with those words (as stems)."""
         return self.named(set(self.analyzer.terms(question, repair=True)))
 
     def named(self, stems: set[str]) -> dict[str, list[str]]:
+        """`owners` of a question's stems (its analysed content words)."""
         found: dict[str, list[str]] = {}
-        for stem in sorted(stems):
-            for term in self._by_stem.get(stem, ()):
-                if stems.issuperset(term):
-                    found.setdefault(self._terms[term], []).append("+".join(term))
+        for term, owners in self._used(stems):
+            if len(owners) == 1:
+                found.setdefault(next(iter(owners)), []).append("+".join(term))
         return found
+
+    def shared(self, stems: set[str]) -> list[frozenset[str]]:
+        """For each keyword of two entries that `stems` use, those two entries: one of them is
+        what the question is about."""
+        return [owners for _, owners in self._used(stems) if len(owners) > 1]
+
+    def _used(self, stems: set[str]) -> list[tuple[Term, frozenset[str]]]:
+        return [(term, self._terms[term]) for stem in sorted(stems)
+                for term in self._by_stem.get(stem, ()) if stems.issuperset(term)]
 
     def of(self, entry_id: str) -> Sequence[str]:
         """The topic words of one entry (as stems), for checks and reports."""
-        return sorted("+".join(t) for t, owner in self._terms.items() if owner == entry_id)
+        return sorted("+".join(t) for t, owners in self._terms.items() if owners == {entry_id})
+
+    def shared_by(self, entry_id: str) -> Sequence[str]:
+        """The keywords `entry_id` shares with one other entry and no more (as stems)."""
+        return sorted("+".join(t) for t, owners in self._terms.items()
+                      if len(owners) > 1 and entry_id in owners)
 
 
 def _all_using(index: LanguageIndex, term: Term) -> NDArray[np.int32]:
