@@ -808,3 +808,21 @@ def test_round5_mechanisms_keep_a_family_member_now_firing(check: SafetyCheck) -
         assert fired is not None and fired.level == "emergency", question
     assert check.check("my friend told me her mum fell and couldn't get up for hours, any tips "
                        "for getting up off the floor?") is None
+
+
+def test_round5_words_stay_narrow(check: SafetyCheck) -> None:
+    """The words added for batch I's indirect wordings do not catch everyday phrases."""
+    for question in ("temperatures dropping outside and my knees ache",
+                     "ik zit op 40 uren werk per week en mijn knie doet pijn",
+                     "in verband met mijn rode knie wil ik iets vragen",
+                     "I cut my arm on a tin while cooking",
+                     "should i cut out tomatoes for my arthritis",
+                     "ik heb een warmtekussen op mijn knie gelegd en nu is ze warm en rood"):
+        assert check.check(question) is None, question
+    for question, rule in (("been cutting my arm again because of the pain", "self-harm"),
+                           ("ik zit op 38 en een half en mijn knie doet zo zeer",
+                            "fever-with-pain"),
+                           ("teeth chattering under the duvet, 3 weeks after they did my hip",
+                            "fever-with-pain")):
+        fired = check.check(question)
+        assert fired is not None and fired.id == rule, question
