@@ -803,7 +803,10 @@ def test_round5_mechanisms_keep_a_family_member_now_firing(check: SafetyCheck) -
                      "mijn moeder heeft sinds vanmorgen pijn op de borst, in de folder staat dat "
                      "we moeten bellen",
                      "the doctor told me to call if his chest hurts, and now he says his chest "
-                     "is crushing"):
+                     "is crushing",
+                     "de dokter heeft hem onderzocht en stuurt hem naar de spoed, hij heeft pijn "
+                     "op de borst",
+                     "he fell, got back up and now his hip looks deformed"):
         fired = check.check(question)
         assert fired is not None and fired.level == "emergency", question
     assert check.check("my friend told me her mum fell and couldn't get up for hours, any tips "
