@@ -727,3 +727,105 @@ def test_a_weight_loss_by_design_rules_out_the_whole_message(check: SafetyCheck)
                        "meer groenten") is None
     fired = check.check("ik ben de laatste maanden 9 kilo afgevallen zonder moeite te doen")
     assert fired is not None and fired.id == "unexplained-weight-loss"
+
+
+# Round 5 (issue 10): the causes of batch H's and I's false alarms and misses, as mechanisms.
+
+def test_an_instruction_or_a_leaflet_names_signs_to_watch_for(check: SafetyCheck) -> None:
+    for question in ("de dokter zei dat ik bij koorts moet bellen, wat is koorts eigenlijk?",
+                     "the leaflet says stop if you get black stools, how common is that?",
+                     "waarom zegt de apotheker dat ik bij maagpijn van naproxen moet stoppen?",
+                     "in de bijsluiter staat iets over bloed overgeven, hoe vaak komt dat voor?"):
+        assert check.check(question) is None, question
+    # ... and the signs of now still count
+    fired = check.check("de dokter zei dat ik bij koorts moet bellen. nu heb ik 39 graden koorts "
+                        "en mijn knie is dik en rood")
+    assert fired is not None and fired.level == "today"
+
+
+def test_what_explains_black_stools_does_not_explain_vomiting_blood(check: SafetyCheck) -> None:
+    assert check.check("sinds de ijzertabletten is mijn stoelgang zwart") is None
+    assert check.check("my stools went black after the charcoal tablets for wind") is None
+    for question in ("since the iron tablets I have been vomiting blood",
+                     "ik neem geen ijzer en mijn stoelgang is zwart als teer",
+                     "mijn moeder heeft sinds gisteren zwarte stoelgang, ze neemt ibuprofen"):
+        fired = check.check(question)
+        assert fired is not None and fired.level == "emergency", question
+
+
+def test_none_of_that_rules_out_what_came_before(check: SafetyCheck) -> None:
+    for question in ("I read that losing control of your bladder is serious. I don't have any "
+                     "of that, does walking help my back?",
+                     "mijn buurvrouw kan haar plas niet ophouden, kan ik dat ook krijgen?",
+                     "de folder toont zwarte stoelgang, maar bij mij is alles gewoon bruin"):
+        assert check.check(question) is None, question
+    fired = check.check("I don't have any of that. But since this morning I can't hold my urine "
+                        "and my legs are weak")
+    assert fired is not None and fired.level == "emergency"
+
+
+def test_an_ambulance_in_a_story_is_no_call_for_one(check: SafetyCheck) -> None:
+    assert check.check("vorig jaar kwam de ambulance voor mijn buurman, hoe voorkom ik "
+                       "vallen?") is None
+    for question in ("moet ik een ambulance bellen voor mijn vader?",
+                     "should we call an ambulance, my dad looks grey"):
+        fired = check.check(question)
+        assert fired is not None and fired.level == "emergency", question
+
+
+def test_maar_that_means_only_is_no_break(check: SafetyCheck) -> None:
+    assert len(set(check.tokens("het was maar 1 keer, 3 maanden geleden").scope)) == 1
+    assert len(set(check.tokens("het was pijnlijk maar 3 maanden geleden").scope)) == 2
+    assert check.check("ik had pijn op de borst bij het fietsen, maar dat was maar 1 keer, "
+                       "3 maanden geleden, en de cardioloog vond niets") is None
+    fired = check.check("al jaren last van mijn knie, maar sinds vanmorgen is die knie heet en dik")
+    assert fired is not None and fired.level == "today"
+
+
+def test_a_question_mark_in_brackets_ends_no_sentence(check: SafetyCheck) -> None:
+    tokens = check.tokens("years ago (2015?) i fell and could not get up")
+    assert len(set(tokens.sentence)) == 1
+    assert check.check("years ago (2015?) i fell and could not get up, now i fear falling") is None
+
+
+def test_years_of_back_pain_but_this_is_new(check: SafetyCheck) -> None:
+    fired = check.check("sinds 3 dagen is mijn been gevoelloos, ik heb al jaren rugklachten "
+                        "maar dit is nieuw")
+    assert fired is not None and fired.id == "numb-weak-leg"
+
+
+def test_round5_mechanisms_keep_a_family_member_now_firing(check: SafetyCheck) -> None:
+    """Someone else's story, an instruction, a leaflet: none of them silences what a family
+    member has now, nor "what should I do if…"."""
+    for question in ("my neighbour told me my mum fell and can't get up",
+                     "mijn buurvrouw zag mijn vader vallen en hij kan niet meer opstaan",
+                     "my dad fell, should I call if he can't get up?",
+                     "mijn moeder heeft sinds vanmorgen pijn op de borst, in de folder staat dat "
+                     "we moeten bellen",
+                     "the doctor told me to call if his chest hurts, and now he says his chest "
+                     "is crushing",
+                     "de dokter heeft hem onderzocht en stuurt hem naar de spoed, hij heeft pijn "
+                     "op de borst",
+                     "he fell, got back up and now his hip looks deformed"):
+        fired = check.check(question)
+        assert fired is not None and fired.level == "emergency", question
+    assert check.check("my friend told me her mum fell and couldn't get up for hours, any tips "
+                       "for getting up off the floor?") is None
+
+
+def test_round5_words_stay_narrow(check: SafetyCheck) -> None:
+    """The words added for batch I's indirect wordings do not catch everyday phrases."""
+    for question in ("temperatures dropping outside and my knees ache",
+                     "ik zit op 40 uren werk per week en mijn knie doet pijn",
+                     "in verband met mijn rode knie wil ik iets vragen",
+                     "I cut my arm on a tin while cooking",
+                     "should i cut out tomatoes for my arthritis",
+                     "ik heb een warmtekussen op mijn knie gelegd en nu is ze warm en rood"):
+        assert check.check(question) is None, question
+    for question, rule in (("been cutting my arm again because of the pain", "self-harm"),
+                           ("ik zit op 38 en een half en mijn knie doet zo zeer",
+                            "fever-with-pain"),
+                           ("teeth chattering under the duvet, 3 weeks after they did my hip",
+                            "fever-with-pain")):
+        fired = check.check(question)
+        assert fired is not None and fired.id == rule, question

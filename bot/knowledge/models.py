@@ -142,8 +142,9 @@ class Concept(_Strict):
     # gevallen"), or only what follows it there ("kunnen ontstekingsremmers maagbloedingen
     # geven?" asks about what follows; "my calf is swollen since my op, could that cause a
     # clot?" still describes what came before).
-    # ... or the whole message: "met een dietist … nu 9 kilo lichter" in any sentence.
-    rules_out: Literal["sentence", "after", "message"] = "sentence"
+    # ... or the whole message: "met een dietist … nu 9 kilo lichter" in any sentence; or all
+    # that came before it: "… losing control of your bladder. I don't have any of that".
+    rules_out: Literal["sentence", "after", "message", "before"] = "sentence"
     # ... unless one of these concepts stands in the same sentence: "my neighbour had a fall"
     # is someone else's story, "my neighbour had a fall this morning" is not.
     overruled_by: list[str] = Field(default_factory=list)

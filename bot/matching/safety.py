@@ -56,6 +56,12 @@ HIT_CACHE_SIZE = 50_000
 _SENTENCE_END = re.compile(r"[.!?;\n]+")
 # ... and a "but" starts a new one: "al jaren wat pijn, maar sinds deze week ..."
 CLAUSE_BREAKS = frozenset({"maar", "but", "however", "echter", "doch"})
+# ... but not a Dutch "maar" that means "only", after a verb: "dat was maar 1 keer, 2 maand
+# geleden", "het is maar een beetje".
+ONLY_AFTER = frozenset({"is", "was", "ben", "bent", "zijn", "waren", "wordt", "werd", "heb",
+                        "hebt", "heeft", "had", "hadden", "duurde", "duurt", "kan", "kon"})
+# A question mark in brackets is a doubt, not a sentence's end: "years ago (2009?) i passed out".
+_ASIDE_QUESTION = re.compile(r"\?+\s*\)")
 # ... and so does a "now" after a comma: "vorige maand geopereerd, nu sinds vandaag pijn op de
 # borst" (not "mijn maag doet nu pijn").
 AFTER_COMMA_BREAKS = frozenset({"nu", "now"})
@@ -174,6 +180,7 @@ class _Concept:
     near: int = 0
     after_only: bool = False  # as an `unless`, it rules out what follows it, not its sentence
     whole: bool = False  # ... or the whole message
+    before: bool = False  # ... or all that came before it: "I don't have any of that"
     overruled_by: frozenset[int] = frozenset()  # ... and nothing where one of these stands
 
 
@@ -226,11 +233,13 @@ class SafetyCheck:
                      c.body_part,
                      tuple(self._concept_key(n) for n in c.all), c.near or 0,
                      c.rules_out == "after", c.rules_out == "message",
+                     c.rules_out == "before",
                      frozenset(self._index[n] for n in c.overruled_by))
             for name, c in safety.concepts.items()]
         self._composites = [i for i, c in enumerate(self._concepts) if c.parts]
         self._after_only = frozenset(i for i, c in enumerate(self._concepts) if c.after_only)
         self._whole = frozenset(i for i, c in enumerate(self._concepts) if c.whole)
+        self._before = frozenset(i for i, c in enumerate(self._concepts) if c.before)
         # first word of a term -> (concept, term); a question only looks up the words it has
         self._starts: dict[str, list[tuple[int, Term]]] = defaultdict(list)
         words: set[str] = set()
@@ -303,17 +312,21 @@ class SafetyCheck:
         scope: list[int] = []
         number = part_number = scope_number = 0
         text = _DECIMALS.sub(r"\1", _CONTRACTION.sub("nt", question[:MAX_CHARS]))
+        text = _ASIDE_QUESTION.sub(")", text)
         for part in _SENTENCE_END.split(text):
             number += 1
             for piece in _COMMA.split(part):
                 part_number += 1
+                before = ""
                 for i, word in enumerate(_NUMBER_UNIT.sub(r"\1 \2", fold(piece)).split()):
                     word = self._spelling.get(word, word)
-                    number += word in CLAUSE_BREAKS
+                    breaks = word in CLAUSE_BREAKS and not (i and before in ONLY_AFTER)
+                    before = word
+                    number += breaks
                     if (not sentence or sentence[-1] != number
                             or (i == 0 and word in AFTER_COMMA_BREAKS)):
                         scope_number += 1
-                    part_number += word in NEGATION_STOPS or word in CLAUSE_BREAKS
+                    part_number += word in NEGATION_STOPS or breaks
                     words.append(word)
                     sentence.append(number)
                     clause.append(part_number)
@@ -413,7 +426,7 @@ class SafetyCheck:
         after_only = self._after_only
         void = self._overruled(found, tokens)
         rules = [r.rule for r in possible
-                 if _fires(r, found, tokens, after_only, void, self._whole)]
+                 if _fires(r, found, tokens, after_only, void, self._whole, self._before)]
         ruled_out = not rules and any(
             r.unless and _fires(_Rule(r.rule, r.when, (), r.near), found, tokens, after_only)
             for r in possible)
@@ -428,9 +441,14 @@ class SafetyCheck:
               if self._concepts[f.concept].overruled_by]
         if not by:
             return frozenset()
+        # in its own part, or in the next when that starts "but …": "al jaren artrose, maar
+        # dit is nieuw"
         scope = tokens.scope
         return frozenset(f for f, over in by if any(
-            g.concept in over and not g.negated and scope[g.start] == scope[f.start]
+            g.concept in over and not g.negated and (
+                scope[g.start] == scope[f.start]
+                or (scope[g.start] == scope[f.start] + 1
+                    and _starts_with_break(tokens, scope[g.start])))
             for g in found))
 
     def concept_names(self, found: Sequence[Found]) -> list[str]:
@@ -467,12 +485,18 @@ def _keyed(found: Found) -> Found:
 
 def _fires(rule: _Rule, found: Sequence[Found], tokens: Tokens,
            after_only: frozenset[int] = frozenset(),
-           void: frozenset[Found] = frozenset(), whole: frozenset[int] = frozenset()) -> bool:
+           void: frozenset[Found] = frozenset(), whole: frozenset[int] = frozenset(),
+           before: frozenset[int] = frozenset()) -> bool:
     scope = tokens.scope
     unless = [f for f in found if f.concept in rule.unless and not f.negated and f not in void]
     if any(f.concept in whole for f in unless):
         return False
-    ruled_out = {scope[f.start] for f in unless if f.concept not in after_only}
+    # "I keep reading about losing control of your bladder. I don't have any of that": all
+    # that came before it
+    until = max((f.end for f in unless if f.concept in before), default=0)
+    found = [f for f in found if f.start >= until]
+    ruled_out = {scope[f.start] for f in unless
+                 if f.concept not in after_only and f.concept not in before}
     # "her face droops, but that's from her Bell's palsy in 2012": a "but" that explains
     # rules out the part before it as well.
     ruled_out |= {s - 1 for s in ruled_out if _starts_with_break(tokens, s)}
