@@ -132,12 +132,15 @@ def load_in_worker(config: Config, root: Path | None = None) -> Loaded:
     it back whole), so this process only loads it. KnowledgeError as `load`.
     """
     # Imported here: only a reload needs them, and the bot's start-up should not pay for them.
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import ThreadPoolExecutor
 
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=_in_background) as worker:
-        problems, key, payload = worker.submit(_load_elsewhere, config, root).result()
+    # Started from a thread of its own at the worker's priority: on Linux a process inherits
+    # the priority of the thread that starts it, so the worker's own start-up (importing
+    # Python, NumPy and the bot: most of a second of CPU) already gives way to the bot. This
+    # thread does nothing else (the loading below, with the interpreter lock, is at the bot's
+    # priority: a thread that holds the lock must not be the last to get a core).
+    with ThreadPoolExecutor(1, initializer=_lower_priority) as starter:
+        problems, key, payload = starter.submit(_build_elsewhere, config, root).result()
     if problems:
         raise KnowledgeError(problems)
     with in_short_turns():
@@ -185,13 +188,30 @@ class _ShortTurns:
 in_short_turns = _ShortTurns()
 
 
-def _in_background() -> None:
-    """The worker's priority: below the bot's, which answers people meanwhile. Its garbage
-    collector runs (`python -m bot` pauses it while starting, and the worker, spawned from
-    it, imports that module again)."""
-    gc.enable()
+def _build_elsewhere(config: Config, root: Path | None
+                     ) -> tuple[list[Problem], str | None, bytes | None]:
+    """`_load_elsewhere`, run in a worker process started from this thread."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_in_background) as worker:
+        return worker.submit(_load_elsewhere, config, root).result()
+
+
+def _lower_priority() -> None:
+    """The calling thread (on Linux; elsewhere the process) at the worker's priority."""
     with contextlib.suppress(OSError):  # if not allowed, it builds at the same priority
-        os.nice(WORKER_NICENESS)
+        os.setpriority(os.PRIO_PROCESS, 0, max(os.getpriority(os.PRIO_PROCESS, 0),
+                                               WORKER_NICENESS))
+
+
+def _in_background() -> None:
+    """The worker's priority: below the bot's, which answers people meanwhile (already so
+    when started from `load_in_worker`'s thread). Its garbage collector runs (`python -m bot`
+    pauses it while starting, and the worker, spawned from it, imports that module again)."""
+    gc.enable()
+    _lower_priority()
 
 
 def _load_elsewhere(config: Config, root: Path | None

@@ -5,6 +5,7 @@ time."""
 from __future__ import annotations
 
 import gc
+import os
 import pickle
 import sys
 import threading
@@ -106,3 +107,25 @@ def test_each_object_comes_after_its_parts_so_letting_go_in_reverse_frees_one_at
     assert at[id(leaf)] < at[id(middle)] < at[id(root)]
     assert at[id(middle)] < at[id(other)]
     assert sum(item is middle for item in order) == 1
+
+
+def _niceness() -> int:
+    return os.getpriority(os.PRIO_PROCESS, 0)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread priority: Linux")
+def test_the_worker_starts_at_low_priority_and_the_bot_keeps_its_own() -> None:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+    from bot.runtime import WORKER_NICENESS, _lower_priority
+
+    def start_a_process() -> tuple[int, int]:
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as child:
+            return _niceness(), child.submit(_niceness).result()
+
+    before = _niceness()
+    with ThreadPoolExecutor(1, initializer=_lower_priority) as starter:
+        thread, process = starter.submit(start_a_process).result()
+    assert thread == process == WORKER_NICENESS
+    assert _niceness() == before
