@@ -283,23 +283,17 @@ class LanguageIndex:
         repaired, compounds split, synonyms applied. A question is analysed once."""
         return self.analyzer.words(question, repair=True)
 
-    def known_share(self, question: str) -> float:
+    def known_share_of(self, words: list[str]) -> float:
         """The share of the question's content words that this knowledge base uses (after
         typo repair): low for off-topic questions, which bring their own vocabulary."""
-        return self.known_share_of(self.words(question))
-
-    def known_share_of(self, words: list[str]) -> float:
         content = self.analyzer.content(words)
         if not content:
             return 0.0
         return sum(w in self.analyzer.vocabulary for w in content) / len(content)
 
-    def unfamiliar(self, question: str) -> list[str]:
+    def unfamiliar_of(self, words: list[str]) -> list[str]:
         """The question's content words that this knowledge base has never used, even after
         typo repair, compound splitting, stemming and synonyms ("kurkuma", "vader")."""
-        return self.unfamiliar_of(self.words(question))
-
-    def unfamiliar_of(self, words: list[str]) -> list[str]:
         analyzer = self.analyzer
         content = analyzer.content(words)
         return [w for w, stem in zip(content, analyzer.stems(content), strict=True)
