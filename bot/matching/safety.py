@@ -10,7 +10,6 @@ my wound but no fever" still counts.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -119,6 +118,11 @@ def _doubled(pattern: str, token: str) -> bool:
     return len(token) == len(pattern) + 1 and any(
         token[i] == token[i + 1] and token[i] not in "aeiouy"
         and token[:i] + token[i + 1:] == pattern for i in range(len(token) - 1))
+
+
+def _deletions(word: str) -> set[str]:
+    """`word` with one of its letters left out, each way."""
+    return {word[:i] + word[i + 1:] for i in range(len(word))}
 
 
 def _swapped(pattern: str, token: str) -> bool:
@@ -241,11 +245,14 @@ class SafetyCheck:
         self._whole = frozenset(i for i, c in enumerate(self._concepts) if c.whole)
         self._before = frozenset(i for i, c in enumerate(self._concepts) if c.before)
         # first word of a term -> (concept, term); a question only looks up the words it has
-        self._starts: dict[str, list[tuple[int, Term]]] = defaultdict(list)
+        # ... with the word that must follow it (None: a term of one word)
+        self._starts: dict[str, list[tuple[int, Term, str | None]]] = defaultdict(list)
         words: set[str] = set()
         for i, concept in enumerate(safety.concepts.values()):
             for term in {t for lang in LANGS for t in terms_of(concept.terms(lang))}:
-                self._starts[term[term[0] == START]].append((i, term))
+                first = term[0] == START
+                second = term[first + 1] if len(term) > first + 1 else None
+                self._starts[term[first]].append((i, term, second))
                 words.update(w for w in term if w != START)
         self._not_words = sorted({w for c in self._concepts for w in c.not_words})
         self._blocked: dict[str, frozenset[str]] = {}
@@ -261,11 +268,16 @@ class SafetyCheck:
                    tuple(self._index[n] for n in rule.unless), rule.near)
              for rule in safety.rules),
             key=lambda r: _PRIORITY[r.rule.reply_kind])
-        # By first letter, shortest first: a word can only match a term word at most one letter
-        # longer than itself (see word_matches), so a question's word is compared with those.
-        self._by_first: dict[str, list[str]] = defaultdict(list)
-        for word in sorted(words, key=lambda w: (len(w), w)):
-            self._by_first[word[0]].append(word)
+        # Each term word under itself and under each way of leaving one letter out: two words
+        # one typo apart (a letter wrong, missing, extra, or two swapped) share one of those
+        # keys, so a question's word looks up the few term words it may match instead of
+        # comparing itself with every term word that starts with its letter.
+        self._near: dict[str, list[str]] = defaultdict(list)
+        for word in sorted(words):
+            if not word.startswith(NUMBER):
+                for key in {word} | _deletions(word):
+                    self._near[key].append(word)
+        self._numbers = sorted(w for w in words if w.startswith(NUMBER))
         # Words found inside a compound, by length: looked up among the compound's own
         # substrings rather than each searched for in it.
         self._long_words: dict[int, frozenset[str]] = {
@@ -287,14 +299,8 @@ class SafetyCheck:
             if len(self._hits) >= HIT_CACHE_SIZE:
                 self._hits.clear()
                 self._blocked.clear()
-            # Every way a word can match keeps the first letter, except a word inside or at
-            # the end of a compound: those are looked up, not compared one by one.
-            candidates = self._by_first.get(token[0], [])
-            candidates = candidates[:bisect_right(candidates, len(token) + 1, key=len)]
-            if token.isdigit():  # also "#many", "#year"…
-                candidates = candidates + self._by_first.get(NUMBER, [])
             found = frozenset(
-                {w for w in candidates if word_matches(w, token)}
+                {w for w in self._candidates(token) if word_matches(w, token)}
                 | {token[i:i + length] for length, inside in self._long_words.items()
                    for i in range(len(token) - length + 1) if token[i:i + length] in inside}
                 | {token[i:] for i in range(COMPOUND_HEAD, len(token) - COMPOUND_END_FROM + 1)
@@ -303,6 +309,22 @@ class SafetyCheck:
             # A word inside which a concept's `not_words` stands is not that concept:
             # "borstkanker" is no chest, "afgevallen" no fall; exactly, without typos.
             self._blocked[token] = frozenset(w for w in self._not_words if w in token)
+        return found
+
+    def _candidates(self, token: str) -> set[str]:
+        """The term words that `word_matches` may accept for `token`: all of them, and few
+        others. Every way to match keeps the first letter and a term word at most one letter
+        longer (a word inside or at the end of a compound is looked up apart, in `_hits_of`):
+        the word itself, a term word it starts with, one typo away from the word or from its
+        start as long as the term word ("koorstig" for "koorts")."""
+        keys = {token[:end] for end in range(1, len(token) + 1)} | _deletions(token)
+        for length in range(max(TYPO_FROM, len(token) - TYPO_LONGER), len(token)):
+            keys |= _deletions(token[:length])
+        first, longest = token[0], len(token) + 1
+        found = {w for key in keys for w in self._near.get(key, ())
+                 if w[0] == first and len(w) <= longest}
+        if token.isdigit():  # "#", "#many", "#year"…
+            found.update(self._numbers)
         return found
 
     def tokens(self, question: str) -> Tokens:
@@ -338,8 +360,13 @@ class SafetyCheck:
         spans: list[Found] = []
         for start, hits in enumerate(tokens.hits):
             blocked = self._blocked[tokens.words[start]]
+            # A term's second word stands in one of the next words (see _term_end): most terms
+            # that start here are ruled out by that alone, without following them further.
+            ahead = frozenset().union(*tokens.hits[start + 1:start + 2 + MAX_GAP])
             for word in hits:
-                for concept, term in self._starts.get(word, ()):
+                for concept, term, second in self._starts.get(word, ()):
+                    if second is not None and second not in ahead:
+                        continue
                     if blocked and self._concepts[concept].not_words & blocked:
                         continue
                     if term[0] == START:
