@@ -27,8 +27,11 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.spare_time import Pause, no_pause
+
 CACHE_ENV = "MYTHBOT_CACHE_DIR"
 FORMAT = b"mythbot-cache 1\n"
+ARRAY_PIECE = 1 << 20  # bytes of an array copied between two pauses while unpickling
 KEEP = 4  # cache files kept in the folder (several knowledge folders may share it)
 # The code whose output is cached: a change to any of these files is a change of the result.
 _CODE = ("knowledge", "matching", "textfold.py", "cache.py")
@@ -97,29 +100,41 @@ def _private(folder: Path) -> bool:
             and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH))
 
 
-def load(folder: Path, key: str) -> object | None:
-    """What `store` saved under `key`, or None (missing, unreadable, corrupt, other code)."""
-    path = folder / f"{key}.pickle"
+def load(folder: Path, key: str, pause: Pause = no_pause) -> object | None:
+    """What `store` saved under `key`, or None (missing, unreadable, corrupt, other code).
+    `pause`: see `unpickle`."""
+    data = read(folder, key)
+    return None if data is None else unpickled(data, key, pause)
+
+
+def read(folder: Path, key: str) -> memoryview | None:
+    """The pickle saved under `key`, unread yet, or None (missing, unreadable, other code)."""
     try:
         if not _private(folder):
             log.warning("cache folder %s can be written by others: not used", folder)
             return None
-        data = path.read_bytes()
+        data = (folder / f"{key}.pickle").read_bytes()
     except OSError:
         return None
     header = FORMAT + key.encode() + b"\n"
     if not data.startswith(header):
         return None
+    return memoryview(data)[len(header):]
+
+
+def unpickled(data: memoryview, key: str, pause: Pause = no_pause) -> object | None:
+    """`unpickle` of what `read` gave, or None if it is broken."""
     try:
-        return unpickle(memoryview(data)[len(header):])
+        return unpickle(data, pause)
     except Exception:  # any broken cache means: build anew
-        log.info("cache file %s is unreadable: rebuilding", path.name)
+        log.info("cache file %s.pickle is unreadable: rebuilding", key)
         return None
 
 
-def unpickle(data: bytes | memoryview) -> object:
-    """`pickle.loads` for a knowledge base and index that will live long, loaded in a thread
-    while the event loop goes on answering people.
+def unpickle(data: bytes | memoryview, pause: Pause = no_pause) -> object:
+    """`pickle.loads` for a knowledge base and index that will live long, loaded while the
+    event loop goes on answering people: `pause` is called before each frame (64 KiB) is read
+    (see `bot.spare_time`).
 
     Unpickling makes hundreds of thousands of objects, none of them garbage: the collector is
     off meanwhile (a third less time), and what was made is frozen before it is back on, or its
@@ -128,7 +143,7 @@ def unpickle(data: bytes | memoryview) -> object:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        found: object = pickle.Unpickler(_Frames(data)).load()
+        found: object = pickle.Unpickler(_Frames(data, pause)).load()
         gc.freeze()
     finally:
         if collecting:
@@ -138,21 +153,26 @@ def unpickle(data: bytes | memoryview) -> object:
 
 class _Frames:
     """`data` as a file for the unpickler, which reads it a frame (64 KiB) at a time: each
-    read is a call into Python, where the interpreter can hand over to another thread. From
-    bytes, one `pickle.loads` call keeps the event loop's thread waiting 10-30 ms at a time."""
+    read is a call into Python, where the work can pause. From bytes, one `pickle.loads` call
+    would keep the event loop waiting 10-30 ms at a time."""
 
-    def __init__(self, data: bytes | memoryview) -> None:
+    def __init__(self, data: bytes | memoryview, pause: Pause) -> None:
         self.data = memoryview(data)
         self.at = 0
+        self.pause = pause
 
     def read(self, size: int = -1) -> bytes:
+        self.pause()
         start = self.at
         self.at = len(self.data) if size < 0 else min(start + size, len(self.data))
         return bytes(self.data[start:self.at])
 
     def readinto(self, buffer: memoryview) -> int:
+        # an array's bytes, megabytes at once: copied a piece at a time
         piece = self.data[self.at:self.at + len(buffer)]
-        buffer[:len(piece)] = piece
+        for start in range(0, len(piece), ARRAY_PIECE):
+            self.pause()
+            buffer[start:start + ARRAY_PIECE] = piece[start:start + ARRAY_PIECE]
         self.at += len(piece)
         return len(piece)
 

@@ -7,10 +7,9 @@ import contextlib
 import gc
 import os
 import pickle
-import sys
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 from bot import cache
@@ -20,6 +19,7 @@ from bot.knowledge.dutch import Dutch, regional
 from bot.knowledge.problems import Problem
 from bot.matching import Matcher, Thresholds
 from bot.rendering import Renderer
+from bot.spare_time import Pause, in_spare_time, no_pause
 
 # (stage, done, total): what a progress bar shows while a large knowledge base loads.
 Progress = Callable[[str, int, int], None]
@@ -56,10 +56,11 @@ def build(config: Config, kb: KnowledgeBase,
     return Loaded(config, kb, matcher, Renderer(kb, config.emergency))
 
 
-def in_dutch(loaded: Loaded, dutch: Dutch) -> Loaded:
+def in_dutch(loaded: Loaded, dutch: Dutch, pause: Pause = no_pause) -> Loaded:
     """`loaded` as people read it in Belgium or the Netherlands: the texts (and the renderer
-    over them) differ in a few words; the matcher is the same one."""
-    kb = regional(loaded.kb, dutch)
+    over them) differ in a few words; the matcher is the same one. `pause`: between entries
+    (see `bot.spare_time`)."""
+    kb = regional(loaded.kb, dutch, pause)
     if kb is loaded.kb:
         return loaded
     return replace(loaded, kb=kb, renderer=Renderer(kb, loaded.config.emergency))
@@ -122,70 +123,55 @@ def _load(config: Config, root: Path | None, use_cache: bool,
     return loaded
 
 
-def load_in_worker(config: Config, root: Path | None = None) -> Loaded:
-    """`load`, with the reading and building done in a separate process.
+async def reload_in_background(config: Config, root: Path | None = None) -> Loaded:
+    """`load` for `/reload` while the bot is answering: the event loop keeps running (and
+    answering from the `Loaded` it has) until the new one is ready; the caller then swaps it in
+    whole. KnowledgeError as `load`.
 
-    For `/reload` while the bot is answering: the build is seconds of pure-Python work which, in
-    a thread of the bot's own process, would hold the interpreter lock that the event loop
-    needs. The worker runs at a lower priority (the bot's answers come first on a busy
-    machine) and leaves the result in the cache (or, if the cache folder cannot be used, sends
-    it back whole), so this process only loads it. KnowledgeError as `load`.
+    The build is seconds of pure-Python work which, in a thread of the bot's own process, would
+    hold the interpreter lock that the event loop needs: a separate process reads and builds
+    at a lower priority (the bot's answers come first on a busy machine) and leaves the result
+    in the cache (or, if the cache folder cannot be used, sends it back whole). This process
+    only loads it, in the event loop's spare time.
     """
+    data = await asyncio.to_thread(_built_in_worker, config, root)
+    found = (await in_spare_time(partial(_unpickled, data)) if data is not None else None)
+    if not (isinstance(found, tuple) and len(found) == 2 and isinstance(found[0], KnowledgeBase)
+            and isinstance(found[1], Matcher)):
+        # the cache file went missing meanwhile, or was cut short: build it here
+        return await asyncio.to_thread(load, config, root)
+    kb, matcher = found
+    return Loaded(config, kb, matcher, Renderer(kb, config.emergency))
+
+
+def _built_in_worker(config: Config, root: Path | None) -> memoryview | None:
+    """The pickled knowledge base and index that a worker process built; None if it cannot be
+    read. KnowledgeError as `load`."""
     # Imported here: only a reload needs them, and the bot's start-up should not pay for them.
     from concurrent.futures import ThreadPoolExecutor
 
     # Started from a thread of its own at the worker's priority: on Linux a process inherits
     # the priority of the thread that starts it, so the worker's own start-up (importing
-    # Python, NumPy and the bot: most of a second of CPU) already gives way to the bot. This
-    # thread does nothing else (the loading below, with the interpreter lock, is at the bot's
-    # priority: a thread that holds the lock must not be the last to get a core).
+    # Python, NumPy and the bot: most of a second of CPU) already gives way to the bot.
     with ThreadPoolExecutor(1, initializer=_lower_priority) as starter:
         problems, key, payload = starter.submit(_build_elsewhere, config, root).result()
     if problems:
         raise KnowledgeError(problems)
-    with in_short_turns():
-        found = cache.load(cache_dir(config), key) if key is not None else None
-        if payload is not None:
-            found = cache.unpickle(payload)
-    if not (isinstance(found, tuple) and len(found) == 2 and isinstance(found[0], KnowledgeBase)
-            and isinstance(found[1], Matcher)):
-        return load(config, root)  # the cache file went missing meanwhile: build it here
-    kb, matcher = found
-    return Loaded(config, kb, matcher, Renderer(kb, config.emergency))
+    if payload is not None:
+        return memoryview(payload)
+    return cache.read(cache_dir(config), key) if key is not None else None
+
+
+def _unpickled(data: memoryview, pause: Pause) -> object | None:
+    try:
+        return cache.unpickle(data, pause)
+    except Exception:  # a cache file cut short or broken: built anew by the caller
+        return None
 
 
 WORKER_NICENESS = 19  # the lowest: a reload can wait, the people asking cannot
-SHORT_TURN = 0.0005  # seconds
-
-
-class _ShortTurns:
-    """While a thread of this process loads or copies a knowledge base, the event loop's
-    thread, when it has someone to answer, waits for the interpreter lock 5 ms at a time (the
-    default switch interval); inside this only half a millisecond, so the answers in flight are
-    hardly held up. Reloads may overlap: the default comes back when the last one is done."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.inside = 0
-        self.usual = sys.getswitchinterval()
-
-    @contextlib.contextmanager
-    def __call__(self) -> Iterator[None]:
-        with self.lock:
-            if self.inside == 0:
-                self.usual = sys.getswitchinterval()
-                sys.setswitchinterval(SHORT_TURN)
-            self.inside += 1
-        try:
-            yield
-        finally:
-            with self.lock:
-                self.inside -= 1
-                if self.inside == 0:
-                    sys.setswitchinterval(self.usual)
-
-
-in_short_turns = _ShortTurns()
+# Objects walked or freed by `let_go` between two pauses: a few tenths of a millisecond.
+OBJECTS_A_TURN = 1_000
 
 
 def _build_elsewhere(config: Config, root: Path | None
@@ -208,7 +194,7 @@ def _lower_priority() -> None:
 
 def _in_background() -> None:
     """The worker's priority: below the bot's, which answers people meanwhile (already so
-    when started from `load_in_worker`'s thread). Its garbage collector runs (`python -m bot`
+    when started from `_built_in_worker`'s thread). Its garbage collector runs (`python -m bot`
     pauses it while starting, and the worker, spawned from it, imports that module again)."""
     gc.enable()
     _lower_priority()
@@ -228,38 +214,38 @@ def _load_elsewhere(config: Config, root: Path | None
     return [], None, pickle.dumps((loaded.kb, loaded.matcher), protocol=pickle.HIGHEST_PROTOCOL)
 
 
-async def reload_in_background(config: Config, root: Path | None = None) -> Loaded:
-    """`load_in_worker` for the event loop: it keeps running (and answering from the `Loaded`
-    it has) until the new one is ready; the caller then swaps it in whole."""
-    return await asyncio.get_running_loop().run_in_executor(None, load_in_worker, config, root)
-
-
-def let_go(old: list[object]) -> None:
-    """Empty `old`, freeing what only it held a few objects at a time, not in one cascade.
+def let_go(old: list[object], pause: Pause = no_pause) -> None:
+    """Empty `old`, freeing what only it held a few objects at a time, not in one cascade;
+    `pause` is called every `OBJECTS_A_TURN` objects (see `bot.spare_time`).
 
     Dropping the last reference to a knowledge base and its index frees hundreds of thousands
-    of objects in one call, which no other thread can interrupt: at 1 000 entries a stall of
-    15-20 ms for the event loop. Here each object is first held in a list, every one after all
-    that refer to it, then let go of one by one: when one goes, its parts are still held, so
-    it frees only itself, and between two the interpreter can turn to the event loop. Only
-    references are taken and dropped, nothing is changed, so what is shared with the rest of
-    the process (or still in use by an answer being written) stays as it is.
+    of objects in one call: at 1 000 entries a stall of 15-20 ms for the event loop. Here each
+    object is first held in a list, every one after all that refer to it, then let go of one by
+    one: when one goes, its parts are still held, so it frees only itself. Only references are
+    taken and dropped, nothing is changed, so what is shared with the rest of the process (or
+    still in use by an answer being written) stays as it is.
     """
-    order = _parts_first([old.copy()])
+    order = _parts_first([old.copy()], pause)
     old.clear()
     for n in range(len(order) - 1, -1, -1):
         order[n] = None
+        if n % OBJECTS_A_TURN == 0:
+            pause()
 
 
-def _parts_first(roots: list[object]) -> list[object]:
+def _parts_first(roots: list[object], pause: Pause = no_pause) -> list[object]:
     """Everything reachable from `roots` (through `_ours` objects), each object listed once
     all of its parts are: depth first, post-order."""
     order: list[object] = []
     walked: set[int] = set()  # containers only: a set of every word's id is itself slow to free
     stack = [iter(roots)]
     parents: list[object] = []
+    turn = 0
     while stack:
         for item in stack[-1]:
+            turn += 1
+            if turn % OBJECTS_A_TURN == 0:
+                pause()
             if _ours(item):
                 if id(item) not in walked:
                     walked.add(id(item))

@@ -16,7 +16,7 @@ from bot import runtime
 from bot.config import Config
 from bot.conversation.conversation import Library
 from bot.knowledge import KnowledgeError
-from bot.runtime import Loaded, load, load_in_worker, reload_in_background
+from bot.runtime import Loaded, load, reload_in_background
 
 NEW_QUESTION = "werkt zorblax tegen artrose"
 
@@ -108,8 +108,8 @@ def test_the_old_index_answers_while_the_new_one_builds(cached: Config,
     current = load(cached, knowledge_copy)
     add_question(knowledge_copy)
     result: list[Loaded] = []
-    worker = threading.Thread(target=lambda: result.append(load_in_worker(cached,
-                                                                           knowledge_copy)))
+    worker = threading.Thread(target=lambda: result.append(asyncio.run(
+        reload_in_background(cached, knowledge_copy))))
     worker.start()
     answered: list[str | None] = []
     slowest = 0.0
@@ -131,7 +131,7 @@ def test_a_reload_of_a_broken_base_lists_its_problems(cached: Config,
                                                       knowledge_copy: Path) -> None:
     (knowledge_copy / "entries" / "medication.yaml").write_text("id: [", encoding="utf-8")
     with pytest.raises(KnowledgeError) as raised:
-        load_in_worker(cached, knowledge_copy)
+        asyncio.run(reload_in_background(cached, knowledge_copy))
     assert [p.path for p in raised.value.problems] == ["knowledge/entries/medication.yaml"]
 
 

@@ -1,9 +1,9 @@
-"""The pieces that keep a reload from holding up the event loop: loading a pickle frame by
-frame, shorter interpreter turns meanwhile, and letting go of the old base a little at a
-time."""
+"""The pieces that keep a reload from holding up the event loop: work in the loop's spare
+time, loading a pickle frame by frame, and letting go of the old base a little at a time."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import os
 import pickle
@@ -11,12 +11,14 @@ import sys
 import threading
 import weakref
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import numpy as np
 import pytest
 
 from bot import cache
-from bot.runtime import SHORT_TURN, in_short_turns, let_go
+from bot.runtime import OBJECTS_A_TURN, let_go
+from bot.spare_time import Pause, in_spare_time
 
 
 @dataclass
@@ -62,16 +64,70 @@ def test_unpickle_raises_on_a_cut_pickle() -> None:
         cache.unpickle(pickle.dumps(_sample())[:-1000])
 
 
-def test_short_turns_end_when_the_last_of_overlapping_reloads_does() -> None:
-    usual = sys.getswitchinterval()
-    first, second = in_short_turns(), in_short_turns()
-    first.__enter__()
-    second.__enter__()
-    assert sys.getswitchinterval() == pytest.approx(SHORT_TURN)
-    first.__exit__(None, None, None)
-    assert sys.getswitchinterval() == pytest.approx(SHORT_TURN)
-    second.__exit__(None, None, None)
-    assert sys.getswitchinterval() == pytest.approx(usual)
+async def test_spare_time_work_runs_a_slice_at_a_time_between_the_loops_other_work() -> None:
+    turns = 0
+
+    async def loop_work() -> None:
+        nonlocal turns
+        while True:
+            turns += 1
+            await asyncio.sleep(0)
+
+    seen: list[int] = []
+
+    def work(pause: Pause) -> str:
+        for _ in range(50):
+            pause()
+            seen.append(turns)
+            sum(range(2000))  # a slice's worth of work, holding the interpreter lock
+        return "done"
+
+    other = asyncio.create_task(loop_work())
+    try:
+        assert await in_spare_time(work) == "done"
+    finally:
+        other.cancel()
+    # The loop's other task ran before every slice: never two slices in one turn of the loop.
+    assert len(seen) == 50 and all(a < b for a, b in pairwise(seen))
+
+
+async def test_spare_time_work_gives_its_exception_and_goes_on_alone_when_cancelled() -> None:
+    def fails(pause: Pause) -> None:
+        pause()
+        raise ValueError("broken")
+
+    with pytest.raises(ValueError, match="broken"):
+        await in_spare_time(fails)
+
+    finished = threading.Event()
+
+    def long(pause: Pause) -> None:
+        for _ in range(100):
+            pause()
+        finished.set()
+
+    task = asyncio.create_task(in_spare_time(long))
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert await asyncio.to_thread(finished.wait, 10)  # not left waiting for a turn forever
+
+
+def test_unpickle_and_let_go_pause_as_they_go() -> None:
+    pauses = 0
+
+    def pause() -> None:
+        nonlocal pauses
+        pauses += 1
+
+    data = pickle.dumps(_sample(), protocol=pickle.HIGHEST_PROTOCOL)
+    found = cache.unpickle(data, pause)
+    assert pauses >= len(data) // (64 * 1024)
+    pauses = 0
+    let_go([found], pause)
+    assert pauses >= 20_000 // OBJECTS_A_TURN
 
 
 def test_let_go_frees_what_only_it_held_and_leaves_the_rest_alone() -> None:

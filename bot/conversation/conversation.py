@@ -29,7 +29,8 @@ from bot.matching import Decision
 from bot.quiz import grade, new_run
 from bot.rendering import Action, Button, Reply, kept_data, parse
 from bot.rendering import quiz as quiz_replies
-from bot.runtime import Loaded, in_dutch, in_short_turns, let_go
+from bot.runtime import Loaded, in_dutch, let_go
+from bot.spare_time import in_spare_time
 from bot.storage import Stats, Storage, StorageError
 
 log = logging.getLogger(__name__)
@@ -87,17 +88,16 @@ class Library:
         then the one in use stays. Answers come from the one in use until the new one is
         swapped in."""
         loaded = await self._reload()
-        with in_short_turns():
-            # The regional variants in use are made before the swap, in a thread: at 1 000
-            # entries each is a tenth of a second of copying, which would hold up the loop
-            # at once after.
-            made = {dutch: (loaded, await asyncio.to_thread(in_dutch, loaded, dutch))
-                    for dutch in self._dutch}
-            old: list[object] = [self.loaded, self._dutch]
-            self.loaded, self._dutch = loaded, made
-            # Freeing the old one is hundreds of thousands of objects at 1 000 entries: in a
-            # thread too, a few at a time (unless a reply being written still holds them).
-            await asyncio.to_thread(let_go, old)
+        # The regional variants in use are made before the swap, in the loop's spare time: at
+        # 1 000 entries each is a tenth of a second of copying, which would hold up the loop at
+        # once after.
+        made = {dutch: (loaded, await in_spare_time(partial(in_dutch, loaded, dutch)))
+                for dutch in self._dutch}
+        old: list[object] = [self.loaded, self._dutch]
+        self.loaded, self._dutch = loaded, made
+        # Freeing the old one is hundreds of thousands of objects at 1 000 entries: in spare
+        # time too, a few at a time (unless a reply being written still holds them).
+        await in_spare_time(partial(let_go, old))
         return loaded
 
 
