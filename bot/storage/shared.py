@@ -36,11 +36,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import case, delete, func, insert, select, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.config import Config
-from bot.storage.engine import StorageConfigError, Target, parse_url
+from bot.storage.engine import StorageConfigError, Target, insert_for, parse_url
 from bot.storage.identity import SecretError, resolve_secret, user_key
 from bot.storage.migrations import MigrationError, migrate
 from bot.storage.schema import (
@@ -65,7 +64,7 @@ class SharedStore:
         self.engine = engine
         self._secret = secret
         self._postgres = engine.dialect.name == "postgresql"
-        self._insert = postgresql.insert if self._postgres else sqlite.insert
+        self._insert = insert_for(engine.dialect.name)
         self._claims = claims
         self._pool: Any = None  # asyncpg's pool for the claims (PostgreSQL), from `prepare`
 
