@@ -55,10 +55,20 @@ def _bucket(feature: str) -> int:
 def features(words: Sequence[str], concepts: Concepts = ()) -> npt.NDArray[np.int64]:
     """The hashed features of some normalised words and of the concepts found in them, each
     once."""
-    found: set[int] = set()
-    for word in words:
-        found.update(_word_buckets(word))
-    found.update(_bucket(f"b:{a} {b}") for a, b in pairwise(words))
+    return _features([_word_buckets(word) for word in words], _pairs(words), concepts)
+
+
+def _pairs(words: Sequence[str]) -> list[int]:
+    """Each pair of neighbouring words, hashed."""
+    return [_bucket(f"b:{a} {b}") for a, b in pairwise(words)]
+
+
+def _features(words: Sequence[frozenset[int]], pairs: Sequence[int],
+              concepts: Concepts) -> npt.NDArray[np.int64]:
+    """`features` from the words' and pairs' own features (a long message's windows overlap:
+    each is hashed once, not once per window)."""
+    found: set[int] = set().union(*words)
+    found.update(pairs)
     marks = sorted(set(concepts))
     found.update(_bucket("k:" + name) for name, _ in marks)
     # pairs within one sentence: "fever" here and "knee" in a story about last year are none
@@ -107,11 +117,12 @@ class RedFlagModel:
         """P(none, today, emergency) of the most urgent-looking window; `reading` is
         `self.read(text)` when the caller has it already."""
         words, marks = reading if reading is not None else self.read(text)
+        word_features, pairs = [_word_buckets(word) for word in words], _pairs(words)
         best: npt.NDArray[np.float32] | None = None
         for start, end in windows(len(words)):
-            found = features(words[start:end],
-                             [(name, sentence) for name, sentence, at in marks
-                              if start <= at < end])
+            found = _features(word_features[start:end], pairs[start:end - 1],
+                              [(name, sentence) for name, sentence, at in marks
+                               if start <= at < end])
             if not len(found):
                 continue
             # binary features, L2-normalised: the same scale for 3 words and for 14
