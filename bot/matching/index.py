@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -66,12 +66,6 @@ def _top(scores: NDArray[np.float64], k: int) -> list[int]:
     if len(found) > k:
         found = found[np.argpartition(-scores[found], k - 1)[:k]]
     return sorted(found.tolist(), key=lambda i: (-scores[i], i))
-
-
-def _closest(query: str, phrasings: tuple[str, ...], scorer: Callable[..., float]) -> float:
-    """Similarity (0–1) of the query to the most similar phrasing."""
-    found = process.extractOne(query, phrasings, scorer=scorer)
-    return 0.0 if found is None else float(found[1]) / 100
 
 
 @dataclass(frozen=True)
@@ -343,16 +337,23 @@ class LanguageIndex:
         dense = np.zeros(len(self._gram_ids), dtype=np.float32)
         dense[query.ids] = query.values
         phrasing = " ".join(analyzer.stems(words))
+        # The fuzzy ratios against every phrasing of the entries scored, in one call each
+        # (per entry, the calls cost as much as the comparing), then the closest per entry.
+        phrasings = [p for i in ranked for p in self._phrasings[i]]
+        firsts = _offsets([len(self._phrasings[i]) for i in ranked])[:-1]
+        fuzzy_set, fuzzy_ratio = (
+            np.maximum.reduceat(process.cdist([phrasing], phrasings, scorer=scorer,
+                                              dtype=np.float64)[0], firsts).tolist()
+            for scorer in (fuzz.token_set_ratio, fuzz.ratio))
         results = []
-        for i in ranked:
+        for n, i in enumerate(ranked):
             start, end = self._doc_offsets[i], self._doc_offsets[i + 1]
-            phrasings = self._phrasings[i]
             results.append((self._entry_ids[i], {
                 "bm25": float(bm25[i]) / total,
                 "grams": float(dense[self._doc_gram_ids[start:end]]
                                @ self._doc_gram_values[start:end]),
-                "fuzzy_set": _closest(phrasing, phrasings, fuzz.token_set_ratio),
-                "fuzzy_ratio": _closest(phrasing, phrasings, fuzz.ratio),
+                "fuzzy_set": fuzzy_set[n] / 100,
+                "fuzzy_ratio": fuzzy_ratio[n] / 100,
             }))
         return results
 
