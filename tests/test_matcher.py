@@ -276,6 +276,14 @@ def test_signals_that_disagree_give_suggestions(kb: KnowledgeBase, matcher: Matc
     ("kan ik visolie nemen naast mijn bloedverdunner", "supplements-with-medicines"),
     ("the waiting list for my hip, how many months will that take", "waiting-times"),
     ("hoelang duurt de wachtlijst voor een heupprothese", "waiting-times"),
+    ("hoeveel jaar gaat zo'n kunstheup gemiddeld mee", "joint-replacement-choices"),
+    ("how many years will my hip replacement last", "joint-replacement-choices"),
+    ("am I too young for a hip replacement at 52", "joint-replacement-choices"),
+    ("krijg ik beter een halve knieprothese of een volledige", "joint-replacement-choices"),
+    ("what do bone spurs mean on a scan", "report-terms"),
+    ("wat is subchondrale sclerose eigenlijk", "report-terms"),
+    ("can my boss sack me for taking time off with my knees", "employment-rights"),
+    ("mijn werkgever dreigt mij te ontslaan door mijn heup", "employment-rights"),
 ])
 def test_topics_we_know_we_do_not_cover_get_their_own_fallback(
         matcher: Matcher, renderer: Renderer, kb: KnowledgeBase, question: str,
@@ -318,11 +326,26 @@ def test_an_uncovered_topic_steps_back_for_its_unless_terms(matcher: Matcher) ->
     assert walk.rule != "animals" and walk.candidate_ids[0] == "aerobic-exercise"
 
 
+@pytest.mark.parametrize(("question", "entry"), [
+    ("the report says osteophytes, does that mean I will have more pain", "scan-predicts-pain"),
+    ("hoe lang blijft de pijn na een nieuwe knie", "after-joint-replacement"),
+    ("how long does the stiffness last after a knee replacement", "after-joint-replacement"),
+])
+def test_a_report_word_or_a_new_joint_with_pain_stays_the_entrys(matcher: Matcher,
+                                                                   question: str,
+                                                                   entry: str) -> None:
+    """What a report's word means, or how long a new joint lasts, is the doctor's; whether it
+    means pain, or how long the pain or stiffness after the operation lasts, is ours."""
+    decision = matcher.match(question)
+    assert decision.rule not in ("report-terms", "joint-replacement-choices")
+    assert decision.candidate_ids[0] == entry
+
+
 def test_every_uncovered_reply_points_to_someone_who_can_help(kb: KnowledgeBase) -> None:
     who = {"nl": ("huisarts", "apotheker", "praktijk", "ziekenfonds", "weerdienst", "nieuwssite",
-                  "chirurg", "dierenarts"),
+                  "chirurg", "dierenarts", "bedrijfsarts"),
            "en": ("gp", "pharmacist", "practice", "insurer", "weather service", "news site",
-                  "surgeon", "vet")}
+                  "surgeon", "vet", "occupational health")}
     for topic in kb.uncovered.topics:
         for lang in ("nl", "en"):
             text = topic.reply.get(lang).lower()
