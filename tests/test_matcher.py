@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from benchmarks.speed import synthetic
+from bot.evaluation import read_cases
 from bot.knowledge import KnowledgeBase
 from bot.matching import KINDS, Matcher, Thresholds
+from bot.matching.courtesy import without_courtesy
 from bot.matching.decision import MAX_CANDIDATES
 from bot.matching.index import LONG_WEIGHTS, MAX_SCORED, LanguageIndex, combine
+from bot.matching.matcher import LONG_MARGIN, LONG_QUESTION_WORDS
+from bot.matching.normalize import normalize
 from bot.matching.rarity import misspelt
 from bot.rendering import Renderer
 from bot.storage.privacy import question_to_keep
@@ -221,6 +226,22 @@ def test_a_word_asking_the_way_in_gets_the_topics(matcher: Matcher, renderer: Re
     decision = matcher.match(question)
     assert (decision.kind, decision.rule) == ("smalltalk", intent)
     assert renderer.decision(decision).buttons  # the topics
+
+
+def test_a_long_message_is_answered_only_with_a_clear_lead(matcher: Matcher) -> None:
+    """A story is answered only if its first entry leads by LONG_MARGIN, however many signals
+    agree; with a smaller lead the person chooses, the first suggestion that entry."""
+    asked = [without_courtesy(normalize(c.question), c.lang) or normalize(c.question)
+             for c in read_cases(Path("tests/data/eval_near.tsv"))]
+    stories = [q for q in asked if len(q.split()) > LONG_QUESTION_WORDS]
+    leads = {"answer": [], "suggest": []}
+    for question in stories:
+        decision = matcher.match(question)
+        if decision.kind in leads and len(decision.candidates) > 1:
+            first, second = decision.candidates[:2]
+            leads[decision.kind].append(first.score - second.score)
+    assert leads["answer"] and min(leads["answer"]) >= LONG_MARGIN - 1e-9
+    assert any(matcher.thresholds.margin <= lead < LONG_MARGIN for lead in leads["suggest"])
 
 
 def test_signals_that_disagree_give_suggestions(kb: KnowledgeBase, matcher: Matcher) -> None:
