@@ -311,6 +311,8 @@ def test_signals_that_disagree_give_suggestions(kb: KnowledgeBase, matcher: Matc
     ("mag ik met een pacemaker in de mri", "scan-practicalities"),
     ("should I stop my warfarin before the knee operation", "surgery-practicalities-around"),
     ("ik zit er echt door en heb nergens zin meer in, bij wie kan ik terecht", "mood"),
+    ("wat is het verschil tussen een orthopeed en een reumatoloog", "professions"),
+    ("what's the difference between an osteopath and a chiropractor", "professions"),
 ])
 def test_topics_we_know_we_do_not_cover_get_their_own_fallback(
         matcher: Matcher, renderer: Renderer, kb: KnowledgeBase, question: str,
