@@ -362,9 +362,8 @@ def test_an_uncovered_topic_steps_back_for_its_unless_terms(matcher: Matcher) ->
     ("I'm depressed about my arthritis, does that make the pain worse", "stress-and-sleep"),
     ("my old meniscus tear, did it give me osteoarthritis in that knee", "only-old-age"),
 ])
-def test_the_doctors_subjects_asked_with_ours_stay_the_entrys(matcher: Matcher,
-                                                                   question: str,
-                                                                   entry: str) -> None:
+def test_the_doctors_subjects_asked_with_ours_stay_the_entrys(matcher: Matcher, question: str,
+                                                              entry: str) -> None:
     """What a report's word means, how long a new joint lasts, a torn meniscus or a low mood
     are for the doctor; whether they mean pain or cause osteoarthritis, or how long the pain or
     stiffness after the operation lasts, is ours."""
