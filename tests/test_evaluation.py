@@ -92,6 +92,9 @@ WRITTEN_BLIND_NEAR_COPIES = {
     ("eval_holdout.tsv", "wat is artrose eigenlijk precies"),
     ("eval_near_holdout.tsv", "slijt mijn knie niet nog sneller als ik veel beweeg"),
     ("eval_near_holdout.tsv", "is osteoarthritis the same thing as rheumatoid arthritis"),
+    ("eval_near_holdout.tsv", "is turmeric good for arthritis"),
+    ("eval_near_holdout.tsv", "injection for knee arthritis?"),
+    ("eval_near_holdout.tsv", "would moving to spain help my arthritis"),
 }
 
 
