@@ -40,17 +40,22 @@ class UncoveredCheck:
         # A word of the question can start a term only if it begins like a term's first word:
         # most questions are ruled out by one set lookup per word, and the others try only the
         # terms filed under their word's beginning (trying every term was a millisecond).
-        self._heads = {head for _, terms, _, _ in self._topics for head in terms}
+        # ... and each term is filed with the topics it belongs to, so a question's words are
+        # looked up once, not once per topic.
+        self._by_head: defaultdict[str, list[tuple[Term, int]]] = defaultdict(list)
+        for n, (_, terms, _, _) in enumerate(self._topics):
+            for head, filed in terms.items():
+                self._by_head[head].extend((term, n) for term in filed)
 
     def topic(self, tokens: Sequence[str]) -> UncoveredTopic | None:
         """The first uncovered topic one of whose terms is in the normalised words (and one of
         its `also` terms, if it has any, and none of its `unless` terms), or None."""
-        starts = [i for i, token in enumerate(tokens) if token[:PREFIX_FROM] in self._heads]
-        if not starts:
-            return None
-        for topic, terms, also, unless in self._topics:
-            if (_found(terms, tokens, starts)
-                    and (not also or _found(also, tokens, range(len(tokens))))
+        named = {n for i, token in enumerate(tokens)
+                 for term, n in self._by_head.get(token[:PREFIX_FROM], ())
+                 if _found_at(term, tokens, i)}
+        for n in sorted(named):
+            topic, _, also, unless = self._topics[n]
+            if ((not also or _found(also, tokens, range(len(tokens))))
                     and not (unless and _found(unless, tokens, range(len(tokens))))):
                 return topic
         return None
