@@ -76,6 +76,9 @@ _DECIMALS = re.compile(r"(\d)[.,]\d+")
 NEGATION_STOPS = frozenset({"en", "and", "omdat", "because", "want", "dus", "so", "toen", "when",
                             "als", "if", "die", "which", "who"})
 _COMMA = re.compile(r"[,:]")
+# A fever's number with its decimal is a temperature, said with or without "graden":
+# "38,9 en mijn knie doet veel meer pijn".
+_TEMPERATURE = re.compile(r"\b(3[89]|4[0-2])[.,]\d\b(?!\s*(?:kg|kilo|g|mg|jaar|years?)\b)")
 # a number and its unit apart: "6kg" is "6 kg", "38c" is "38 c"
 _NUMBER_UNIT = re.compile(r"(\d)([a-z])")
 _JOINS = NEGATION_STOPS | CLAUSE_BREAKS
@@ -412,7 +415,7 @@ class SafetyCheck:
         scope: list[int] = []
         number = part_number = scope_number = 0
         text = _CLOCK.sub(lambda m: m[1] or " ", _CONTRACTION.sub("nt", question[:MAX_CHARS]))
-        text = _DECIMALS.sub(r"\1", text)
+        text = _DECIMALS.sub(r"\1", _TEMPERATURE.sub(r"\1 c", text))
         text = _ASIDE_QUESTION.sub(")", text)
         for part in _SENTENCE_END.split(text):
             number += 1
