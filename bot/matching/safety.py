@@ -78,7 +78,8 @@ NEGATION_STOPS = frozenset({"en", "and", "omdat", "because", "want", "dus", "so"
 _COMMA = re.compile(r"[,:]")
 # A fever's number with its decimal is a temperature, said with or without "graden":
 # "38,9 en mijn knie doet veel meer pijn".
-_TEMPERATURE = re.compile(r"\b(3[89]|4[0-2])[.,]\d\b(?!\s*(?:kg|kilo|g|mg|jaar|years?)\b)")
+_TEMPERATURE = re.compile(
+    r"\b(3[89]|4[0-2])[.,]\d\b(?!\s*(?:kg|kilo|g|mg|jaar|years?|graden|degrees|c)\b|\s*°)")
 # a number and its unit apart: "6kg" is "6 kg", "38c" is "38 c"
 _NUMBER_UNIT = re.compile(r"(\d)([a-z])")
 _JOINS = NEGATION_STOPS | CLAUSE_BREAKS
