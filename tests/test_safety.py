@@ -829,3 +829,104 @@ def test_round5_words_stay_narrow(check: SafetyCheck) -> None:
                             "fever-with-pain")):
         fired = check.check(question)
         assert fired is not None and fired.id == rule, question
+
+
+def test_amounts_written_out_are_numbers(check: SafetyCheck) -> None:
+    """"vijfentwintig", "thirty-two", "achtendertig" are the numbers they name; "een"/"one" are
+    articles, not amounts."""
+    for question, rule in (("mijn vader heeft vijfentwintig dafalgans geslikt", "painkiller-count"),
+                           ("she swallowed thirty-two paracetamol", "painkiller-count"),
+                           ("he took twenty tablets of co-codamol", "painkiller-count"),
+                           ("ik heb achtendertig graden koorts en mijn knie is dik",
+                            "fever-with-pain")):
+        fired = check.check(question)
+        assert fired is not None and fired.id == rule, question
+    assert check.check("ik neem een paracetamol en twee ibuprofen per dag") is None
+    assert check.tokens("tweeëntwintig of twenty two").words == ["22", "of", "22"]
+
+
+def test_a_clock_time_is_no_amount(check: SafetyCheck) -> None:
+    for question in ("took two paracetamol at 8 and two more at 2, is that ok",
+                     "ik nam om 8 uur twee dafalgan en om 14.30 nog twee"):
+        assert check.check(question) is None, question
+    fired = check.check("I took 20 paracetamol at 8 this morning")
+    assert fired is not None and fired.level == "emergency"
+    # a temperature "at 39" is no clock time
+    fired = check.check("his temperature is at 39 degrees and his new knee hurts")
+    assert fired is not None and fired.id == "fever-with-pain"
+
+
+def test_a_fevers_number_with_decimals_is_a_temperature(check: SafetyCheck) -> None:
+    for question in ("38,7 en mijn knie doet ineens veel meer pijn", "39.2 and my hip is sore"):
+        fired = check.check(question)
+        assert fired is not None and fired.id == "fever-with-pain", question
+    assert check.check("ik weeg 38,5 kilo meer dan vroeger en mijn knie doet pijn") is None
+
+
+def test_dutch_denies_a_sign_after_it(check: SafetyCheck) -> None:
+    """"koorts heb ik niet": the sign is absent; "koorts die niet zakt", "pijn niet te harden",
+    "dat gaat ineens niet meer" still say it is there."""
+    for question in ("koorts heb ik niet, en mijn knie is wat stijf na het zitten",
+                     "rillingen ook niet, alleen wat stijve heupen 's morgens"):
+        assert check.check(question) is None, question
+    for question in ("koorts die niet zakt en mijn knie is dik",
+                     "ik heb koorts, de zwelling aan mijn knie gaat niet weg",
+                     "ik kan niet meer op mijn hielen staan, dat gaat ineens niet meer"):
+        assert check.check(question) is not None, question
+
+
+def test_a_common_word_is_no_typo_of_a_term_word(check: SafetyCheck) -> None:
+    """"zwarte" is no "zwakte", "wonder" no "wonde"; a real typo still counts."""
+    assert check.check("ik had zwarte stoelgang van de ijzertabletten, dat wist de dokter") is None
+    assert check.check("I wonder can you get a fever from arthritis") is None
+    fired = check.check("mijn knie is gezwolen en heet")
+    assert fired is not None and fired.id == "hot-red-swollen-joint"
+
+
+def test_round6_signs_told_by_their_effect(check: SafetyCheck) -> None:
+    for question, level in (("dad's face went lopsided this morning and his arm just flops",
+                             "emergency"),
+                            ("mijn vaders arm hangt slap sinds vanmorgen en zijn mond hangt",
+                             "emergency"),
+                            ("her wrist has come up like a tennis ball since last night and "
+                             "it's hot", "today"),
+                            ("mijn oma van tachtig is van de trap gegleden en haar lies pikt",
+                             "today"),
+                            ("found my mother with an empty blister pack of tramadol, she is "
+                             "very drowsy", "emergency"),
+                            ("ze heeft al haar pillen apart gelegd en zegt dat het nut weg is",
+                             "emergency"),
+                            ("mijn zoon snijdt in zijn arm", "emergency"),
+                            ("ma kan haar adem niet meer pakken", "emergency"),
+                            ("ik ben zo benauwd dat ik amper kan praten", "emergency"),
+                            ("the scar from his new knee has come apart at the top", "today")):
+        fired = check.check(question)
+        assert fired is not None and fired.level == level, question
+
+
+def test_round6_mechanisms_rule_out_without_silencing_now(check: SafetyCheck) -> None:
+    """A doubted explanation explains nothing; a handled story, a worry about what may come,
+    'watch out for', Dutch 'benauwd dat' (afraid) rule out; a family member's sign now and
+    "what should I do if…" still fire."""
+    for question in ("the neighbour fell and couldn't get up, the ambulance came, how do I stay "
+                     "safe in the garden myself",
+                     "ik ben bang dat mijn benen zwakker worden met een rollator",
+                     "ik was benauwd dat ik geopereerd moest worden, wat kan ik doen",
+                     "mijn nieuwe heup is klachtenvrij, maar ik moet opletten met koorts zegt men",
+                     "dad takes his oxycodone twice a day and is alert, can he have a beer",
+                     "will my hip set off the metal detector at the airport, does it beep",
+                     "kan ik met een golfbal onder mijn voet rollen als oefening"):
+        assert check.check(question) is None, question
+    for question in ("I thought it was the iron tablets but I don't take iron, my stools are "
+                     "black",
+                     "ik dacht eerst dat het van de ijzerpillen kwam maar mijn stoelgang is zwart "
+                     "als teer",
+                     "what should I do if my dad fell and can't get up",
+                     "wat moet ik doen als mijn vader gevallen is en niet meer recht kan",
+                     "my neighbour fell this morning and can't get up",
+                     "mijn moeder is gevallen en kan niet meer opstaan, de ambulance komt eraan",
+                     "ik ben bang dat mijn vader nu een beroerte heeft, zijn mond hangt scheef",
+                     "sinds gisteren 38,9 en nu is mijn pols ineens vreselijk pijnlijk, kan dat "
+                     "artrose zijn?"):
+        fired = check.check(question)
+        assert fired is not None, question

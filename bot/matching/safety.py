@@ -18,6 +18,7 @@ from rapidfuzz.distance import OSA
 
 from bot.knowledge.models import LANGS, Safety, SafetyRule
 from bot.matching.normalize import MAX_CHARS
+from bot.matching.rarity import common_words
 from bot.textfold import fold
 
 EXACT_UP_TO = 4  # words this short must match exactly: "val" is not "valt", "hart" not "hartelijk"
@@ -51,6 +52,9 @@ FEVER_RANGE = range(38, 43)
 # A rule's concept written "not fever" asks for a negated one: "kan niet meer staan".
 NOT = "not "
 HIT_CACHE_SIZE = 50_000
+# A word this common in either language is itself, not a typo of a term word: "zwarte" is no
+# "zwakte", "wonder" no "wonde", "plekken" no "lekken".
+ORDINARY_ZIPF = 3.5
 # Sentences end at these; a "jaren geleden" (long ago) rules out its own sentence only.
 _SENTENCE_END = re.compile(r"[.!?;\n]+")
 # ... and a "but" starts a new one: "al jaren wat pijn, maar sinds deze week ..."
@@ -67,13 +71,56 @@ AFTER_COMMA_BREAKS = frozenset({"nu", "now"})
 # A number's decimals are dropped: "38.5 graden" is a fever of 38, in one sentence, and "0,5 g"
 # is no 5 pills.
 _DECIMALS = re.compile(r"(\d)[.,]\d+")
-# A negation does not reach past a comma or these: "niet gebruikt omdat ze weer overeind kwam".
+# A negation does not reach past a comma, a colon or these: "niet gebruikt omdat ze weer
+# overeind kwam".
 NEGATION_STOPS = frozenset({"en", "and", "omdat", "because", "want", "dus", "so", "toen", "when",
                             "als", "if", "die", "which", "who"})
-_COMMA = re.compile(r",")
+_COMMA = re.compile(r"[,:]")
+# A fever's number with its decimal is a temperature, said with or without "graden":
+# "38,9 en mijn knie doet veel meer pijn".
+_TEMPERATURE = re.compile(
+    r"\b(3[89]|4[0-2])[.,]\d\b(?!\s*(?:kg|kilo|g|mg|jaar|years?|graden|degrees|c)\b|\s*°)")
 # a number and its unit apart: "6kg" is "6 kg", "38c" is "38 c"
 _NUMBER_UNIT = re.compile(r"(\d)([a-z])")
 _JOINS = NEGATION_STOPS | CLAUSE_BREAKS
+# Dutch says what is not there after it: "koorts heb ik niet", "rillingen ook niet", "de
+# zwelling is er niet meer". A concept followed, in its part of the sentence, by one to
+# three of these words ...
+POST_FILLERS = frozenset({"heb", "hebt", "heeft", "hebben", "had", "hadden", "is", "was", "ben",
+                          "zijn", "waren", "ik", "hij", "ze", "zij", "we", "wij", "er", "ook",
+                          "nog", "eigenlijk", "gelukkig", "momenteel", "i", "he", "she", "it"})
+# ... then one of these ...
+POST_NEGATORS = frozenset({"niet", "geen", "nooit", "dont", "doesnt", "didnt", "havent", "hasnt"})
+# ... and nothing more than these before its part ends is not there; "koorts die niet zakt",
+# "pijn is niet te harden", "koorts heb ik niet gemeten" say nothing of the kind.
+POST_TRAILING = frozenset({"meer", "gehad", "hoor", "gemerkt", "gezien", "gevoeld", "have", "has",
+                           "had", "got", "anymore"})
+POST_REACH = 3
+# Words after which a question starts: "I wonder can you get a fever from OA?", "quick
+# question does…" asks as "can you get…" does at a sentence's start.
+OPENERS = frozenset({"wonder", "wondering", "wondered", "curious", "question", "vraagje"})
+# A clock time is no amount: "two paracetamol at 8 and two at 2", "om 8 uur", "8.30u".
+_CLOCK = re.compile(
+    r"\b(at|om)\s+(?:[01]?\d|2[0-4])(?:[:.h]\d\d)?\b(?!\s*(?:graden|degrees|c\b|°))"
+    r"|\b\d{1,2}(?:[:.]\d\d)?\s*(?:am|pm|u|uur|h|o\s?clock|o['’]clock)\b|\b\d{1,2}:\d\d\b",
+    re.IGNORECASE)
+# Amounts written out are numbers: "twintig pillen", "thirty-two tablets", "achtendertig vijf".
+_UNITS = {"twee": 2, "drie": 3, "vier": 4, "vijf": 5, "zes": 6, "zeven": 7, "acht": 8,
+          "negen": 9, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+          "eight": 8, "nine": 9}
+_TEENS = {"tien": 10, "elf": 11, "twaalf": 12, "dertien": 13, "veertien": 14, "vijftien": 15,
+          "zestien": 16, "zeventien": 17, "achttien": 18, "negentien": 19, "ten": 10,
+          "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+          "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19}
+_TENS = {"twintig": 20, "dertig": 30, "veertig": 40, "vijftig": 50, "zestig": 60,
+         "zeventig": 70, "tachtig": 80, "negentig": 90, "twenty": 20, "thirty": 30, "forty": 40,
+         "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+# Dutch joins a unit and its tens with "en": "vijfentwintig", "tweeentwintig" (folded "ë").
+_DUTCH_UNITS = {"een": 1, "twee": 2, "tweeen": 2, "drie": 3, "drieen": 3, "vier": 4, "vijf": 5,
+                "zes": 6, "zeven": 7, "acht": 8, "negen": 9}
+_DUTCH_COMPOUND = re.compile(
+    "^(" + "|".join(sorted(_DUTCH_UNITS, key=len, reverse=True)) + ")en("
+    + "|".join(w for w in _TENS if not w.isascii() or w.endswith("ig")) + ")$")
 # Who wins when several rules fire: the crisis reply, then emergencies, then "today".
 _PRIORITY = {"crisis": 0, "emergency": 1, "today": 2}
 
@@ -113,6 +160,13 @@ def word_matches(pattern: str, token: str) -> bool:
             and OSA.distance(token[: len(pattern)], pattern) <= 1)
 
 
+def _typo_only(pattern: str, token: str) -> bool:
+    """Does `token` match `pattern` only as a typo of it (not as itself, a longer form or a
+    compound)?"""
+    return not (pattern.startswith(NUMBER) or token.startswith(pattern)
+                or (len(pattern) >= INSIDE_FROM and pattern in token))
+
+
 def _doubled(pattern: str, token: str) -> bool:
     # consonants only: a doubled vowel makes another Dutch word ("slap"/"slaap", "wont"/"woont")
     return len(token) == len(pattern) + 1 and any(
@@ -131,6 +185,31 @@ def _swapped(pattern: str, token: str) -> bool:
         for i in range(len(token) - 1))
 
 
+def _number_of(word: str) -> int | None:
+    """The number a written-out word stands for ("zesentachtig" 86), or None; "een" and
+    "one" are articles more often than amounts."""
+    value = _UNITS.get(word) or _TEENS.get(word) or _TENS.get(word)
+    if value is None and (match := _DUTCH_COMPOUND.match(word)):
+        value = _DUTCH_UNITS[match[1]] + _TENS[match[2]]
+    return value
+
+
+def numbers_written(words: Sequence[str]) -> list[str]:
+    """`words` with amounts written out as digits: "thirty two" is "32", "vijfentwintig" "25"."""
+    out: list[str] = []
+    tens = False  # the word before was "twenty", "thirty"…: "thirty two" is one number
+    for word in words:
+        value = _number_of(word)
+        if value is None:
+            out.append(word)
+        elif tens and word in _UNITS:
+            out[-1] = str(int(out[-1]) + value)
+        else:
+            out.append(str(value))
+        tens = value is not None and word in _TENS
+    return out
+
+
 def terms_of(texts: Sequence[str]) -> list[Term]:
     """Vocabulary lines as terms: folded words; "#" stands for any number, "#many" for a
     number of pills, "#fever" for a temperature, "#year" for a year."""
@@ -146,7 +225,7 @@ def terms_of(texts: Sequence[str]) -> list[Term]:
                 merged[-1] += "t"
             else:
                 merged.append(word)
-        words = tuple(merged)
+        words = tuple(numbers_written(merged))
         if words:
             terms.append(words)
     return terms
@@ -286,6 +365,7 @@ class SafetyCheck:
         # Questions reuse words ("knie", "pijn"), so each word is compared with every term word
         # once, not once per term per question.
         self._hits: dict[str, frozenset[str]] = {}
+        self._ordinary = frozenset().union(*(common_words(lang, ORDINARY_ZIPF) for lang in LANGS))
 
     def _concept_key(self, name: str) -> int:
         """A concept's number; a negated concept ("not stand-walk") counts from -1 down."""
@@ -299,8 +379,10 @@ class SafetyCheck:
             if len(self._hits) >= HIT_CACHE_SIZE:
                 self._hits.clear()
                 self._blocked.clear()
+            ordinary = token in self._ordinary
             found = frozenset(
-                {w for w in self._candidates(token) if word_matches(w, token)}
+                {w for w in self._candidates(token) if word_matches(w, token)
+                 and not (ordinary and _typo_only(w, token))}
                 | {token[i:i + length] for length, inside in self._long_words.items()
                    for i in range(len(token) - length + 1) if token[i:i + length] in inside}
                 | {token[i:] for i in range(COMPOUND_HEAD, len(token) - COMPOUND_END_FROM + 1)
@@ -333,15 +415,17 @@ class SafetyCheck:
         clause: list[int] = []
         scope: list[int] = []
         number = part_number = scope_number = 0
-        text = _DECIMALS.sub(r"\1", _CONTRACTION.sub("nt", question[:MAX_CHARS]))
+        text = _CLOCK.sub(lambda m: m[1] or " ", _CONTRACTION.sub("nt", question[:MAX_CHARS]))
+        text = _DECIMALS.sub(r"\1", _TEMPERATURE.sub(r"\1 c", text))
         text = _ASIDE_QUESTION.sub(")", text)
         for part in _SENTENCE_END.split(text):
             number += 1
             for piece in _COMMA.split(part):
                 part_number += 1
                 before = ""
-                for i, word in enumerate(_NUMBER_UNIT.sub(r"\1 \2", fold(piece)).split()):
-                    word = self._spelling.get(word, word)
+                spelt = [self._spelling.get(w, w)
+                         for w in _NUMBER_UNIT.sub(r"\1 \2", fold(piece)).split()]
+                for i, word in enumerate(numbers_written(spelt)):
                     breaks = word in CLAUSE_BREAKS and not (i and before in ONLY_AFTER)
                     before = word
                     number += breaks
@@ -353,6 +437,7 @@ class SafetyCheck:
                     sentence.append(number)
                     clause.append(part_number)
                     scope.append(scope_number)
+                    part_number += word in OPENERS
         return Tokens(words, sentence, [self._hits_of(w) for w in words], clause, scope)
 
     def found(self, tokens: Tokens) -> list[Found]:
@@ -388,7 +473,8 @@ class SafetyCheck:
                 starts[f.start].append(f)
         negations = any(w in self._negators for w in tokens.words)
         found = [Found(f.concept, f.start, f.end,
-                       negations and self._negated(f, starts, tokens)) for f in spans]
+                       negations and (self._negated(f, starts, tokens)
+                                      or self._negated_after(f, tokens))) for f in spans]
         keyed = [_keyed(f) for f in found]
         present = {f.concept for f in keyed}
         for i in self._composites:
@@ -423,6 +509,25 @@ class SafetyCheck:
             taken = any(f.end <= found.start for j in between for f in starts.get(j, ()))
             return not taken or any(words[j] in NEGATION_CONTINUES for j in between)
         return False
+
+    def _negated_after(self, found: Found, tokens: Tokens) -> bool:
+        """Is the concept denied after it, at the end of its part: "koorts heb ik niet"?"""
+        if not self._concepts[found.concept].negatable:
+            return False
+        words, clause = tokens.words, tokens.clause
+        part, end = clause[found.start], len(words)
+        i = found.end
+        while (i < end and i - found.end < POST_REACH and clause[i] == part
+               and words[i] in POST_FILLERS):
+            i += 1
+        # at least one word between: "dat gaat ineens niet meer" says no such thing of "ineens"
+        if (i == found.end or i >= end or clause[i] != part
+                or words[i] not in POST_NEGATORS):
+            return False
+        i += 1
+        while i < end and clause[i] == part and words[i] in POST_TRAILING:
+            i += 1
+        return i >= end or clause[i] != part
 
     def check(self, question: str) -> SafetyRule | None:
         """The most urgent rule that fires on `question`, or None."""
