@@ -100,11 +100,10 @@ def _private(folder: Path) -> bool:
             and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH))
 
 
-def load(folder: Path, key: str, pause: Pause = no_pause) -> object | None:
-    """What `store` saved under `key`, or None (missing, unreadable, corrupt, other code).
-    `pause`: see `unpickle`."""
+def load(folder: Path, key: str) -> object | None:
+    """What `store` saved under `key`, or None (missing, unreadable, corrupt, other code)."""
     data = read(folder, key)
-    return None if data is None else unpickled(data, key, pause)
+    return None if data is None else unpickled(data)
 
 
 def read(folder: Path, key: str) -> memoryview | None:
@@ -122,12 +121,12 @@ def read(folder: Path, key: str) -> memoryview | None:
     return memoryview(data)[len(header):]
 
 
-def unpickled(data: memoryview, key: str, pause: Pause = no_pause) -> object | None:
-    """`unpickle` of what `read` gave, or None if it is broken."""
+def unpickled(data: memoryview, pause: Pause = no_pause) -> object | None:
+    """`unpickle` of what `read` gave (or a worker sent), or None if it is broken."""
     try:
         return unpickle(data, pause)
     except Exception:  # any broken cache means: build anew
-        log.info("cache file %s.pickle is unreadable: rebuilding", key)
+        log.info("a cache file is unreadable: rebuilding")
         return None
 
 

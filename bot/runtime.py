@@ -135,7 +135,7 @@ async def reload_in_background(config: Config, root: Path | None = None) -> Load
     only loads it, in the event loop's spare time.
     """
     data = await asyncio.to_thread(_built_in_worker, config, root)
-    found = (await in_spare_time(partial(_unpickled, data)) if data is not None else None)
+    found = (await in_spare_time(partial(cache.unpickled, data)) if data is not None else None)
     if not (isinstance(found, tuple) and len(found) == 2 and isinstance(found[0], KnowledgeBase)
             and isinstance(found[1], Matcher)):
         # the cache file went missing meanwhile, or was cut short: build it here
@@ -160,13 +160,6 @@ def _built_in_worker(config: Config, root: Path | None) -> memoryview | None:
     if payload is not None:
         return memoryview(payload)
     return cache.read(cache_dir(config), key) if key is not None else None
-
-
-def _unpickled(data: memoryview, pause: Pause) -> object | None:
-    try:
-        return cache.unpickle(data, pause)
-    except Exception:  # a cache file cut short or broken: built anew by the caller
-        return None
 
 
 WORKER_NICENESS = 19  # the lowest: a reload can wait, the people asking cannot

@@ -12,7 +12,10 @@ sending it again could send a message twice (see `retrying.probably_delivered`).
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import aiohttp
+from aiohttp.payload import BytesPayload
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
@@ -20,6 +23,7 @@ from telegram.request import BaseRequest, RequestData
 
 CONNECTIONS = 8  # Telegram allows ~30 messages a second; at 0.2 s a call that needs ~6
 TIMEOUT = 5.0  # seconds; PTB's default for connecting, writing and reading
+FORM = "application/x-www-form-urlencoded"
 
 
 class ReplyTimedOut(TimedOut):
@@ -88,14 +92,16 @@ def _given(value: ODVInput[float], default: float | None) -> float | None:
     return default if isinstance(value, DefaultValue) else value
 
 
-def _body(request_data: RequestData | None) -> aiohttp.FormData | dict[str, str] | None:
+def _body(request_data: RequestData | None) -> aiohttp.FormData | BytesPayload | None:
     """Form fields as PTB encodes them (each value JSON), and files as multipart parts."""
     if request_data is None:
         return None
     fields = request_data.json_parameters
     files = request_data.multipart_data
     if not files:
-        return fields
+        # The form aiohttp would make of the dict, made directly: aiohttp's own way starts a
+        # multipart writer with a random boundary for every request, then does not use it.
+        return BytesPayload(urlencode(list(fields.items())).encode(), content_type=FORM)
     form = aiohttp.FormData(fields)
     for name, (filename, content, *mime) in files.items():
         form.add_field(name, content, filename=filename,
