@@ -18,7 +18,7 @@ from bot.matching.rarity import common_words, everyday_words, misspelt
 from bot.matching.redflag_model import BACKSTOP, RedFlagModel
 from bot.matching.safety import SafetyCheck
 from bot.matching.smalltalk import SmalltalkCheck
-from bot.matching.topicwords import EVERYDAY_ZIPF, TopicWords
+from bot.matching.topicwords import EVERYDAY_ZIPF, SHARED_UNCOMMON_ZIPF, TopicWords
 from bot.matching.uncovered import UncoveredCheck
 
 # Words at least this common (Zipf) in ordinary language are words, not typos of ours: typo
@@ -103,7 +103,8 @@ class Matcher:
                     analyzer, _reported(entries, progress, n * len(entries),
                                         len(LANGS) * len(entries)))
         self._vocabularies = {lang: i.analyzer.vocabulary for lang, i in self._indexes.items()}
-        self._topics = {lang: TopicWords(index, entries, common_words(lang, EVERYDAY_ZIPF))
+        self._topics = {lang: TopicWords(index, entries, common_words(lang, EVERYDAY_ZIPF),
+                                         common_words(lang, SHARED_UNCOMMON_ZIPF))
                         for lang, index in self._indexes.items()}
         self._stopwords = {lang: stopwords(lang) for lang in LANGS}
         # An inflection of a common word is common too ("weeg" of "wegen", "raadde" of "raden"):
