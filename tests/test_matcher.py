@@ -13,12 +13,13 @@ from benchmarks.speed import synthetic
 from bot.evaluation import read_cases
 from bot.knowledge import KnowledgeBase
 from bot.matching import KINDS, Matcher, Thresholds
+from bot.matching.analyzer import Analyzer
 from bot.matching.courtesy import without_courtesy
 from bot.matching.decision import MAX_CANDIDATES
 from bot.matching.index import LONG_WEIGHTS, MAX_SCORED, LanguageIndex, combine
 from bot.matching.matcher import LONG_MARGIN, LONG_QUESTION_WORDS
 from bot.matching.normalize import normalize
-from bot.matching.rarity import misspelt
+from bot.matching.rarity import everyday_words, misspelt
 from bot.rendering import Renderer
 from bot.storage.privacy import question_to_keep
 
@@ -468,3 +469,16 @@ def test_a_long_message_is_ranked_without_letting_the_fuzzy_signals_drown_it(
     assert short.candidate_ids[:2] == ["symptoms", "always-gets-worse"]
     assert long.candidate_ids[:2] == ["always-gets-worse", "symptoms"]
     assert long.kind == "suggest"
+
+
+def test_who_asks_or_for_whom_counts_neither_way_in_our_share_of_words(
+        kb: KnowledgeBase) -> None:
+    """"de buurman", "my dad": everyday words no entry uses, but no sign of another topic
+    either: they must not push a question about ours below the share of our own words that
+    suggestions need."""
+    index = LanguageIndex(Analyzer("nl", kb.synonyms.get("nl")), kb.entries.values())
+    words = index.words("moet mijn schoonmoeder zo'n rollator nemen, zegt de buurman")
+    family = everyday_words("nl")
+    assert index.known_share_of(words, family) > index.known_share_of(words)
+    assert index.known_share_of(index.words("zo'n rollator nemen"), family) == 1.0
+    assert index.known_share_of(index.words("mijn schoonmoeder en de buurman"), family) == 0.0

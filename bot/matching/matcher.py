@@ -107,6 +107,8 @@ class Matcher:
                                          common_words(lang, SHARED_UNCOMMON_ZIPF))
                         for lang, index in self._indexes.items()}
         self._stopwords = {lang: stopwords(lang) for lang in LANGS}
+        # who asks, for whom, and where is no topic of ours, nor of anyone else's
+        self._everyday = {lang: everyday_words(lang) for lang in LANGS}
         # An inflection of a common word is common too ("weeg" of "wegen", "raadde" of "raden"):
         # wordfreq counts each form apart, and the rarer forms looked like topics of their own.
         self._common_stems = ({lang: frozenset(self._indexes[lang].analyzer.stem(w)
@@ -218,8 +220,9 @@ class Matcher:
         first = candidates[0].score if candidates else 0.0
         runner_up = max((s for _, s in ranked[1:]), default=0.0)
         t = self.thresholds
+        known = self._indexes[lang].known_share_of(words, self._everyday[lang])
         if best >= t.answer:
-            if self._indexes[lang].known_share_of(words) < t.min_known_words:
+            if known < t.min_known_words:
                 # It scores, but hardly any of its words are ours ("what's 15 times 12"): it
                 # is about something else.
                 return Decision("fallback", lang, first, None, candidates)
@@ -235,7 +238,7 @@ class Matcher:
             return Decision("suggest", lang, first, None, candidates)
         # Below the answer threshold, suggestions only for questions in our own words: an
         # off-topic question scores there too, but brings vocabulary we have never used.
-        if best >= t.suggest and self._indexes[lang].known_share_of(words) >= t.known_words:
+        if best >= t.suggest and known >= t.known_words:
             return Decision("suggest", lang, first, None, candidates)
         return Decision("fallback", lang, first, None, candidates)
 
