@@ -87,3 +87,12 @@ def test_a_sound_is_the_spelling_of_one_sound_whatever_the_letters() -> None:
     assert sound("heup") == sound("heub")
     assert sound("knee") == sound("nee")
     assert sound("knie") != sound("kine")
+
+
+def test_function_words_typed_without_their_apostrophe_are_function_words() -> None:
+    """"thats", "whats", "isnt": the same words as "that's", "what's", "isn't", which carry no
+    topic (and must not count as words the knowledge base has never used)."""
+    analyzer = Analyzer("en", {}, ["is knee pain normal"])
+    assert analyzer.content(analyzer.words("thats normal isnt it, whats wrong")) == [
+        "normal", "wrong"]
+    assert analyzer.content(analyzer.words("that's normal isn't it")) == ["normal"]
