@@ -87,6 +87,7 @@ def test_a_sound_is_the_spelling_of_one_sound_whatever_the_letters() -> None:
     assert sound("heup") == sound("heub")
     assert sound("knee") == sound("nee")
     assert sound("knie") != sound("kine")
+    assert sound("lopen") == sound("lope")
 
 
 def test_function_words_typed_without_their_apostrophe_are_function_words() -> None:

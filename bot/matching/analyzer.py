@@ -19,7 +19,7 @@ _STEMMERS = {"nl": "dutch", "en": "english"}
 MIN_REPAIR_LENGTH = 6
 # ... but a word spelt as it sounds is repaired at any length from this one: "fisio" is
 # "fysio", "artroze" "artrose", "heub" "heup" (see `sound`). Only a sound no other word of the
-# knowledge base shares is a repair.
+# knowledge base shares is a repair; function words are words of ours too ("wete": "weten").
 MIN_SOUND_LENGTH = 4
 
 # Letters written differently for one sound, in Dutch and English spelling alike, and what
@@ -27,7 +27,8 @@ MIN_SOUND_LENGTH = 4
 _SPELLINGS = (("ph", "f"), ("th", "t"), ("ck", "k"), ("c", "k"), ("ij", "ei"), ("y", "i"),
               ("z", "s"), ("dt", "t"), ("au", "ou"), ("v", "f"))
 _INITIAL = (("kn", "n"), ("wr", "r"))
-_FINAL = (("d", "t"), ("b", "p"))
+# ... and at the end of a word: spoken Dutch drops the n of -en ("lope", "wete")
+_FINAL = (("d", "t"), ("b", "p"), ("en", "e"))
 _DOUBLED = re.compile(r"(.)\1+")
 
 
@@ -120,7 +121,7 @@ class Analyzer:
                                    if len(w) >= _MIN_TARGET), MAX_EDITS)
         # Two words of one sound are no repair, unless they are one term ("physio", "fysio").
         sounds: dict[str, str | None] = {}
-        for w in sorted(self.vocabulary - self.stop):
+        for w in sorted(self.vocabulary):
             if len(w) >= MIN_SOUND_LENGTH:
                 key = sound(w)
                 other = sounds.get(key, w)
