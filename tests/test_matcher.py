@@ -314,6 +314,14 @@ def test_signals_that_disagree_give_suggestions(kb: KnowledgeBase, matcher: Matc
     ("ik zit er echt door en heb nergens zin meer in, bij wie kan ik terecht", "mood"),
     ("wat is het verschil tussen een orthopeed en een reumatoloog", "professions"),
     ("what's the difference between an osteopath and a chiropractor", "professions"),
+    ("hoeveel calorieen heeft een man van 70 nodig", "diet-plans"),
+    ("is a low carb diet good for losing a few pounds", "diet-plans"),
+    ("mijn moeder wil al haar medicatie afbouwen, kan dat", "stopping-medicines"),
+    ("can my husband just stop taking all his tablets", "stopping-medicines"),
+    ("waar is een steunzool het goedkoopst", "costs"),
+    ("will my new knee set off the security gate", "surgery-practicalities-around"),
+    ("ik ben zelfstandig, krijg ik geld als ik niet kan werken door mijn heup",
+     "benefits-and-adaptations"),
 ])
 def test_topics_we_know_we_do_not_cover_get_their_own_fallback(
         matcher: Matcher, renderer: Renderer, kb: KnowledgeBase, question: str,
@@ -347,6 +355,13 @@ def test_a_waiting_list_alone_is_the_entrys_question(matcher: Matcher, question:
     decision = matcher.match(question, lang)
     assert decision.rule != "waiting-times"
     assert decision.candidate_ids[0] == "exercise-before-surgery"
+
+
+def test_a_diet_asked_about_with_the_joints_is_the_entrys(matcher: Matcher) -> None:
+    """A named diet with the joints in the question is about food and osteoarthritis."""
+    decision = matcher.match("does a keto diet calm down arthritis in my knees", "en")
+    assert decision.rule != "diet-plans"
+    assert decision.candidate_ids[0] == "diet-and-food"
 
 
 def test_an_uncovered_topic_steps_back_for_its_unless_terms(matcher: Matcher) -> None:
