@@ -316,8 +316,6 @@ def test_signals_that_disagree_give_suggestions(kb: KnowledgeBase, matcher: Matc
     ("what's the difference between an osteopath and a chiropractor", "professions"),
     ("hoeveel calorieen heeft een man van 70 nodig", "diet-plans"),
     ("is a low carb diet good for losing a few pounds", "diet-plans"),
-    ("mijn moeder wil al haar medicatie afbouwen, kan dat", "stopping-medicines"),
-    ("can my husband just stop taking all his tablets", "stopping-medicines"),
     ("waar is een steunzool het goedkoopst", "costs"),
     ("will my new knee set off the security gate", "surgery-practicalities-around"),
     ("ik ben zelfstandig, krijg ik geld als ik niet kan werken door mijn heup",
