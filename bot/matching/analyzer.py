@@ -44,6 +44,8 @@ def sound(word: str) -> str:
         if word.endswith(written):
             word = word[:-len(written)] + said
     return _DOUBLED.sub(r"\1", word)
+
+
 MIN_COMPOUND_PART = 3
 REPAIR_CACHE_SIZE = 20_000
 STEM_CACHE_SIZE = 100_000
@@ -213,8 +215,7 @@ class Analyzer:
 
     def _mend(self, word: str) -> list[str]:
         """A word the knowledge base doesn't use: a typo of a known word, or a compound of two."""
-        if (word in self.vocabulary or len(word) < MIN_SOUND_LENGTH
-                or word in self._ordinary or word in self.stop):
+        if word in self.vocabulary or len(word) < MIN_SOUND_LENGTH or word in self._ordinary:
             return [word]
         if word not in self._repairs:
             if len(self._repairs) >= REPAIR_CACHE_SIZE:

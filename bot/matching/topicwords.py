@@ -48,11 +48,11 @@ class TopicWords:
     """One language's topic words, built once from the entries and their index."""
 
     def __init__(self, index: LanguageIndex, entries: Iterable[Entry],
-                 everyday: frozenset[str], uncommon: frozenset[str] | None = None) -> None:
+                 everyday: frozenset[str], ordinary: frozenset[str] | None = None) -> None:
         """`everyday`: the language's common words (a keyword all of whose words are common
-        is no topic word). `uncommon`: the words at least `SHARED_UNCOMMON_ZIPF` common (a
-        keyword that another entry uses too is shared ground only if it has none of them);
-        None: such keywords name no subject."""
+        is no topic word). `ordinary`: its words at least `SHARED_UNCOMMON_ZIPF` common (a
+        keyword of one entry that one other entry uses too names their subject only if it has
+        none of them); None: such keywords name no subject."""
         self.analyzer = analyzer = index.analyzer
         owners: dict[Term, set[str]] = defaultdict(set)
         words: dict[Term, set[str]] = defaultdict(set)
@@ -86,7 +86,7 @@ class TopicWords:
                 # ("massage": other treatments, and "is a physio just massage?") still names
                 # the subject of one of the two: a third entry does not answer it.
                 if (len(term) == 1 and len(ids) == 1 and len(using) <= MAX_SHARERS
-                        and uncommon is not None and not words[term] & uncommon):
+                        and ordinary is not None and not words[term] & ordinary):
                     self._terms[term] = frozenset(
                         index.entry(number)[0] for number in using.tolist())
                 continue
