@@ -13,12 +13,13 @@ from benchmarks.speed import synthetic
 from bot.evaluation import read_cases
 from bot.knowledge import KnowledgeBase
 from bot.matching import KINDS, Matcher, Thresholds
+from bot.matching.analyzer import Analyzer
 from bot.matching.courtesy import without_courtesy
 from bot.matching.decision import MAX_CANDIDATES
 from bot.matching.index import LONG_WEIGHTS, MAX_SCORED, LanguageIndex, combine
 from bot.matching.matcher import LONG_MARGIN, LONG_QUESTION_WORDS
 from bot.matching.normalize import normalize
-from bot.matching.rarity import misspelt
+from bot.matching.rarity import everyday_words, misspelt
 from bot.rendering import Renderer
 from bot.storage.privacy import question_to_keep
 
@@ -313,6 +314,12 @@ def test_signals_that_disagree_give_suggestions(kb: KnowledgeBase, matcher: Matc
     ("ik zit er echt door en heb nergens zin meer in, bij wie kan ik terecht", "mood"),
     ("wat is het verschil tussen een orthopeed en een reumatoloog", "professions"),
     ("what's the difference between an osteopath and a chiropractor", "professions"),
+    ("hoeveel calorieen heeft een man van 70 nodig", "diet-plans"),
+    ("is a low carb diet good for losing a few pounds", "diet-plans"),
+    ("waar is een steunzool het goedkoopst", "costs"),
+    ("will my new knee set off the security gate", "surgery-practicalities-around"),
+    ("ik ben zelfstandig, krijg ik geld als ik niet kan werken door mijn heup",
+     "benefits-and-adaptations"),
 ])
 def test_topics_we_know_we_do_not_cover_get_their_own_fallback(
         matcher: Matcher, renderer: Renderer, kb: KnowledgeBase, question: str,
@@ -346,6 +353,13 @@ def test_a_waiting_list_alone_is_the_entrys_question(matcher: Matcher, question:
     decision = matcher.match(question, lang)
     assert decision.rule != "waiting-times"
     assert decision.candidate_ids[0] == "exercise-before-surgery"
+
+
+def test_a_diet_asked_about_with_the_joints_is_the_entrys(matcher: Matcher) -> None:
+    """A named diet with the joints in the question is about food and osteoarthritis."""
+    decision = matcher.match("does a keto diet calm down arthritis in my knees", "en")
+    assert decision.rule != "diet-plans"
+    assert decision.candidate_ids[0] == "diet-and-food"
 
 
 def test_an_uncovered_topic_steps_back_for_its_unless_terms(matcher: Matcher) -> None:
@@ -468,3 +482,16 @@ def test_a_long_message_is_ranked_without_letting_the_fuzzy_signals_drown_it(
     assert short.candidate_ids[:2] == ["symptoms", "always-gets-worse"]
     assert long.candidate_ids[:2] == ["always-gets-worse", "symptoms"]
     assert long.kind == "suggest"
+
+
+def test_who_asks_or_for_whom_counts_neither_way_in_our_share_of_words(
+        kb: KnowledgeBase) -> None:
+    """"de buurman", "my dad": everyday words no entry uses, but no sign of another topic
+    either: they must not push a question about ours below the share of our own words that
+    suggestions need."""
+    index = LanguageIndex(Analyzer("nl", kb.synonyms.get("nl")), kb.entries.values())
+    words = index.words("moet mijn schoonmoeder zo'n rollator nemen, zegt de buurman")
+    family = everyday_words("nl")
+    assert index.known_share_of(words, family) > index.known_share_of(words)
+    assert index.known_share_of(index.words("zo'n rollator nemen"), family) == 1.0
+    assert index.known_share_of(index.words("mijn schoonmoeder en de buurman"), family) == 0.0

@@ -7,7 +7,7 @@ from bot.knowledge.models import Entry
 from bot.matching.analyzer import Analyzer
 from bot.matching.index import LanguageIndex
 from bot.matching.rarity import common_words
-from bot.matching.topicwords import EVERYDAY_ZIPF, TopicWords
+from bot.matching.topicwords import EVERYDAY_ZIPF, SHARED_UNCOMMON_ZIPF, TopicWords
 
 
 def _topics(kb: KnowledgeBase, entries: list[Entry]) -> TopicWords:
@@ -85,3 +85,24 @@ def test_a_keyword_of_two_entries_names_both_of_them(kb: KnowledgeBase) -> None:
     entries["work"] = _with(entries["work"], keywords=("sauna",))
     topics = _topics(kb, list(entries.values()))
     assert topics.shared(stems) == [] and topics.named(stems) == {}
+
+
+def test_an_uncommon_keyword_one_other_entry_uses_names_the_two(kb: KnowledgeBase) -> None:
+    """"sauna" in one of physiotherapy's questions: not heat-and-cold's alone any more, but a
+    question about a sauna is still about one of those two; an everyday word ("people", Zipf
+    6.0) never is, nor is anything without the list of uncommon words."""
+    entries = dict(kb.entries)
+    entries["physiotherapy"] = _with(entries["physiotherapy"],
+                                     question="does the physio send me to the sauna")
+    entries["work"] = _with(entries["work"], keywords=("people",))
+    entries["weather"] = _with(entries["weather"], question="do people feel the weather")
+    listed = list(entries.values())
+    index = LanguageIndex(Analyzer("en", kb.synonyms.get("en")), listed)
+    topics = TopicWords(index, listed, common_words("en", EVERYDAY_ZIPF),
+                        common_words("en", SHARED_UNCOMMON_ZIPF))
+    stems = set(topics.analyzer.terms("would a sauna help my stiff knees", repair=True))
+    assert topics.shared(stems) == [frozenset({"heat-and-cold", "physiotherapy"})]
+    assert "sauna" in topics.shared_by("physiotherapy")
+    assert topics.shared(set(topics.analyzer.terms("do people with arthritis work less",
+                                                   repair=True))) == []
+    assert _topics(kb, listed).shared(stems) == []

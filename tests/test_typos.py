@@ -9,7 +9,7 @@ import pytest
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from bot.matching.analyzer import Analyzer
+from bot.matching.analyzer import Analyzer, sound
 from bot.matching.typos import MAX_WORD_LENGTH, DeleteIndex, deletions
 
 
@@ -65,3 +65,35 @@ def test_an_ordinary_word_is_no_typo_of_ours() -> None:
     aware = Analyzer("nl", {}, texts, words=frozenset({"maanden"}))
     assert aware.words("al maanden pijn", repair=True) == ["al", "maanden", "pijn"]
     assert aware.words("wat is artorse", repair=True) == ["wat", "is", "artrose"]
+
+
+def test_a_short_word_spelt_as_it_sounds_is_repaired() -> None:
+    """Too short for an edit ("fisio", "heub"), but said like one word of ours: repaired. Said
+    like two different words, or like none, it is left alone; two spellings of one term
+    ("physio", "fysio") are one word."""
+    texts = ["helpt de fysio of de physio", "pijn in mijn heup", "het hout dat ik houd"]
+    analyzer = Analyzer("nl", {"fysio": ["physio"]}, texts)
+    assert analyzer.words("fisio en heub", repair=True) == ["fysio", "en", "heup"]
+    assert analyzer.words("houdt", repair=True) == ["houdt"]  # "hout", or "houd"? neither
+    assert analyzer.words("kado", repair=True) == ["kado"]
+    # an ordinary word is never taken for another's sound
+    aware = Analyzer("nl", {}, texts, words=frozenset({"heub"}))
+    assert aware.words("heub", repair=True) == ["heub"]
+
+
+def test_a_sound_is_the_spelling_of_one_sound_whatever_the_letters() -> None:
+    assert sound("fysio") == sound("fisio") == sound("physio")
+    assert sound("artrose") == sound("artroze")
+    assert sound("heup") == sound("heub")
+    assert sound("knee") == sound("nee")
+    assert sound("knie") != sound("kine")
+    assert sound("lopen") == sound("lope")
+
+
+def test_function_words_typed_without_their_apostrophe_are_function_words() -> None:
+    """"thats", "whats", "isnt": the same words as "that's", "what's", "isn't", which carry no
+    topic (and must not count as words the knowledge base has never used)."""
+    analyzer = Analyzer("en", {}, ["is knee pain normal"])
+    assert analyzer.content(analyzer.words("thats normal isnt it, whats wrong")) == [
+        "normal", "wrong"]
+    assert analyzer.content(analyzer.words("that's normal isn't it")) == ["normal"]

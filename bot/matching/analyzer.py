@@ -17,6 +17,35 @@ _STEMMERS = {"nl": "dutch", "en": "english"}
 # Shorter words are left alone: at five letters one edit already turns real words into other
 # real words ("sluit" -> "spuit", "hoest" -> "roest"), and off-topic questions then match.
 MIN_REPAIR_LENGTH = 6
+# ... but a word spelt as it sounds is repaired at any length from this one: "fisio" is
+# "fysio", "artroze" "artrose", "heub" "heup" (see `sound`). Only a sound no other word of the
+# knowledge base shares is a repair; function words are words of ours too ("wete": "weten").
+MIN_SOUND_LENGTH = 4
+
+# Letters written differently for one sound, in Dutch and English spelling alike, and what
+# each is written as in a word's `sound` (applied in this order).
+_SPELLINGS = (("ph", "f"), ("th", "t"), ("ck", "k"), ("c", "k"), ("ij", "ei"), ("y", "i"),
+              ("z", "s"), ("dt", "t"), ("au", "ou"), ("v", "f"))
+_INITIAL = (("kn", "n"), ("wr", "r"))
+# ... and at the end of a word: spoken Dutch drops the n of -en ("lope", "wete")
+_FINAL = (("d", "t"), ("b", "p"), ("en", "e"))
+_DOUBLED = re.compile(r"(.)\1+")
+
+
+def sound(word: str) -> str:
+    """`word` as it is said, roughly: the ways to write one sound written one way, doubled
+    letters once ("fysio" and "fisio" are "fisio"; "heup" and "heub" "heup"; "knee" "ne")."""
+    for written, said in _INITIAL:
+        if word.startswith(written):
+            word = said + word[len(written):]
+    for written, said in _SPELLINGS:
+        word = word.replace(written, said)
+    for written, said in _FINAL:
+        if word.endswith(written):
+            word = word[:-len(written)] + said
+    return _DOUBLED.sub(r"\1", word)
+
+
 MIN_COMPOUND_PART = 3
 REPAIR_CACHE_SIZE = 20_000
 STEM_CACHE_SIZE = 100_000
@@ -92,6 +121,15 @@ class Analyzer:
         self.vocabulary = vocabulary
         self._typos = DeleteIndex((w for w in self.vocabulary - self.stop
                                    if len(w) >= _MIN_TARGET), MAX_EDITS)
+        # Two words of one sound are no repair, unless they are one term ("physio", "fysio").
+        sounds: dict[str, str | None] = {}
+        for w in sorted(self.vocabulary):
+            if len(w) >= MIN_SOUND_LENGTH:
+                key = sound(w)
+                other = sounds.get(key, w)
+                same = other is not None and self.stems([other]) == self.stems([w])
+                sounds[key] = other if same else None
+        self._sounds = {key: w for key, w in sounds.items() if w is not None}
         self._repairs: dict[str, str | None] = {}
 
     def __getstate__(self) -> dict[str, object]:
@@ -177,7 +215,7 @@ class Analyzer:
 
     def _mend(self, word: str) -> list[str]:
         """A word the knowledge base doesn't use: a typo of a known word, or a compound of two."""
-        if word in self.vocabulary or len(word) < MIN_REPAIR_LENGTH or word in self._ordinary:
+        if word in self.vocabulary or len(word) < MIN_SOUND_LENGTH or word in self._ordinary:
             return [word]
         if word not in self._repairs:
             if len(self._repairs) >= REPAIR_CACHE_SIZE:
@@ -189,7 +227,11 @@ class Analyzer:
         return self._split_compound(word) or [word]
 
     def _closest(self, word: str) -> str | None:
-        return self._typos.closest(word, allowed_edits(len(word)))
+        if len(word) >= MIN_REPAIR_LENGTH:
+            closest = self._typos.closest(word, allowed_edits(len(word)))
+            if closest is not None:
+                return closest
+        return self._sounds.get(sound(word))
 
     def _split_compound(self, word: str) -> list[str]:
         """Dutch glues words together ("knieprothese"); split into two known words if we can."""

@@ -277,10 +277,11 @@ class LanguageIndex:
         repaired, compounds split, synonyms applied. A question is analysed once."""
         return self.analyzer.words(question, repair=True)
 
-    def known_share_of(self, words: list[str]) -> float:
+    def known_share_of(self, words: list[str], neutral: frozenset[str] = frozenset()) -> float:
         """The share of the question's content words that this knowledge base uses (after
-        typo repair): low for off-topic questions, which bring their own vocabulary."""
-        content = self.analyzer.content(words)
+        typo repair): low for off-topic questions, which bring their own vocabulary. Words in
+        `neutral` (family, home: "my dad", "de buurman") count neither way."""
+        content = [w for w in self.analyzer.content(words) if w not in neutral]
         if not content:
             return 0.0
         return sum(w in self.analyzer.vocabulary for w in content) / len(content)

@@ -18,7 +18,7 @@ from bot.matching.rarity import common_words, everyday_words, misspelt
 from bot.matching.redflag_model import BACKSTOP, RedFlagModel
 from bot.matching.safety import SafetyCheck
 from bot.matching.smalltalk import SmalltalkCheck
-from bot.matching.topicwords import EVERYDAY_ZIPF, TopicWords
+from bot.matching.topicwords import EVERYDAY_ZIPF, SHARED_UNCOMMON_ZIPF, TopicWords
 from bot.matching.uncovered import UncoveredCheck
 
 # Words at least this common (Zipf) in ordinary language are words, not typos of ours: typo
@@ -103,9 +103,12 @@ class Matcher:
                     analyzer, _reported(entries, progress, n * len(entries),
                                         len(LANGS) * len(entries)))
         self._vocabularies = {lang: i.analyzer.vocabulary for lang, i in self._indexes.items()}
-        self._topics = {lang: TopicWords(index, entries, common_words(lang, EVERYDAY_ZIPF))
+        self._topics = {lang: TopicWords(index, entries, common_words(lang, EVERYDAY_ZIPF),
+                                         common_words(lang, SHARED_UNCOMMON_ZIPF))
                         for lang, index in self._indexes.items()}
         self._stopwords = {lang: stopwords(lang) for lang in LANGS}
+        # who asks, for whom, and where is no topic of ours, nor of anyone else's
+        self._everyday = {lang: everyday_words(lang) for lang in LANGS}
         # An inflection of a common word is common too ("weeg" of "wegen", "raadde" of "raden"):
         # wordfreq counts each form apart, and the rarer forms looked like topics of their own.
         self._common_stems = ({lang: frozenset(self._indexes[lang].analyzer.stem(w)
@@ -217,8 +220,9 @@ class Matcher:
         first = candidates[0].score if candidates else 0.0
         runner_up = max((s for _, s in ranked[1:]), default=0.0)
         t = self.thresholds
+        known = self._indexes[lang].known_share_of(words, self._everyday[lang])
         if best >= t.answer:
-            if self._indexes[lang].known_share_of(words) < t.min_known_words:
+            if known < t.min_known_words:
                 # It scores, but hardly any of its words are ours ("what's 15 times 12"): it
                 # is about something else.
                 return Decision("fallback", lang, first, None, candidates)
@@ -234,7 +238,7 @@ class Matcher:
             return Decision("suggest", lang, first, None, candidates)
         # Below the answer threshold, suggestions only for questions in our own words: an
         # off-topic question scores there too, but brings vocabulary we have never used.
-        if best >= t.suggest and self._indexes[lang].known_share_of(words) >= t.known_words:
+        if best >= t.suggest and known >= t.known_words:
             return Decision("suggest", lang, first, None, candidates)
         return Decision("fallback", lang, first, None, candidates)
 

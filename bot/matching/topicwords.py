@@ -32,6 +32,11 @@ EVERYDAY_ZIPF = 5.3
 # A keyword shared by this many entries still names their common subject (see `shared`).
 MAX_SHARERS = 2
 
+# A keyword of one entry that one other entry also uses names the subject of the two only if
+# it is rarer than this (Zipf): "massage" 4.0, "orthopaedic" 2.9 and "ontsteking" 3.8 do;
+# "repair" 4.4, "weight" 5.0 and "verschil" 5.0 are said of everything.
+SHARED_UNCOMMON_ZIPF = 4.2
+
 # A keyword of several words whose words more entries than this use, each somewhere, is taken
 # to be shared without reading their phrases (which on large knowledge bases takes seconds).
 MAX_PHRASE_CHECKS = 3
@@ -43,9 +48,11 @@ class TopicWords:
     """One language's topic words, built once from the entries and their index."""
 
     def __init__(self, index: LanguageIndex, entries: Iterable[Entry],
-                 everyday: frozenset[str]) -> None:
+                 everyday: frozenset[str], ordinary: frozenset[str] | None = None) -> None:
         """`everyday`: the language's common words (a keyword all of whose words are common
-        is no topic word)."""
+        is no topic word). `ordinary`: its words at least `SHARED_UNCOMMON_ZIPF` common (a
+        keyword of one entry that one other entry uses too names their subject only if it has
+        none of them); None: such keywords name no subject."""
         self.analyzer = analyzer = index.analyzer
         owners: dict[Term, set[str]] = defaultdict(set)
         words: dict[Term, set[str]] = defaultdict(set)
@@ -75,6 +82,13 @@ class TopicWords:
                     len(term) == 1 or len(using) > MAX_PHRASE_CHECKS + len(ids)
                     or any(self._in_one_phrase(index.entry(number), ids, term)
                            for number in using.tolist())):
+                # ... but an uncommon word its owner shares with one other entry alone
+                # ("massage": other treatments, and "is a physio just massage?") still names
+                # the subject of one of the two: a third entry does not answer it.
+                if (len(term) == 1 and len(ids) == 1 and len(using) <= MAX_SHARERS
+                        and ordinary is not None and not words[term] & ordinary):
+                    self._terms[term] = frozenset(
+                        index.entry(number)[0] for number in using.tolist())
                 continue
             self._terms[term] = frozenset(ids)
         # a question is checked only against the topic words that share a stem with it
