@@ -969,5 +969,10 @@ def test_round7_time_person_certainty_cause(check: SafetyCheck) -> None:
             ("een nieuwe heup sinds 2017 en nu koorts", "fever-after-operation"),
             ("I walk the dog every day, now a fever and my knee is swollen", "fever-with-pain"),
             ("I tripped over my dog and can't get up", "fall-cannot-stand"),
-            ("ik ben benauwd sinds mijn knieoperatie", "sudden-breathlessness")):
+            ("ik ben benauwd sinds mijn knieoperatie", "sudden-breathlessness"),
+            # advice told back does not rule out the sign it names when the writer has it
+            ("the GP said to call if it gets hot, and now my knee is hot and swollen",
+             "hot-red-swollen-joint"),
+            ("my doctor said I should call with a fever, I have 39 and my knee is swollen",
+             "fever-with-pain")):
         assert rule in {r.id for r in check.firing(question)}, question
