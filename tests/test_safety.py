@@ -930,3 +930,49 @@ def test_round6_mechanisms_rule_out_without_silencing_now(check: SafetyCheck) ->
                      "artrose zijn?"):
         fired = check.check(question)
         assert fired is not None, question
+
+
+def test_round7_doctors_words_and_spellings(check: SafetyCheck) -> None:
+    """The doctor's register and phonetic or dialect spellings of everyday words are read as
+    the signs and words they name."""
+    for question, rule in (
+            ("acute dyspneu sinds een half uur, in rust", "new-breathlessness"),
+            ("voorgeschiedenis coloncarcinoom, nu nachtelijke pijn in mijn rug",
+             "cancer-with-new-pain"),
+            ("melaena sinds twee dagen, ik neem diclofenac", "black-stools"),
+            ("angio-oedeem van de lippen na de nieuwe pil", "allergic-reaction"),
+            ("wondinfectie na heupprothese, rood en warm", "red-warm-wound"),
+            ("mijn vader neemt ibuprofen en heeft hevige krampen onder zijn ribben",
+             "stomach-pain-on-anti-inflammatories"),
+            ("Ah'm done wi it aw", "suicidal-thoughts"),
+            ("mijn pa heeft zenen doos tramadol half leeg gedaan en is nie wakker te krijgen",
+             "painkiller-overdose")):
+        assert rule in {r.id for r in check.firing(question)}, question
+    for question in ("'k hè een beetje vocht in men knie na 't fietsen, gin koorts of rood",
+                     "patient afebrile, knee a bit stiff after the walk"):
+        assert check.check(question) is None, question
+
+
+def test_round7_time_person_certainty_cause(check: SafetyCheck) -> None:
+    """What makes a sign ordinary rules it out (a fever last year, a pet's fall, a rub, what
+    the surgeon said to expect, a general or school question), and only that."""
+    for question in ("koorts gehad vorig jaar, nu knie wat stijf",
+                     "our dog has arthritis and fell off the sofa, he can't stand on that leg",
+                     "my mother uses a herbal balm that makes her knee warm and red for a while",
+                     "geen benauwdheid, ik word volgende week geopereerd aan mijn knie",
+                     "hoe voorkom ik een wondinfectie na mijn knieoperatie",
+                     "mijn broer is wat suf van de oxycodon, maar dat zei de chirurg al",
+                     "kan een versleten heup ervoor zorgen dat je voet gaat slepen?",
+                     "had breast cancer years ago, all clear, now my knee hurts after gardening"):
+        assert check.check(question) is None, question
+    for question, rule in (
+            ("een nieuwe heup sinds 2017 en nu koorts", "fever-after-operation"),
+            ("I walk the dog every day, now a fever and my knee is swollen", "fever-with-pain"),
+            ("I tripped over my dog and can't get up", "fall-cannot-stand"),
+            ("ik ben benauwd sinds mijn knieoperatie", "sudden-breathlessness"),
+            # advice told back does not rule out the sign it names when the writer has it
+            ("the GP said to call if it gets hot, and now my knee is hot and swollen",
+             "hot-red-swollen-joint"),
+            ("my doctor said I should call with a fever, I have 39 and my knee is swollen",
+             "fever-with-pain")):
+        assert rule in {r.id for r in check.firing(question)}, question
