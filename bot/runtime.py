@@ -104,11 +104,9 @@ def _load(config: Config, root: Path | None, use_cache: bool,
     root = root or config.knowledge_dir
     key = _fingerprint(config, root) if use_cache else None
     if key is not None:
-        found = cache.load(cache_dir(config), key)
-        if (isinstance(found, tuple) and len(found) == 2
-                and isinstance(found[0], KnowledgeBase) and isinstance(found[1], Matcher)):
-            kb, matcher = found
-            return Loaded(config, kb, matcher, Renderer(kb, config.emergency))
+        cached = _as_loaded(config, cache.load(cache_dir(config), key))
+        if cached is not None:
+            return cached
 
     def stage(name: str) -> Callable[[int, int], None] | None:
         if progress is None:
@@ -136,10 +134,18 @@ async def reload_in_background(config: Config, root: Path | None = None) -> Load
     """
     data = await asyncio.to_thread(_built_in_worker, config, root)
     found = (await in_spare_time(partial(cache.unpickled, data)) if data is not None else None)
-    if not (isinstance(found, tuple) and len(found) == 2 and isinstance(found[0], KnowledgeBase)
-            and isinstance(found[1], Matcher)):
+    loaded = _as_loaded(config, found)
+    if loaded is None:
         # the cache file went missing meanwhile, or was cut short: build it here
         return await asyncio.to_thread(load, config, root)
+    return loaded
+
+
+def _as_loaded(config: Config, found: object) -> Loaded | None:
+    """What the cache held, if it is a knowledge base and its matcher (else None)."""
+    if not (isinstance(found, tuple) and len(found) == 2 and isinstance(found[0], KnowledgeBase)
+            and isinstance(found[1], Matcher)):
+        return None
     kb, matcher = found
     return Loaded(config, kb, matcher, Renderer(kb, config.emergency))
 

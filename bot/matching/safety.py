@@ -19,6 +19,7 @@ from rapidfuzz.distance import OSA
 from bot.knowledge.models import LANGS, Safety, SafetyRule
 from bot.matching.normalize import MAX_CHARS
 from bot.matching.rarity import common_words
+from bot.matching.typos import deletions
 from bot.textfold import fold
 
 EXACT_UP_TO = 4  # words this short must match exactly: "val" is not "valt", "hart" not "hartelijk"
@@ -172,11 +173,6 @@ def _doubled(pattern: str, token: str) -> bool:
     return len(token) == len(pattern) + 1 and any(
         token[i] == token[i + 1] and token[i] not in "aeiouy"
         and token[:i] + token[i + 1:] == pattern for i in range(len(token) - 1))
-
-
-def _deletions(word: str) -> set[str]:
-    """`word` with one of its letters left out, each way."""
-    return {word[:i] + word[i + 1:] for i in range(len(word))}
 
 
 def _swapped(pattern: str, token: str) -> bool:
@@ -354,7 +350,7 @@ class SafetyCheck:
         self._near: dict[str, list[str]] = defaultdict(list)
         for word in sorted(words):
             if not word.startswith(NUMBER):
-                for key in {word} | _deletions(word):
+                for key in deletions(word, 1):
                     self._near[key].append(word)
         self._numbers = sorted(w for w in words if w.startswith(NUMBER))
         # Words found inside a compound, by length: looked up among the compound's own
@@ -399,9 +395,9 @@ class SafetyCheck:
         longer (a word inside or at the end of a compound is looked up apart, in `_hits_of`):
         the word itself, a term word it starts with, one typo away from the word or from its
         start as long as the term word ("koorstig" for "koorts")."""
-        keys = {token[:end] for end in range(1, len(token) + 1)} | _deletions(token)
+        keys = {token[:end] for end in range(1, len(token) + 1)} | deletions(token, 1)
         for length in range(max(TYPO_FROM, len(token) - TYPO_LONGER), len(token)):
-            keys |= _deletions(token[:length])
+            keys |= deletions(token[:length], 1)
         first, longest = token[0], len(token) + 1
         found = {w for key in keys for w in self._near.get(key, ())
                  if w[0] == first and len(w) <= longest}

@@ -55,17 +55,16 @@ class UncoveredCheck:
                  if _found_at(term, tokens, i)}
         for n in sorted(named):
             topic, _, also, unless = self._topics[n]
-            if ((not also or _found(also, tokens, range(len(tokens))))
-                    and not (unless and _found(unless, tokens, range(len(tokens))))):
+            if (not also or _found(also, tokens)) and not (unless and _found(unless, tokens)):
                 return topic
         return None
 
 
-def _found(terms: Terms, tokens: Sequence[str], starts: Sequence[int]) -> bool:
+def _found(terms: Terms, tokens: Sequence[str]) -> bool:
     # A word matches a pattern only if they share their first PREFIX_FROM letters (all of a
     # shorter pattern), so the filing key finds every term a word can start.
     return any(_found_at(term, tokens, i)
-               for i in starts for term in terms.get(tokens[i][:PREFIX_FROM], ()))
+               for i, token in enumerate(tokens) for term in terms.get(token[:PREFIX_FROM], ()))
 
 
 def _terms(per_lang: PerLang) -> Terms:
