@@ -4,6 +4,7 @@ time) gives the very same index as the plain entry-by-entry build it replaced, w
 
 from __future__ import annotations
 
+import pickle
 from typing import Any
 
 import numpy as np
@@ -97,3 +98,15 @@ def test_deletions_by_bytes_are_the_deletions_by_letters(word: str) -> None:
 def test_no_entries_give_the_same_empty_index() -> None:
     assert_same_index(LanguageIndex(Analyzer("nl", {}), []), ReferenceIndex(Analyzer("nl", {}), []))
     assert LanguageIndex(Analyzer("nl", {}), []).signals("is mijn knie versleten") == []
+
+
+def test_what_questions_taught_the_index_is_not_saved_with_it(kb: KnowledgeBase) -> None:
+    # The n-grams remembered per question word would make the on-disk cache grow with use.
+    index = LanguageIndex(Analyzer("nl", kb.synonyms.get("nl")), list(kb.entries.values()))
+    saved = pickle.dumps(index)
+    assert index.signals("mijn knie is stijf en pijnlijk na het fietsen")
+    assert index._gram_memo
+    assert pickle.dumps(index) == saved
+    copy = pickle.loads(saved)
+    assert copy.signals("is fietsen goed voor mijn knie") == index.signals(
+        "is fietsen goed voor mijn knie")

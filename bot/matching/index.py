@@ -40,6 +40,7 @@ WEIGHTS = {"bm25": 0.25, "grams": 1.0, "fuzzy_set": 1.0, "fuzzy_ratio": 1.0}
 # n-grams 85-86% of the time, by the token-set ratio 61%, by the plain ratio 50%.
 LONG_WEIGHTS = {"bm25": 0.25, "grams": 1.0, "fuzzy_set": 0.5, "fuzzy_ratio": 0.5}
 MAX_SCORED = 40  # entries scored in full: the best by BM25
+WORD_MEMO_SIZE = 50_000  # words whose known n-grams are remembered (then forgotten at once)
 CHUNK = 256  # entries whose n-grams are counted at once while building
 # A compound's known last part must be this long to vouch for it ("pijn" in "groeipijn" is a
 # different complaint), its first part at least this long.
@@ -141,6 +142,7 @@ class LanguageIndex:
         self._entry_ids: list[str] = []
         # stems with function words, one string per example question, per entry
         self._phrasings: list[tuple[str, ...]] = []
+        self._gram_memo: dict[str, list[int]] = {}  # a word's known n-grams, by `_vector`
         # Each content word is numbered once; what is counted per word (n-grams, BM25 terms)
         # is then counted with NumPy over those numbers, not word by word in Python: at
         # 10 000 entries that is 17 million n-grams a language.
@@ -224,11 +226,26 @@ class LanguageIndex:
             self._doc_gram_values[at:at + len(ids)] = weights / norms[owner]
             at += len(ids)
 
-    def _vector(self, grams: Counter[str]) -> _Grams:
-        """The n-grams this index knows, as a sparse vector (unknown ones weigh nothing)."""
-        known = [(self._gram_ids[g], c) for g, c in grams.items() if g in self._gram_ids]
-        return _Grams(np.array([i for i, _ in known], dtype=np.int32),
-                      np.array([c for _, c in known], dtype=np.float32))
+    def _vector(self, words: list[str]) -> _Grams:
+        """The n-grams of `words` this index knows, as a sparse vector (unknown ones weigh
+        nothing), in the order they first occur."""
+        memo = self._gram_memo
+        if len(memo) >= WORD_MEMO_SIZE:
+            memo.clear()
+        counts: Counter[int] = Counter()
+        for word in words:
+            ids = memo.get(word)
+            if ids is None:
+                ids = memo[word] = [self._gram_ids[g] for g in _word_grams(word)
+                                    if g in self._gram_ids]
+            counts.update(ids)
+        return _Grams(np.fromiter(counts.keys(), dtype=np.int32, count=len(counts)),
+                      np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
+
+    def __getstate__(self) -> dict[str, object]:
+        state = self.__dict__.copy()
+        state["_gram_memo"] = {}  # only a memo: not worth the on-disk cache's bytes
+        return state
 
     def _bm25_postings(self, stems: list[str], occurrence: NDArray[np.int64],
                        entry_of: NDArray[np.int64], keyword: NDArray[np.bool_],
@@ -325,18 +342,31 @@ class LanguageIndex:
         terms = list(dict.fromkeys(analyzer.stems(content)))
         if not terms:
             return []
-        ids = {t: self._term_ids.get(t) for t in terms}
-        weights = {t: self._unknown_idf if i is None else self._idf[i] for t, i in ids.items()}
-        total = sum(weights.values())
-        bm25 = np.zeros(len(self._entry_ids))
-        for term, i in ids.items():
-            if i is not None:
-                start, end = self._post_offsets[i], self._post_offsets[i + 1]
-                bm25[self._post_entries[start:end]] += weights[term] * self._post_values[start:end]
+        ids = [self._term_ids.get(t) for t in terms]
+        weights = [self._unknown_idf if i is None else self._idf[i] for i in ids]
+        total = sum(weights)
+        # Each known term's postings at once, summed per entry in the order of the terms
+        known = [(i, w) for i, w in zip(ids, weights, strict=True) if i is not None]
+        starts = self._post_offsets[[i for i, _ in known]]
+        counts = self._post_offsets[[i + 1 for i, _ in known]] - starts
+        postings = _ranges(starts, counts)
+        bm25 = np.bincount(
+            self._post_entries[postings], minlength=len(self._entry_ids),
+            weights=np.repeat([w for _, w in known], counts) * self._post_values[postings],
+        ).astype(np.float64, copy=False)
         ranked = _top(bm25, MAX_SCORED)
-        query = self._vector(char_grams(content)).unit(self._gram_idf)
+        query = self._vector(content).unit(self._gram_idf)
         dense = np.zeros(len(self._gram_ids), dtype=np.float32)
         dense[query.ids] = query.values
+        # each scored entry's n-grams against the question's, in one product
+        starts = self._doc_offsets[ranked]
+        counts = self._doc_offsets[[i + 1 for i in ranked]] - starts
+        grams_at = _ranges(starts, counts)
+        products = dense[self._doc_gram_ids[grams_at]] * self._doc_gram_values[grams_at]
+        firsts = _offsets(counts.tolist())[:-1]
+        # (`reduceat` gives an empty row the next row's first value, not nothing)
+        grams = np.where(counts > 0, np.add.reduceat(np.append(products, 0), firsts,
+                                                     dtype=np.float64), 0.0).tolist()
         phrasing = " ".join(analyzer.stems(words))
         # The fuzzy ratios against every phrasing of the entries scored, in one call each
         # (per entry, the calls cost as much as the comparing), then the closest per entry.
@@ -346,17 +376,11 @@ class LanguageIndex:
             np.maximum.reduceat(process.cdist([phrasing], phrasings, scorer=scorer,
                                               dtype=np.float64)[0], firsts).tolist()
             for scorer in (fuzz.token_set_ratio, fuzz.ratio))
-        results = []
-        for n, i in enumerate(ranked):
-            start, end = self._doc_offsets[i], self._doc_offsets[i + 1]
-            results.append((self._entry_ids[i], {
-                "bm25": float(bm25[i]) / total,
-                "grams": float(dense[self._doc_gram_ids[start:end]]
-                               @ self._doc_gram_values[start:end]),
-                "fuzzy_set": fuzzy_set[n] / 100,
-                "fuzzy_ratio": fuzzy_ratio[n] / 100,
-            }))
-        return results
+        relevance = (bm25[ranked] / total).tolist()
+        return [(self._entry_ids[i], {"bm25": relevance[n], "grams": grams[n],
+                                      "fuzzy_set": fuzzy_set[n] / 100,
+                                      "fuzzy_ratio": fuzzy_ratio[n] / 100})
+                for n, i in enumerate(ranked)]
 
     def scores(self, question: str) -> list[tuple[str, float]]:
         """(entry id, combined score in 0–1), best first; only entries sharing a stem."""

@@ -31,6 +31,7 @@ class ReferenceIndex(LanguageIndex):
         self.analyzer = analyzer
         self._entry_ids: list[str] = []
         self._phrasings: list[tuple[str, ...]] = []
+        self._gram_memo: dict[str, list[int]] = {}
         self._gram_ids: dict[str, int] = {}
         word_grams: dict[str, list[int]] = {}
 
