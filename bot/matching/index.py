@@ -23,10 +23,11 @@ from itertools import pairwise
 
 import numpy as np
 from numpy.typing import NDArray
-from rapidfuzz import fuzz, process
 
 from bot.knowledge.models import Entry
 from bot.matching.analyzer import Analyzer
+from bot.matching.arrays import Numbers, offsets, ranges
+from bot.matching.fuzzy import Phrasings
 
 K1 = 1.2
 B = 0.5
@@ -83,21 +84,6 @@ class _Grams:
         return _Grams(self.ids, (weights / norm).astype(np.float32))
 
 
-class _Ids(dict[str, int]):
-    """Numbers for strings, in the order they are first seen."""
-
-    def __missing__(self, key: str) -> int:
-        number = self[key] = len(self)
-        return number
-
-
-def _ranges(starts: NDArray[np.int64], lengths: NDArray[np.int64]) -> NDArray[np.int64]:
-    """The positions start, start + 1, ... start + length - 1 of each (start, length), joined."""
-    ends = np.cumsum(lengths)
-    return np.repeat(starts - ends + lengths, lengths) + np.arange(int(ends[-1]) if len(ends)
-                                                                    else 0)
-
-
 def _run_starts(ordered: NDArray[np.int64]) -> NDArray[np.bool_]:
     """Where each run of equal values in `ordered` starts."""
     new = np.ones(len(ordered), dtype=bool)
@@ -124,11 +110,6 @@ def _distinct(keys: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.in
     return ordered[starts][in_order], np.diff(np.append(starts, n))[in_order]
 
 
-def _offsets(counts: list[int]) -> NDArray[np.int64]:
-    """Where each row of a flat (CSR) array starts, and one past the last."""
-    return np.concatenate(([0], np.cumsum(counts, dtype=np.int64)))
-
-
 class LanguageIndex:
     """The index of every entry in one language, built once when the knowledge base loads.
 
@@ -141,12 +122,12 @@ class LanguageIndex:
         self.analyzer = analyzer
         self._entry_ids: list[str] = []
         # stems with function words, one string per example question, per entry
-        self._phrasings: list[tuple[str, ...]] = []
+        phrasings: list[tuple[str, ...]] = []
         self._gram_memo: dict[str, list[int]] = {}  # a word's known n-grams, by `_vector`
         # Each content word is numbered once; what is counted per word (n-grams, BM25 terms)
         # is then counted with NumPy over those numbers, not word by word in Python: at
         # 10 000 entries that is 17 million n-grams a language.
-        words = _Ids()
+        words = Numbers()
         number = words.__getitem__
         # Per phrase (an entry's questions, claim and title, then its keywords): its content
         # words' numbers, how many there are, and whether it is a keyword.
@@ -164,7 +145,8 @@ class LanguageIndex:
             phrase_keyword.extend([0] * len(phrases) + [1] * len(keywords))
             entry_phrases.append(len(phrases) + len(keywords))
             self._entry_ids.append(entry.id)
-            self._phrasings.append(tuple(" ".join(analyzer.stems(p)) for p in phrases))
+            phrasings.append(tuple(" ".join(analyzer.stems(p)) for p in phrases))
+        self._phrasings = Phrasings(phrasings)
         # Function words are the analyzer's own: the content words are the vocabulary.
         analyzer.learn(words)
         occurrence = np.frombuffer(occurrences, dtype=np.int64)
@@ -182,13 +164,13 @@ class LanguageIndex:
                        entries: int, phrase_count: int) -> None:
         """Each entry's n-gram vector (TF-IDF, length 1), from every word `occurrence` (numbers
         into `words`) with its phrase and entry; document frequency counts phrases."""
-        gram_ids = _Ids()
+        gram_ids = Numbers()
         grams = [[gram_ids[g] for g in _word_grams(word)] for word in words]
         self._gram_ids = dict(gram_ids)
         n_grams = len(gram_ids)
         width = max(n_grams, 1)  # keys: (phrase or entry) × width + n-gram
         word_lengths = np.array([len(g) for g in grams], dtype=np.int64)
-        word_starts = _offsets(word_lengths.tolist())[:-1]
+        word_starts = offsets(word_lengths.tolist())[:-1]
         word_grams = np.fromiter((g for found in grams for g in found), dtype=np.int64,
                                  count=int(word_lengths.sum()))
         df = np.zeros(n_grams, dtype=np.int64)
@@ -200,7 +182,7 @@ class LanguageIndex:
         for first, (start, end) in enumerate(pairwise(ends)):
             used = occurrence[start:end]
             counts = word_lengths[used]
-            gram = word_grams[_ranges(word_starts[used], counts)]
+            gram = word_grams[ranges(word_starts[used], counts)]
             phrase = np.repeat(phrase_of[start:end] - (phrase_of[start] if end > start else 0),
                                counts)
             in_phrase = np.sort(phrase * width + gram, kind="stable")
@@ -212,7 +194,7 @@ class LanguageIndex:
                            np.bincount(keys // width, minlength=CHUNK)))
         self._gram_idf = np.log(phrase_count / (1 + df)) + 1
         lengths = np.concatenate([np.zeros(0, dtype=np.int64), *(c[2] for c in chunks)])
-        self._doc_offsets = _offsets(lengths[:entries].tolist())
+        self._doc_offsets = offsets(lengths[:entries].tolist())
         self._doc_gram_ids = np.empty(self._doc_offsets[-1], dtype=np.int32)
         self._doc_gram_values = np.empty(self._doc_offsets[-1], dtype=np.float32)
         at = 0
@@ -255,7 +237,7 @@ class LanguageIndex:
 
         `stems`: each word's term; `occurrence`: every use of a word, in `entry_of`, in a
         keyword (which counts `KEYWORD_WEIGHT` times) or not."""
-        term_ids = _Ids()
+        term_ids = Numbers()
         term_of = np.array([term_ids[s] for s in stems], dtype=np.int64)
         self._term_ids = dict(term_ids)
         width = max(len(term_ids), 1)
@@ -274,7 +256,7 @@ class LanguageIndex:
         self._post_entries = owners[by_term].astype(np.int32)
         self._post_values = (tf / (tf + saturation[owners]))[by_term]
         df = np.bincount(terms, minlength=len(term_ids))
-        self._post_offsets = _offsets(df.tolist())
+        self._post_offsets = offsets(df.tolist())
         self._idf = [self._bm25_idf(int(d), entries) for d in df]
         self._unknown_idf = self._bm25_idf(0, entries)
 
@@ -330,7 +312,7 @@ class LanguageIndex:
     def entry(self, number: int) -> tuple[str, tuple[str, ...]]:
         """An entry's id and its example questions, claim and title as stems (function words
         kept)."""
-        return self._entry_ids[number], self._phrasings[number]
+        return self._entry_ids[number], self._phrasings.of(number)
 
     def signals(self, question: str) -> list[tuple[str, dict[str, float]]]:
         """Each signal (0–1) for the entries worth scoring, in BM25 order."""
@@ -349,7 +331,7 @@ class LanguageIndex:
         known = [(i, w) for i, w in zip(ids, weights, strict=True) if i is not None]
         starts = self._post_offsets[[i for i, _ in known]]
         counts = self._post_offsets[[i + 1 for i, _ in known]] - starts
-        postings = _ranges(starts, counts)
+        postings = ranges(starts, counts)
         bm25 = np.bincount(
             self._post_entries[postings], minlength=len(self._entry_ids),
             weights=np.repeat([w for _, w in known], counts) * self._post_values[postings],
@@ -361,21 +343,14 @@ class LanguageIndex:
         # each scored entry's n-grams against the question's, in one product
         starts = self._doc_offsets[ranked]
         counts = self._doc_offsets[[i + 1 for i in ranked]] - starts
-        grams_at = _ranges(starts, counts)
+        grams_at = ranges(starts, counts)
         products = dense[self._doc_gram_ids[grams_at]] * self._doc_gram_values[grams_at]
-        firsts = _offsets(counts.tolist())[:-1]
+        firsts = offsets(counts.tolist())[:-1]
         # (`reduceat` gives an empty row the next row's first value, not nothing)
         grams = np.where(counts > 0, np.add.reduceat(np.append(products, 0), firsts,
                                                      dtype=np.float64), 0.0).tolist()
         phrasing = " ".join(analyzer.stems(words))
-        # The fuzzy ratios against every phrasing of the entries scored, in one call each
-        # (per entry, the calls cost as much as the comparing), then the closest per entry.
-        phrasings = [p for i in ranked for p in self._phrasings[i]]
-        firsts = _offsets([len(self._phrasings[i]) for i in ranked])[:-1]
-        fuzzy_set, fuzzy_ratio = (
-            np.maximum.reduceat(process.cdist([phrasing], phrasings, scorer=scorer,
-                                              dtype=np.float64)[0], firsts).tolist()
-            for scorer in (fuzz.token_set_ratio, fuzz.ratio))
+        fuzzy_set, fuzzy_ratio = self._phrasings.closest(phrasing, ranked)
         relevance = (bm25[ranked] / total).tolist()
         return [(self._entry_ids[i], {"bm25": relevance[n], "grams": grams[n],
                                       "fuzzy_set": fuzzy_set[n] / 100,

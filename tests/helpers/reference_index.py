@@ -14,7 +14,9 @@ import numpy as np
 
 from bot.knowledge.models import Entry
 from bot.matching.analyzer import Analyzer
-from bot.matching.index import KEYWORD_WEIGHT, LanguageIndex, _offsets, _word_grams
+from bot.matching.arrays import offsets
+from bot.matching.fuzzy import Phrasings
+from bot.matching.index import KEYWORD_WEIGHT, LanguageIndex, _word_grams
 from bot.matching.normalize import normalize
 
 
@@ -30,7 +32,7 @@ class ReferenceIndex(LanguageIndex):
     def __init__(self, analyzer: Analyzer, entries: Iterable[Entry]) -> None:
         self.analyzer = analyzer
         self._entry_ids: list[str] = []
-        self._phrasings: list[tuple[str, ...]] = []
+        phrasings: list[tuple[str, ...]] = []
         self._gram_memo: dict[str, list[int]] = {}
         self._gram_ids: dict[str, int] = {}
         word_grams: dict[str, list[int]] = {}
@@ -69,17 +71,18 @@ class ReferenceIndex(LanguageIndex):
                 entry_grams += ids
                 phrase_count += 1
             self._entry_ids.append(entry.id)
-            self._phrasings.append(tuple(" ".join(analyzer.stems(words)) for words in phrases))
+            phrasings.append(tuple(" ".join(analyzer.stems(words)) for words in phrases))
             counted = Counter(entry_grams)
             doc_gram_ids.extend(counted)
             doc_gram_counts.extend(counted.values())
             doc_lengths.append(len(counted))
             term_counts.append(Counter(terms))
         analyzer.learn(vocabulary)
+        self._phrasings = Phrasings(phrasings)
         df = np.bincount(np.frombuffer(phrase_grams, dtype=np.int_),
                          minlength=len(self._gram_ids))
         self._gram_idf = np.log(phrase_count / (1 + df)) + 1
-        self._doc_offsets = _offsets(doc_lengths)
+        self._doc_offsets = offsets(doc_lengths)
         self._doc_gram_ids = np.frombuffer(doc_gram_ids, dtype=np.int_).astype(np.int32)
         counts = np.frombuffer(doc_gram_counts, dtype=np.float32).astype(np.float64)
         weights = (1 + np.log(counts)) * self._gram_idf[self._doc_gram_ids]
@@ -109,7 +112,7 @@ class ReferenceIndex(LanguageIndex):
         self._post_entries = owners[order]
         self._post_values = np.frombuffer(values, dtype=np.float64)[order]
         df = np.bincount(term_ids, minlength=len(self._term_ids))
-        self._post_offsets = _offsets(df.tolist())
+        self._post_offsets = offsets(df.tolist())
         n = len(term_counts)
         self._idf = [self._bm25_idf(int(d), n) for d in df]
         self._unknown_idf = self._bm25_idf(0, n)
