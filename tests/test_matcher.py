@@ -418,6 +418,10 @@ def test_where_and_prescriptions_step_back_for_the_entries_questions(
     ("ik ben bang dat mijn knie naar de knoppen is", "nl", "worn-out-joint"),
     ("I've had a rough night again and everything aches more", "en", "stress-and-sleep"),
     ("my sister swears by cod liver oil, any good", "en", "supplements"),
+    ("if I lose a couple of stone will my hips thank me", "en", "weight-loss"),
+    ("is a knee cap belt any use for arthritis", "en", "braces-insoles-shoes"),
+    ("there's a sound coming from my knee when I squat, is that the arthritis", "en",
+     "cracking-joints"),
 ])
 def test_slang_is_read_as_the_concept_it_names(matcher: Matcher, question: str, lang: str,
                                               entry_id: str) -> None:
