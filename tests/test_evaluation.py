@@ -95,6 +95,9 @@ WRITTEN_BLIND_NEAR_COPIES = {
     ("eval_near_holdout.tsv", "is turmeric good for arthritis"),
     ("eval_near_holdout.tsv", "injection for knee arthritis?"),
     ("eval_near_holdout.tsv", "would moving to spain help my arthritis"),
+    ("eval_holdout.tsv", "kan ik blijven werken met artrose"),
+    ("eval_near_holdout.tsv", "is osteoarthritis only about cartilage"),
+    ("eval_near_holdout.tsv", "is arthritis just wear and tear"),
 }
 
 

@@ -320,6 +320,21 @@ def test_signals_that_disagree_give_suggestions(kb: KnowledgeBase, matcher: Matc
     ("will my new knee set off the security gate", "surgery-practicalities-around"),
     ("ik ben zelfstandig, krijg ik geld als ik niet kan werken door mijn heup",
      "benefits-and-adaptations"),
+    ("kan de huisarts mijn herhaalvoorschrift voor dafalgan opsturen", "prescriptions"),
+    ("can I get my repeat prescription for naproxen through you", "prescriptions"),
+    ("is het legaal om cbd olie mee te nemen op reis", "legal"),
+    ("would the weight loss jab help my knees", "weight-loss-treatments"),
+    ("wat zijn de nevenwerkingen van tramadol", "side-effects"),
+    ("what brand of insoles should I get", "brands"),
+    ("where can I try hydrotherapy around here", "appointments"),
+    ("welke reumatoloog raden jullie aan in limburg", "appointments"),
+    ("how long can I keep taking ibuprofen every day", "medicines-together"),
+    ("can I drink wine with my celebrex", "medicines-together"),
+    ("can they do both my hips at the same time in one operation",
+     "surgery-practicalities-around"),
+    ("is the anterior approach better for a hip replacement", "joint-replacement-choices"),
+    ("moet ik mijn knieartrose aangeven bij mijn reisverzekering", "insurance"),
+    ("my blood sugar goes up after the steroid jab, is that normal", "other-conditions"),
 ])
 def test_topics_we_know_we_do_not_cover_get_their_own_fallback(
         matcher: Matcher, renderer: Renderer, kb: KnowledgeBase, question: str,
@@ -384,6 +399,35 @@ def test_the_doctors_subjects_asked_with_ours_stay_the_entrys(matcher: Matcher, 
     decision = matcher.match(question)
     assert decision.kind != "fallback"
     assert decision.candidate_ids[0] == entry
+
+
+@pytest.mark.parametrize(("question", "topic"), [
+    ("heb ik een voorschrift nodig om naar de kinesitherapeut te gaan", "prescriptions"),
+    ("where do I even start with exercising for my knees", "appointments"),
+])
+def test_where_and_prescriptions_step_back_for_the_entries_questions(
+        matcher: Matcher, question: str, topic: str) -> None:
+    """Needing a prescription for the physiotherapist, and where to start, are ours."""
+    decision = matcher.match(question)
+    assert decision.rule != topic
+    assert decision.kind in ("answer", "suggest")
+
+
+@pytest.mark.parametrize(("question", "lang", "entry_id"), [
+    ("so my hips are on their last legs then", "en", "worn-out-joint"),
+    ("ik ben bang dat mijn knie naar de knoppen is", "nl", "worn-out-joint"),
+    ("I've had a rough night again and everything aches more", "en", "stress-and-sleep"),
+    ("my sister swears by cod liver oil, any good", "en", "supplements"),
+    ("if I lose a couple of stone will my hips thank me", "en", "weight-loss"),
+    ("is a knee cap belt any use for arthritis", "en", "braces-insoles-shoes"),
+    ("there's a sound coming from my knee when I squat, is that the arthritis", "en",
+     "cracking-joints"),
+])
+def test_slang_is_read_as_the_concept_it_names(matcher: Matcher, question: str, lang: str,
+                                              entry_id: str) -> None:
+    decision = matcher.match(question, lang)
+    assert decision.kind in ("answer", "suggest")
+    assert decision.candidate_ids[0] == entry_id
 
 
 def test_every_uncovered_reply_points_to_someone_who_can_help(kb: KnowledgeBase) -> None:
