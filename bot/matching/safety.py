@@ -76,6 +76,8 @@ _ASIDE_QUESTION = re.compile(r"\?+\s*\)")
 # ... and so does a "now" after a comma: "vorige maand geopereerd, nu sinds vandaag pijn op de
 # borst" (not "mijn maag doet nu pijn").
 AFTER_COMMA_BREAKS = frozenset({"nu", "now"})
+# ... or after "and": "the doctor said it was fine yesterday and now my calf is swollen"
+NOW_AFTER = frozenset({"en", "and"})
 # A number's decimals are dropped: "38.5 graden" is a fever of 38, in one sentence, and "0,5 g"
 # is no 5 pills.
 _DECIMALS = re.compile(r"(\d)[.,]\d+")
@@ -437,7 +439,8 @@ class SafetyCheck:
                     before = word
                     number += breaks
                     if (not sentence or sentence[-1] != number
-                            or (i == 0 and word in AFTER_COMMA_BREAKS)):
+                            or (word in AFTER_COMMA_BREAKS
+                                and (i == 0 or words[-1] in NOW_AFTER))):
                         scope_number += 1
                     part_number += word in NEGATION_STOPS or breaks
                     words.append(word)
