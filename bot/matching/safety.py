@@ -281,6 +281,12 @@ class _Rule:
     when: tuple[tuple[int, ...], ...]
     unless: tuple[int, ...]
     near: int | None
+    # the concepts its `when` names, negated or not: only these need a place in a message
+    needs: frozenset[int] = frozenset()
+
+
+def _needs(when: tuple[tuple[int, ...], ...]) -> frozenset[int]:
+    return frozenset(key if key >= 0 else -1 - key for alternative in when for key in alternative)
 
 
 # A concept found, for the statistical backstop: its name ("fever", "fever!" when negated), the
@@ -351,9 +357,10 @@ class SafetyCheck:
         self._negators = frozenset(w for lang in LANGS for t in terms_of(safety.negation.get(lang))
                                    for w in t)
         self._rules = sorted(
-            (_Rule(rule, tuple(tuple(self._concept_key(n) for n in alt) for alt in rule.when),
-                   tuple(self._index[n] for n in rule.unless), rule.near)
-             for rule in safety.rules),
+            (_Rule(rule, when, tuple(self._index[n] for n in rule.unless), rule.near,
+                   _needs(when))
+             for rule in safety.rules
+             for when in [tuple(tuple(self._concept_key(n) for n in alt) for alt in rule.when)]),
             key=lambda r: _PRIORITY[r.rule.reply_kind])
         # Each term word under itself and under each way of leaving one letter out: two words
         # one typo apart (a letter wrong, missing, extra, or two swapped) share one of those
@@ -570,7 +577,8 @@ class SafetyCheck:
         rules = [r.rule for r in possible
                  if _fires(r, found, tokens, after_only, void, self._whole, self._before)]
         ruled_out = not rules and any(
-            r.unless and _fires(_Rule(r.rule, r.when, (), r.near), found, tokens, after_only)
+            r.unless and _fires(_Rule(r.rule, r.when, (), r.near, r.needs), found, tokens,
+                                after_only)
             for r in possible)
         marks = [(self._concepts[f.concept].name + ("!" if f.negated else ""),
                   tokens.sentence[f.start], f.start) for f in found]
@@ -639,7 +647,8 @@ def _fires(rule: _Rule, found: Sequence[Found], tokens: Tokens,
     # "I keep reading about losing control of your bladder. I don't have any of that": all
     # that came before it
     until = max((f.end for f in unless if f.concept in before), default=0)
-    found = [f for f in found if f.start >= until]
+    # only the concepts the rule names: a long message holds many others
+    found = [f for f in found if f.start >= until and f.concept in rule.needs]
     ruled_out = {scope[f.start] for f in unless
                  if f.concept not in after_only and f.concept not in before}
     # "her face droops, but that's from her Bell's palsy in 2012": a "but" that explains
