@@ -976,3 +976,52 @@ def test_round7_time_person_certainty_cause(check: SafetyCheck) -> None:
             ("my doctor said I should call with a fever, I have 39 and my knee is swollen",
              "fever-with-pain")):
         assert rule in {r.id for r in check.firing(question)}, question
+
+
+def test_round8_dialects_timelines_and_signs_asked_about_now(check: SafetyCheck) -> None:
+    """Round 8's mechanisms on wordings nobody wrote: dialect spellings read as the word, a sign
+    told as a timeline that ends now, a question about the writer's own sign now, and a
+    sentence that tells back what the question before it named."""
+    for question, rule in (
+            ("mien knie is dik en werm en ich höb koorts", "warm-swollen-joint"),
+            ("ma es gevallen en ze kan ni mier opstoan, eur heup doet zeer", "fall-cannot-stand"),
+            ("mien kuut deit pien sins ich de nije heup höb", "leg-after-operation"),
+            ("ze wil d'r nich meer wean, zegt ze", "suicidal-thoughts"),
+            ("I can not hold my urine since this morning", "bladder-bowel-or-saddle"),
+            ("eerst wat tintelingen, toen zwakker en nu sleept mijn been", "numb-weak-leg"),
+            ("at first a little out of breath on the stairs, now even in my chair",
+             "new-breathlessness"),
+            ("is het gevaarlijk dat mijn kuit dik en warm is na mijn heupprothese?",
+             "leg-after-operation"),
+            ("is it normal that my wound is leaking pus since yesterday?",
+             "wound-after-operation"),
+            ("kan het kwaad dat ik zo'n pijn op de borst heb sinds mijn nieuwe knie?",
+             "chest-pain"),
+            ("is it dangerous to take 12 paracetamol a day? did that yesterday and today",
+             "painkiller-count"),
+            ("mag je 12 dafalgan per dag nemen? dat heb ik gedaan sinds gisteren",
+             "painkiller-count"),
+            ("the district nurse noticed dad's calf is swollen and red, he had his knee done",
+             "leg-after-operation"),
+            # a reassurance, "and now" a new sign: the reassurance rules out its own part only
+            ("de huisarts zei gisteren dat het niks was en nu is mijn kuit dik en rood sinds de "
+             "operatie", "leg-after-operation")):
+        assert rule in {r.id for r in check.firing(question)}, question
+
+
+def test_round8_general_questions_checks_and_other_scopes(check: SafetyCheck) -> None:
+    """What rules a sign out in round 8, in both languages: a question about it in general, a
+    clinician who said it is normal, someone else's sign last week, a grandchild, a pet."""
+    for question in ("is a swollen calf after surgery dangerous?",
+                     "is een dikke kuit na een operatie ernstig?",
+                     "what should I watch for after my hip replacement, fever or a red wound?",
+                     "wanneer is kortademigheid na een operatie een reden om te bellen?",
+                     "the nurse said the redness of my wound is normal healing, when can I shower?",
+                     "de chirurg zei dat de zwelling van mijn been normaal is, wat helpt?",
+                     "my neighbour fell last week and couldn't get up, it scared me",
+                     "mijn buurvrouw is vorige week gevallen en kon niet meer opstaan",
+                     "mijn kleinzoon is van zijn fiets gevallen en kan niet meer stappen",
+                     "my cat fell off the cupboard and can't stand on her back leg",
+                     "ik heb koorts van de griep en keelpijn",
+                     "wat is een beroerte? mijn man heeft een hoge bloeddruk"):
+        assert check.check(question) is None, question

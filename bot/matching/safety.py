@@ -37,9 +37,16 @@ NEGATION_REACH = 5
 NEGATION_CONTINUES = frozenset({"of", "or", "nor", "noch"})
 # "niet alleen", "not only", "can't stop shivering", "not as often": no negation at all.
 NOT_A_NEGATION = frozenset({"alleen", "enkel", "only", "just", "zo", "so", "as", "stop",
-                            "stoppen", "ophouden", "help", "helpen"})
+                            "stoppen", "ophouden", "help", "helpen",
+                            # Twents "no dut mien rug pien": "no" is "nu" before a Dutch verb
+                            "doet"})
 # "can't", "don’t": one word, "cant", "dont", as patients often type them anyway
 _CONTRACTION = re.compile(r"n['’]t\b")
+# ... and "can not" is "cannot": "I can not hold my urine"
+_CAN_NOT = re.compile(r"\bcan\s+not\b", re.IGNORECASE)
+# Dialect "d'r" is "er" (or "haar"): "ik wil d'r nich meer wean" (the spelling list reads
+# "der" as "er").
+_DIALECT_ER = re.compile(r"\bd['’]r\b", re.IGNORECASE)
 NUMBER = "#"  # a term word that stands for any number: "# tabletten"
 MANY = "#many"  # a term word for a number of pills or grams that is too many: 5 to 99
 MANY_RANGE = range(5, 41)  # not an age ("mijn moeder (82)") nor milligrams ("500")
@@ -69,6 +76,8 @@ _ASIDE_QUESTION = re.compile(r"\?+\s*\)")
 # ... and so does a "now" after a comma: "vorige maand geopereerd, nu sinds vandaag pijn op de
 # borst" (not "mijn maag doet nu pijn").
 AFTER_COMMA_BREAKS = frozenset({"nu", "now"})
+# ... or after "and": "the doctor said it was fine yesterday and now my calf is swollen"
+NOW_AFTER = frozenset({"en", "and"})
 # A number's decimals are dropped: "38.5 graden" is a fever of 38, in one sentence, and "0,5 g"
 # is no 5 pills.
 _DECIMALS = re.compile(r"(\d)[.,]\d+")
@@ -97,6 +106,9 @@ POST_NEGATORS = frozenset({"niet", "geen", "nooit", "dont", "doesnt", "didnt", "
 POST_TRAILING = frozenset({"meer", "gehad", "hoor", "gemerkt", "gezien", "gevoeld", "have", "has",
                            "had", "got", "anymore"})
 POST_REACH = 3
+# An overruler this near the start of the part after a question speaks of what it asked:
+# "... ? I've done that since this morning", "... ? is sinds gisteren".
+OPENING = 3
 # Words after which a question starts: "I wonder can you get a fever from OA?", "quick
 # question does…" asks as "can you get…" does at a sentence's start.
 OPENERS = frozenset({"wonder", "wondering", "wondered", "curious", "question", "vraagje"})
@@ -211,7 +223,7 @@ def terms_of(texts: Sequence[str]) -> list[Term]:
     number of pills, "#fever" for a temperature, "#year" for a year."""
     terms = []
     for text in texts:
-        words = tuple(w for raw in _CONTRACTION.sub("nt", text).split()
+        words = tuple(w for raw in _CAN_NOT.sub("cannot", _CONTRACTION.sub("nt", text)).split()
                       for w in ([raw] if raw in (NUMBER, MANY, TEMPERATURE, YEAR, START)
                                 else _NUMBER_UNIT.sub(r"\1 \2", fold(raw)).split()))
         # "can t move" in the vocabulary is "cant move", as in the messages
@@ -269,6 +281,12 @@ class _Rule:
     when: tuple[tuple[int, ...], ...]
     unless: tuple[int, ...]
     near: int | None
+    # the concepts its `when` names, negated or not: only these need a place in a message
+    needs: frozenset[int] = frozenset()
+
+
+def _needs(when: tuple[tuple[int, ...], ...]) -> frozenset[int]:
+    return frozenset(key if key >= 0 else -1 - key for alternative in when for key in alternative)
 
 
 # A concept found, for the statistical backstop: its name ("fever", "fever!" when negated), the
@@ -339,9 +357,10 @@ class SafetyCheck:
         self._negators = frozenset(w for lang in LANGS for t in terms_of(safety.negation.get(lang))
                                    for w in t)
         self._rules = sorted(
-            (_Rule(rule, tuple(tuple(self._concept_key(n) for n in alt) for alt in rule.when),
-                   tuple(self._index[n] for n in rule.unless), rule.near)
-             for rule in safety.rules),
+            (_Rule(rule, when, tuple(self._index[n] for n in rule.unless), rule.near,
+                   _needs(when))
+             for rule in safety.rules
+             for when in [tuple(tuple(self._concept_key(n) for n in alt) for alt in rule.when)]),
             key=lambda r: _PRIORITY[r.rule.reply_kind])
         # Each term word under itself and under each way of leaving one letter out: two words
         # one typo apart (a letter wrong, missing, extra, or two swapped) share one of those
@@ -411,7 +430,8 @@ class SafetyCheck:
         clause: list[int] = []
         scope: list[int] = []
         number = part_number = scope_number = 0
-        text = _CLOCK.sub(lambda m: m[1] or " ", _CONTRACTION.sub("nt", question[:MAX_CHARS]))
+        text = _CAN_NOT.sub("cannot", _CONTRACTION.sub("nt", question[:MAX_CHARS]))
+        text = _CLOCK.sub(lambda m: m[1] or " ", _DIALECT_ER.sub("der", text))
         text = _DECIMALS.sub(r"\1", _TEMPERATURE.sub(r"\1 c", text))
         text = _ASIDE_QUESTION.sub(")", text)
         for part in _SENTENCE_END.split(text):
@@ -426,7 +446,8 @@ class SafetyCheck:
                     before = word
                     number += breaks
                     if (not sentence or sentence[-1] != number
-                            or (i == 0 and word in AFTER_COMMA_BREAKS)):
+                            or (word in AFTER_COMMA_BREAKS
+                                and (i == 0 or words[-1] in NOW_AFTER))):
                         scope_number += 1
                     part_number += word in NEGATION_STOPS or breaks
                     words.append(word)
@@ -556,7 +577,8 @@ class SafetyCheck:
         rules = [r.rule for r in possible
                  if _fires(r, found, tokens, after_only, void, self._whole, self._before)]
         ruled_out = not rules and any(
-            r.unless and _fires(_Rule(r.rule, r.when, (), r.near), found, tokens, after_only)
+            r.unless and _fires(_Rule(r.rule, r.when, (), r.near, r.needs), found, tokens,
+                                after_only)
             for r in possible)
         marks = [(self._concepts[f.concept].name + ("!" if f.negated else ""),
                   tokens.sentence[f.start], f.start) for f in found]
@@ -569,14 +591,17 @@ class SafetyCheck:
               if self._concepts[f.concept].overruled_by]
         if not by:
             return frozenset()
-        # in its own part, or in the next when that starts "but …": "al jaren artrose, maar
-        # dit is nieuw"
+        # in its own part, or in the next when that starts "but …" ("al jaren artrose, maar
+        # dit is nieuw"), or when it opens the next and speaks of what came before it
+        # (`rules_out: before`): "is it dangerous to take 16 paracetamol? I've done that since
+        # this morning" tells back what the question named.
         scope = tokens.scope
         return frozenset(f for f, over in by if any(
             g.concept in over and not g.negated and (
                 scope[g.start] == scope[f.start]
                 or (scope[g.start] == scope[f.start] + 1
-                    and _starts_with_break(tokens, scope[g.start])))
+                    and (_starts_with_break(tokens, scope[g.start])
+                         or (g.concept in self._before and _opens(tokens, g.start)))))
             for g in found))
 
     def concept_names(self, found: Sequence[Found]) -> list[str]:
@@ -622,7 +647,8 @@ def _fires(rule: _Rule, found: Sequence[Found], tokens: Tokens,
     # "I keep reading about losing control of your bladder. I don't have any of that": all
     # that came before it
     until = max((f.end for f in unless if f.concept in before), default=0)
-    found = [f for f in found if f.start >= until]
+    # only the concepts the rule names: a long message holds many others
+    found = [f for f in found if f.start >= until and f.concept in rule.needs]
     ruled_out = {scope[f.start] for f in unless
                  if f.concept not in after_only and f.concept not in before}
     # "her face droops, but that's from her Bell's palsy in 2012": a "but" that explains
@@ -646,6 +672,12 @@ def _fires(rule: _Rule, found: Sequence[Found], tokens: Tokens,
         if rule.near is None or _windows(alternative, usable, rule.near, None):
             return True
     return False
+
+
+def _opens(tokens: Tokens, at: int) -> bool:
+    """Does the word `at` stand among the first OPENING words of its part (of `scope`)?"""
+    scope = tokens.scope
+    return at < OPENING or scope[at - OPENING] != scope[at]
 
 
 def _starts_with_break(tokens: Tokens, number: int) -> bool:
