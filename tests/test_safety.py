@@ -1025,3 +1025,22 @@ def test_round8_general_questions_checks_and_other_scopes(check: SafetyCheck) ->
                      "ik heb koorts van de griep en keelpijn",
                      "wat is een beroerte? mijn man heeft een hoge bloeddruk"):
         assert check.check(question) is None, question
+
+
+def test_asking_what_to_do_about_a_sign_told_is_no_maybe(check: SafetyCheck) -> None:
+    """"… wat moet ik doen": what to do about the sign just told is no maybe ("moet ik") and no
+    little ("wat"), and a sign since yesterday is new even when it comes and goes ("soms");
+    what to do if a sign ever comes still rules it out (blind batch R's dev lines showed these,
+    wordings here are our own)."""
+    for question, rule in (
+            ("nachtzweten en kilo's kwijt, nu ook pijn in mijn rug, wat moet ik doen?",
+             "weight-loss-night-sweats"),
+            ("sinds gisteren sleept mijn voet soms over de grond", "numb-weak-leg"),
+            ("since yesterday my left foot sometimes drags when I walk", "numb-weak-leg")):
+        assert rule in {r.id for r in check.firing(question)}, question
+    for question in ("wat moet ik doen als ik ooit pijn op de borst krijg?",
+                     "what should I do if I get a fever after my operation next month?",
+                     "mijn voet sleept soms, dat heb ik al jaren door mijn rug",
+                     "mijn knie is wat stijf na het fietsen, wat kan ik doen",
+                     "na mijn knieprothese is mijn been nog wat dik, is dat normaal na 6 weken?"):
+        assert check.check(question) is None, question
