@@ -3,10 +3,13 @@ what comparing each example with rapidfuzz gives."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from numpy.typing import NDArray
 from rapidfuzz import fuzz
 
 from bot.knowledge import KnowledgeBase
@@ -49,8 +52,8 @@ def test_long_questions_against_the_real_examples(kb: KnowledgeBase, lang: str,
     skipped = 0
     compare = fuzzy._compared
 
-    def counted(query: str, chosen: list[str], scorer: fuzzy.Callable[..., float]
-                ) -> fuzzy.NDArray[np.float64]:
+    def counted(query: str, chosen: list[str], scorer: Callable[..., float]
+                ) -> NDArray[np.float64]:
         nonlocal skipped
         if scorer is fuzz.token_set_ratio:
             skipped += sum(len(g) for g in groups) - len(chosen)
