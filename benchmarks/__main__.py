@@ -284,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
         sizes = [measure_size(n, Path(scratch), cold_repeats=3 if n is None else 1)
                  for n in (QUICK_SIZES if args.quick else SIZES)]
     startup = startup_seconds()
-    # /reload while people ask (issue 17): 1 000 entries, 3 reloads; --quick: 200, 1.
+    # /reload while people ask (issue 17): 1 000 entries, 5 reloads; --quick: 200, 1.
     reloading = (reload_under_load(repeats=1, entries=200) if args.quick
                  else reload_under_load())
     pauses = loop_pauses(entries=200, repeats=1) if args.quick else loop_pauses()

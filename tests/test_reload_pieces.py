@@ -165,8 +165,9 @@ def test_each_object_comes_after_its_parts_so_letting_go_in_reverse_frees_one_at
     assert sum(item is middle for item in order) == 1
 
 
-def _niceness() -> int:
-    return os.getpriority(os.PRIO_PROCESS, 0)
+def _niceness() -> tuple[int, int]:
+    """The calling thread's niceness and scheduling class."""
+    return os.getpriority(os.PRIO_PROCESS, 0), os.sched_getscheduler(0)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread priority: Linux")
@@ -176,12 +177,12 @@ def test_the_worker_starts_at_low_priority_and_the_bot_keeps_its_own() -> None:
 
     from bot.runtime import WORKER_NICENESS, _lower_priority
 
-    def start_a_process() -> tuple[int, int]:
+    def start_a_process() -> tuple[tuple[int, int], tuple[int, int]]:
         with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as child:
             return _niceness(), child.submit(_niceness).result()
 
     before = _niceness()
     with ThreadPoolExecutor(1, initializer=_lower_priority) as starter:
         thread, process = starter.submit(start_a_process).result()
-    assert thread == process == WORKER_NICENESS
+    assert thread == process == (WORKER_NICENESS, os.SCHED_IDLE)
     assert _niceness() == before
