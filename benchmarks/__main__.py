@@ -156,7 +156,7 @@ def scale_verdicts(result: dict[str, Any]) -> list[Verdict]:
                 ("scale-out lost (kill)", "through nginx, 3 inst.", "3 vs 1 instances")]
     rows = result["rows"]
     lost = sum(r["lost"] for r in rows)
-    best = rows[-1]["answered_per_s"]
+    best = result["per_s_3"] or 0.0
     ratio = result["ratio_3_vs_1"] or 0.0
     return [Verdict("scale-out lost (kill)", str(lost), lost == 0),
             Verdict("through nginx, 3 inst.", f"{best} upd/s", best >= 300),

@@ -190,11 +190,23 @@ def test_the_scale_out_targets_name_what_was_missed() -> None:
     def row(instances: int, per_s: float, lost: int = 0) -> dict[str, Any]:
         return {"instances": instances, "answered_per_s": per_s, "lost": lost}
 
-    good = {"rows": [row(1, 150), row(2, 280), row(3, 390)], "ratio_3_vs_1": 2.6}
+    good = {"rows": [row(1, 150), row(2, 280), row(3, 390)], "per_s_3": 390,
+            "ratio_3_vs_1": 2.6}
     assert [v.met for v in scale_verdicts(good)] == [True, True, True]
-    bad = {"rows": [row(1, 150), row(2, 140, lost=2), row(3, 120)], "ratio_3_vs_1": 0.8}
+    bad = {"rows": [row(1, 150), row(2, 140, lost=2), row(3, 120)], "per_s_3": 120,
+           "ratio_3_vs_1": 0.8}
     assert [v.met for v in scale_verdicts(bad)] == [False, False, False]
     assert [v.met for v in scale_verdicts({"skipped": "needs nginx"})] == [None, None, None]
+
+
+def test_the_scale_out_verdict_takes_the_median_of_the_three_instance_runs() -> None:
+    from benchmarks.scale import median_per_s
+
+    rows = [{"instances": n, "answered_per_s": v}
+            for n, v in ((1, 200.0), (2, 250.0), (3, 290.0), (3, 340.0), (3, 330.0))]
+    assert median_per_s(rows, 3) == 330.0
+    assert median_per_s(rows, 1) == 200.0
+    assert median_per_s(rows, 4) is None
 
 
 @pytest.mark.slow
