@@ -98,6 +98,10 @@ WRITTEN_BLIND_NEAR_COPIES = {
     ("eval_holdout.tsv", "kan ik blijven werken met artrose"),
     ("eval_near_holdout.tsv", "is osteoarthritis only about cartilage"),
     ("eval_near_holdout.tsv", "is arthritis just wear and tear"),
+    ("eval_near_holdout.tsv", "is artrose hetzelfde als reuma"),
+    ("eval_near_holdout.tsv", "heeft stress invloed op artrose pijn"),
+    ("eval_near_holdout.tsv", "is cbd oil any good for arthritis pain"),
+    ("eval_near_holdout.tsv", "wat is artrose eigenlijk precies"),
 }
 
 
