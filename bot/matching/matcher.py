@@ -11,6 +11,7 @@ from bot.knowledge.models import LANGS, Entry, KnowledgeBase
 from bot.matching.analyzer import Analyzer, stopwords
 from bot.matching.courtesy import without_courtesy
 from bot.matching.decision import MAX_CANDIDATES, Candidate, Decision
+from bot.matching.gate import Evidence
 from bot.matching.index import LONG_WEIGHTS, LanguageIndex, combine, votes
 from bot.matching.language import detect_language
 from bot.matching.normalize import normalize
@@ -131,27 +132,34 @@ class Matcher:
         `lang` (nl/en) overrides language detection; `fallback_lang` is used when the words
         don't tell ("ok", "🙂"), e.g. the language a person's Telegram app is set to.
         """
+        return self.weigh(question, lang, fallback_lang)[0]
+
+    def weigh(self, question: str, lang: str | None = None,
+              fallback_lang: str | None = None) -> tuple[Decision, Evidence | None]:
+        """`match`, with the evidence the answer/suggest/fallback choice was made on (None
+        where no entry was weighed: empty, red flag, small talk, an uncovered topic). For
+        measuring that choice (scripts/answer_gate.py)."""
         text = normalize(question)
         tokens = text.split()
         if lang not in LANGS:
             lang = self._language(tokens, fallback_lang)
         if not tokens:
-            return Decision(kind="fallback", lang=lang, score=0.0, empty=True)
+            return Decision(kind="fallback", lang=lang, score=0.0, empty=True), None
         assessment = self._safety.assess(question)
         if assessment.rules:
             rule = assessment.rules[0]
             return Decision(kind="red_flag", lang=lang, score=1.0, rule=rule.id,
-                            urgency=rule.level)
+                            urgency=rule.level), None
         # What the rules' words missed, the backstop may still see; it never removes a flag,
         # nor adds one where a rule's own `unless` ruled it out.
         urgency = (None if assessment.ruled_out else self._backstop.level(
             question, (assessment.words, assessment.marks)))
         if urgency is not None:
             return Decision(kind="red_flag", lang=lang, score=1.0, rule=BACKSTOP,
-                            urgency=urgency)
+                            urgency=urgency), None
         intent = self._smalltalk.intent(text)
         if intent is not None:
-            return Decision(kind="smalltalk", lang=lang, score=1.0, rule=intent)
+            return Decision(kind="smalltalk", lang=lang, score=1.0, rule=intent), None
         # Scored without its greetings and thanks: they dilute the question ("sorry dat ik
         # stoor ... alvast bedankt"); a message of nothing else keeps them.
         asked = without_courtesy(text, lang) or text
@@ -165,7 +173,7 @@ class Matcher:
         if topic is not None:
             candidates = tuple(Candidate(e, s) for e, s in ranked[:MAX_CANDIDATES])
             return Decision("fallback", lang, candidates[0].score if candidates else 0.0,
-                            None, candidates, rule=topic.id)
+                            None, candidates, rule=topic.id), None
         stems = set(index.analyzer.stems(index.analyzer.content(words)))
         named = self._topics[lang].named(stems)
         shared = self._topics[lang].shared(stems)
@@ -181,9 +189,16 @@ class Matcher:
         first = ranked[0][0] if ranked else None
         elsewhere = ((bool(named) and set(named) != {first})
                      or any(first not in group for group in shared))
-        return self._decide(words, lang, ranked, short=len(tokens) <= SHORT_QUESTION_WORDS,
-                            long=len(tokens) > LONG_QUESTION_WORDS, agreed=agreed,
-                            elsewhere=elsewhere)
+        by_id = dict(signals)
+        top = ranked[:MAX_CANDIDATES]
+        evidence = Evidence(
+            lang=lang, words=len(tokens), scores=tuple(s for _, s in top),
+            signals=tuple(by_id[e] for e, _ in top),
+            best=max((s for _, s in ranked), default=0.0),
+            runner_up=max((s for _, s in ranked[1:]), default=0.0), agreed=agreed,
+            known=index.known_share_of(words, self._everyday[lang]),
+            rare=len(self._rare(words, lang)), named=first in named, elsewhere=elsewhere)
+        return self._decide(ranked, evidence), evidence
 
     def signals(self, question: str, lang: str) -> list[tuple[str, dict[str, float]]]:
         """Each scoring signal for the entries worth scoring (for measuring the matcher)."""
@@ -211,16 +226,14 @@ class Matcher:
                 if w not in common and analyzer.stem(w) not in stems
                 and not misspelt(w, common)]
 
-    def _decide(self, words: list[str], lang: str, ranked: list[tuple[str, float]],
-                short: bool, long: bool, agreed: int, elsewhere: bool) -> Decision:
+    def _decide(self, ranked: list[tuple[str, float]], evidence: Evidence) -> Decision:
+        lang = evidence.lang
         candidates = tuple(Candidate(e, s) for e, s in ranked[:MAX_CANDIDATES])
         # The first entry may have been moved up by its topic words past better-scoring ones:
         # its lead is then negative, and it can be suggested but not answered.
-        best = max((s for _, s in ranked), default=0.0)
-        first = candidates[0].score if candidates else 0.0
-        runner_up = max((s for _, s in ranked[1:]), default=0.0)
+        best, first, runner_up = evidence.best, evidence.first, evidence.runner_up
         t = self.thresholds
-        known = self._indexes[lang].known_share_of(words, self._everyday[lang])
+        known = evidence.known
         if best >= t.answer:
             if known < t.min_known_words:
                 # It scores, but hardly any of its words are ours ("what's 15 times 12"): it
@@ -229,11 +242,11 @@ class Matcher:
             # A close call between entries, signals that disagree on the best one, a bare
             # subject, or a topic word we have never seen: the person chooses rather than get an
             # answer that may be from the wrong entry.
-            margin = t.margin if agreed >= t.agreement else t.disputed_margin
-            if long:
+            margin = t.margin if evidence.agreed >= t.agreement else t.disputed_margin
+            if evidence.words > LONG_QUESTION_WORDS:
                 margin = max(margin, LONG_MARGIN)
-            clear = first - runner_up >= margin and not short
-            if clear and not elsewhere and not self._rare(words, lang):
+            clear = first - runner_up >= margin and evidence.words > SHORT_QUESTION_WORDS
+            if clear and not evidence.elsewhere and not evidence.rare:
                 return Decision("answer", lang, first, candidates[0].entry_id, candidates)
             return Decision("suggest", lang, first, None, candidates)
         # Below the answer threshold, suggestions only for questions in our own words: an
