@@ -16,17 +16,21 @@ SIGNALS = ("bm25", "grams", "fuzzy_set", "fuzzy_ratio")
 class Evidence:
     """What was known about a question when its reply was chosen.
 
-    `scores` and `signals` are the first candidates' (at most three, in the order given:
-    topic words may have moved an entry up past a better-scoring one); `best` and `runner_up`
-    the best score of all and the best after the first candidate's; `agreed` how many signals
-    rank the first candidate first; `known` the share of the question's words the knowledge
-    base uses; `rare` how many of its words look like a topic of their own; `named` whether it
-    uses the first candidate's topic words, `elsewhere` another entry's."""
+    `scores`, `signals`, `votes` (how many signals rank it first) and `topical` (whether the
+    question uses its topic words, or a keyword it shares) are the first candidates' (at most
+    three, in the order given: topic words may have moved an entry up past a better-scoring
+    one); `best` and `runner_up` the best score of all and the best after the first
+    candidate's; `agreed` the first candidate's votes; `known` the share of the question's
+    words the knowledge base uses; `rare` how many of its words look like a topic of their
+    own; `named` whether it uses the first candidate's topic words, `elsewhere` another
+    entry's."""
 
     lang: str
     words: int
     scores: tuple[float, ...]
     signals: tuple[dict[str, float], ...]
+    votes: tuple[int, ...]
+    topical: tuple[bool, ...]
     best: float
     runner_up: float
     agreed: int

@@ -181,8 +181,8 @@ class Matcher:
         # answered only if its usual scores say so too (the first may now score below another).
         order = dict(combine(signals, LONG_WEIGHTS) if len(tokens) > LONG_QUESTION_WORDS
                      else ranked)
-        ranked = _by_topic(ranked, order, {*named, *(e for group in shared for e in group)},
-                           self.thresholds.topic_bonus)
+        topical = {*named, *(e for group in shared for e in group)}
+        ranked = _by_topic(ranked, order, topical, self.thresholds.topic_bonus)
         agreed = votes(signals, ranked[0][0]) if ranked else 0
         # A question that names another entry's topic is about that one, or about both; one
         # that uses a keyword two entries share is about one of those two.
@@ -194,11 +194,13 @@ class Matcher:
         evidence = Evidence(
             lang=lang, words=len(tokens), scores=tuple(s for _, s in top),
             signals=tuple(by_id[e] for e, _ in top),
+            votes=tuple(votes(signals, e) for e, _ in top),
+            topical=tuple(e in topical for e, _ in top),
             best=max((s for _, s in ranked), default=0.0),
             runner_up=max((s for _, s in ranked[1:]), default=0.0), agreed=agreed,
             known=index.known_share_of(words, self._everyday[lang]),
             rare=len(self._rare(words, lang)), named=first in named, elsewhere=elsewhere)
-        return self._decide(ranked, evidence), evidence
+        return decide(ranked, evidence, self.thresholds), evidence
 
     def signals(self, question: str, lang: str) -> list[tuple[str, dict[str, float]]]:
         """Each scoring signal for the entries worth scoring (for measuring the matcher)."""
@@ -226,34 +228,35 @@ class Matcher:
                 if w not in common and analyzer.stem(w) not in stems
                 and not misspelt(w, common)]
 
-    def _decide(self, ranked: list[tuple[str, float]], evidence: Evidence) -> Decision:
-        lang = evidence.lang
-        candidates = tuple(Candidate(e, s) for e, s in ranked[:MAX_CANDIDATES])
-        # The first entry may have been moved up by its topic words past better-scoring ones:
-        # its lead is then negative, and it can be suggested but not answered.
-        best, first, runner_up = evidence.best, evidence.first, evidence.runner_up
-        t = self.thresholds
-        known = evidence.known
-        if best >= t.answer:
-            if known < t.min_known_words:
-                # It scores, but hardly any of its words are ours ("what's 15 times 12"): it
-                # is about something else.
-                return Decision("fallback", lang, first, None, candidates)
-            # A close call between entries, signals that disagree on the best one, a bare
-            # subject, or a topic word we have never seen: the person chooses rather than get an
-            # answer that may be from the wrong entry.
-            margin = t.margin if evidence.agreed >= t.agreement else t.disputed_margin
-            if evidence.words > LONG_QUESTION_WORDS:
-                margin = max(margin, LONG_MARGIN)
-            clear = first - runner_up >= margin and evidence.words > SHORT_QUESTION_WORDS
-            if clear and not evidence.elsewhere and not evidence.rare:
-                return Decision("answer", lang, first, candidates[0].entry_id, candidates)
-            return Decision("suggest", lang, first, None, candidates)
-        # Below the answer threshold, suggestions only for questions in our own words: an
-        # off-topic question scores there too, but brings vocabulary we have never used.
-        if best >= t.suggest and known >= t.known_words:
-            return Decision("suggest", lang, first, None, candidates)
-        return Decision("fallback", lang, first, None, candidates)
+def decide(ranked: list[tuple[str, float]], evidence: Evidence, t: Thresholds) -> Decision:
+    """Answer, suggest or fall back for a question that was weighed against the entries,
+    from its `evidence` and the `ranked` entries (best first, their first candidates)."""
+    lang = evidence.lang
+    candidates = tuple(Candidate(e, s) for e, s in ranked[:MAX_CANDIDATES])
+    # The first entry may have been moved up by its topic words past better-scoring ones:
+    # its lead is then negative, and it can be suggested but not answered.
+    best, first, runner_up = evidence.best, evidence.first, evidence.runner_up
+    known = evidence.known
+    if best >= t.answer:
+        if known < t.min_known_words:
+            # It scores, but hardly any of its words are ours ("what's 15 times 12"): it
+            # is about something else.
+            return Decision("fallback", lang, first, None, candidates)
+        # A close call between entries, signals that disagree on the best one, a bare
+        # subject, or a topic word we have never seen: the person chooses rather than get an
+        # answer that may be from the wrong entry.
+        margin = t.margin if evidence.agreed >= t.agreement else t.disputed_margin
+        if evidence.words > LONG_QUESTION_WORDS:
+            margin = max(margin, LONG_MARGIN)
+        clear = first - runner_up >= margin and evidence.words > SHORT_QUESTION_WORDS
+        if clear and not evidence.elsewhere and not evidence.rare:
+            return Decision("answer", lang, first, candidates[0].entry_id, candidates)
+        return Decision("suggest", lang, first, None, candidates)
+    # Below the answer threshold, suggestions only for questions in our own words: an
+    # off-topic question scores there too, but brings vocabulary we have never used.
+    if best >= t.suggest and known >= t.known_words:
+        return Decision("suggest", lang, first, None, candidates)
+    return Decision("fallback", lang, first, None, candidates)
 
 
 def _by_topic(ranked: list[tuple[str, float]], order: dict[str, float], named: set[str],
