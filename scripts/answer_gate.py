@@ -1,6 +1,7 @@
 """Leave-one-writer-out measurement of how the matcher chooses answer / suggest / fallback.
 
     python scripts/answer_gate.py            # the table, today's thresholds against a learned gate
+    python scripts/answer_gate.py --history  # each later batch against the knowledge before it
 
 The dev sets (tests/data/eval_dev.tsv, eval_near.tsv; never a held-out file) were written in
 blind batches, one commit per batch: `git blame` gives each line's writer. Each writer's lines
@@ -13,9 +14,12 @@ example questions tuned, on every writer: their figures flatter them.
 from __future__ import annotations
 
 import argparse
+import io
 import math
 import subprocess
 import sys
+import tarfile
+import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -45,6 +49,9 @@ NAMES = {
     ("eval_near", "153290577"): "K", ("eval_near", "bd62e21"): "N", ("eval_near", "90c7656"): "P",
 }
 L2 = 1.0
+# The blind batches after the first three of eval_near, by commit (tests/data/README.md)
+LATER_BATCHES = ("602ab97", "153290577", "bd62e21", "90c7656")
+HISTORY_TARGETS = (0.003, 0.005, 0.01)
 LONG = 12  # words: a long message (as matcher.LONG_QUESTION_WORDS)
 TARGETS = (0.003, 0.005, 0.01, 0.015)  # wrong-answer rates the gate's threshold is chosen for
 
@@ -53,6 +60,7 @@ TARGETS = (0.003, 0.005, 0.01, 0.015)  # wrong-answer rates the gate's threshold
 class Row:
     case: Case
     writer: str
+    commit: str  # the commit that wrote the line
     decision: Decision
     evidence: Evidence | None
 
@@ -62,9 +70,9 @@ class Row:
         return bool(ids) and ids[0] in self.case.expected
 
 
-def writers(path: Path) -> dict[int, str]:
-    """Each line's writer: the commit that last touched it, small commits folded into the
-    file's first batch."""
+def writers(path: Path) -> dict[int, tuple[str, str]]:
+    """Each line's writer and commit: the writer is the commit that last touched it, small
+    commits folded into the file's first batch."""
     blame = subprocess.run(["git", "blame", "--line-porcelain", str(path)], check=True,
                            capture_output=True, text=True).stdout
     commits: dict[int, str] = {}
@@ -78,18 +86,21 @@ def writers(path: Path) -> dict[int, str]:
     first = commits[min(commits)]
     named = {c: next((n for (f, k), n in NAMES.items() if f == path.stem and c.startswith(k)),
                      c[:7]) for c in sizes}
-    return {n: f"{path.stem}:{named[c if sizes[c] >= SMALL else first]}"
+    return {n: (f"{path.stem}:{named[c if sizes[c] >= SMALL else first]}", c)
             for n, c in commits.items()}
 
 
-def collect(paths: Sequence[Path]) -> tuple[list[Row], Thresholds]:
-    matcher = load_all(argparse.Namespace(config=None, knowledge=None)).matcher
+def collect(paths: Sequence[Path], knowledge: Path | None = None
+            ) -> tuple[list[Row], Thresholds]:
+    """Every dev line, weighed by today's code with `knowledge` (default: the configured)."""
+    matcher = load_all(argparse.Namespace(
+        config=None, knowledge=str(knowledge) if knowledge else None)).matcher
     rows = []
     for path in paths:
         by_line = writers(path)
         for case in read_cases(path):
             decision, evidence = matcher.weigh(case.question, case.lang)
-            rows.append(Row(case, by_line[case.line], decision, evidence))
+            rows.append(Row(case, *by_line[case.line], decision, evidence))
     return rows, matcher.thresholds
 
 
@@ -181,7 +192,8 @@ def fit(x: NDArray[np.float64], y: NDArray[np.float64], l2: float = L2
 def predict(model: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]],
             x: NDArray[np.float64]) -> NDArray[np.float64]:
     mean, scale, w = model
-    return 1 / (1 + np.exp(-(w[0] + ((x - mean) / scale) @ w[1:])))
+    logits: NDArray[np.float64] = w[0] + ((x - mean) / scale) @ w[1:]
+    return np.asarray(1 / (1 + np.exp(-logits)), dtype=np.float64)
 
 
 def _labels(rows: Sequence[Row]) -> NDArray[np.float64]:
@@ -197,11 +209,13 @@ def _allowed(row: Row, vetoes: bool) -> bool:
 
 
 def _kinds(rows: Sequence[Row], p: dict[int, float], threshold: float,
-           vetoes: bool) -> list[str]:
+           vetoes: bool, union: bool) -> list[str]:
+    """The gate's kinds; with `union`, today's answers stay answers and the gate only adds."""
     kinds = []
     for n, r in enumerate(rows):
         if n in p:
-            answer = p[n] >= threshold and _allowed(r, vetoes)
+            answer = ((p[n] >= threshold and _allowed(r, vetoes))
+                      or (union and r.decision.kind == "answer"))
             kinds.append("answer" if answer else "suggest")
         else:
             kinds.append(r.decision.kind)
@@ -219,7 +233,7 @@ def _probabilities(train: Sequence[Row], rows: Sequence[Row]) -> dict[int, float
     return dict(zip(mine, scores.tolist(), strict=True))
 
 
-def _threshold(train: Sequence[Row], target: float, vetoes: bool) -> float:
+def _threshold(train: Sequence[Row], target: float, vetoes: bool, union: bool) -> float:
     """The lowest threshold whose answers, out of fold among `train`'s writers, are wrong on
     at most `target` of their questions."""
     oof: dict[int, float] = {}
@@ -230,7 +244,7 @@ def _threshold(train: Sequence[Row], target: float, vetoes: bool) -> float:
         oof.update({held[k]: v for k, v in p.items()})
     for threshold in np.arange(0.30, 1.0, 0.01):
         tally = Tally()
-        for r, kind in zip(train, _kinds(train, oof, float(threshold), vetoes), strict=True):
+        for r, kind in zip(train, _kinds(train, oof, float(threshold), vetoes, union), strict=True):
             tally.add(r, kind)
         if tally.wrong <= target * tally.judged:
             return float(threshold)
@@ -290,10 +304,11 @@ def tuned(today: Thresholds, target: float) -> Policy:
     return policy
 
 
-def learned(target: float, vetoes: bool) -> Policy:
+def learned(target: float, vetoes: bool, union: bool = False) -> Policy:
     def policy(train: Sequence[Row], test: Sequence[Row]) -> list[Reply]:
-        threshold = _threshold(train, target, vetoes)
-        return [(k, None) for k in _kinds(test, _probabilities(train, test), threshold, vetoes)]
+        threshold = _threshold(train, target, vetoes, union)
+        p = _probabilities(train, test)
+        return [(k, None) for k in _kinds(test, p, threshold, vetoes, union)]
     return policy
 
 
@@ -383,7 +398,45 @@ def table(rows: Sequence[Row], policy: Policy, title: str) -> Tally:
     return overall
 
 
+def _git(*args: str) -> str:
+    return subprocess.run(["git", *args], check=True, capture_output=True, text=True).stdout
+
+
+def history(targets: Sequence[float]) -> None:
+    """Each later batch as it came: the knowledge base of the day before it (its synonyms and
+    example questions tuned on the earlier batches only), today's code; the gate trained on the
+    earlier batches. The honest test of a writer nobody had tuned on."""
+    for batch in LATER_BATCHES:
+        parent = _git("rev-parse", f"{batch}^").strip()
+        with tempfile.TemporaryDirectory() as folder:
+            archive = subprocess.run(["git", "archive", parent, "knowledge"], check=True,
+                                     capture_output=True).stdout
+            with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+                tar.extractall(folder, filter="data")
+            rows, thresholds = collect(DEV_SETS, Path(folder) / "knowledge")
+        earlier = [r for r in rows if subprocess.run(
+            ["git", "merge-base", "--is-ancestor", r.commit, parent]).returncode == 0]
+        new = [r for r in rows if r.commit.startswith(batch)]
+        policies: list[tuple[str, Policy]] = [("today's rules", today)]
+        for target in targets:
+            policies += [(f"rules re-set <= {target:.1%}", tuned(thresholds, target)),
+                         (f"gate <= {target:.1%}", learned(target, True)),
+                         (f"rules or gate <= {target:.1%}", learned(target, True, True))]
+        print(f"\nbatch {batch} ({', '.join(sorted({r.writer for r in new}))}), knowledge at "
+              f"{parent[:7]}, trained on {len(earlier)} earlier lines")
+        for title, policy in policies:
+            for lang in ("nl", "en"):
+                tally = Tally()
+                for r, (kind, right) in zip(new, policy(earlier, new), strict=True):
+                    if r.case.lang == lang:
+                        tally.add(r, kind, right)
+                print(f"{title:<26}{lang:<5}{tally.cells()}")
+
+
 def main() -> int:
+    if "--history" in sys.argv[1:]:
+        history(HISTORY_TARGETS)
+        return 0
     rows, thresholds = collect(DEV_SETS)
     print("columns: questions an entry answers; top-1 (answered or suggested, first right); "
           "answered right; wrong answers (of all but red flags); uncovered not answered")
