@@ -1,10 +1,12 @@
-"""The evidence on which the matcher chooses between answer, suggest and fallback, as numbers
-(for measuring that choice, and for a learned gate: scripts/answer_gate.py)."""
+"""The evidence on which the matcher chooses between answer, suggest and fallback, as numbers,
+and the learned gate that reads them (trained and measured by scripts/answer_gate.py)."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
@@ -63,3 +65,48 @@ def features(e: Evidence) -> NDArray[np.float64]:
         e.agreed / len(SIGNALS), e.known, min(e.rare, 2), float(e.named), float(e.elsewhere),
         math.log1p(e.words), float(e.words <= 2), float(e.words > 12), float(e.lang == "en"),
     ], dtype=np.float64)
+
+
+GATE_FILE = "answer_gate.npz"
+
+
+@dataclass(frozen=True)
+class AnswerGate:
+    """Whether an entry the rules would offer is answered outright or suggested: a logistic
+    regression over `features`, the chance that the first candidate is right, against a
+    threshold.
+
+    Trained (scripts/answer_gate.py --train) on the later blind batches as each came, read
+    with the knowledge base of the day before it: the evidence of questions whose wordings no
+    synonym or example had been tuned on, as a new person's are. The rules' fixed thresholds,
+    set on the tuned dev sets, answered 3.0% of those wrongly; see README "How matching works".
+    """
+
+    mean: NDArray[np.float64]
+    scale: NDArray[np.float64]
+    weights: NDArray[np.float64]  # bias first
+    threshold: float
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> AnswerGate | None:
+        """The shipped gate (None if there is none: the rules alone decide)."""
+        source = path or Path(str(resources.files("bot.matching").joinpath(f"data/{GATE_FILE}")))
+        if not source.is_file():
+            return None
+        with np.load(source) as data:
+            if [str(f) for f in data["features"]] != list(FEATURES):
+                return None  # trained on other evidence: not to be read with today's
+            return cls(data["mean"].astype(np.float64), data["scale"].astype(np.float64),
+                       data["weights"].astype(np.float64), float(data["threshold"]))
+
+    def chance(self, evidence: Evidence) -> float:
+        """How likely the first candidate is right, by the model."""
+        x = (features(evidence) - self.mean) / self.scale
+        return float(1 / (1 + math.exp(-(self.weights[0] + float(x @ self.weights[1:])))))
+
+    def answers(self, evidence: Evidence) -> bool:
+        return self.chance(evidence) >= self.threshold
+
+    def save(self, path: Path) -> None:
+        np.savez(path, mean=self.mean, scale=self.scale, weights=self.weights,
+                 threshold=np.float64(self.threshold), features=np.array(FEATURES))

@@ -11,7 +11,7 @@ from bot.knowledge.models import LANGS, Entry, KnowledgeBase
 from bot.matching.analyzer import Analyzer, stopwords
 from bot.matching.courtesy import without_courtesy
 from bot.matching.decision import MAX_CANDIDATES, Candidate, Decision
-from bot.matching.gate import Evidence
+from bot.matching.gate import AnswerGate, Evidence
 from bot.matching.index import LONG_WEIGHTS, LanguageIndex, combine, votes
 from bot.matching.language import detect_language
 from bot.matching.normalize import normalize
@@ -91,6 +91,8 @@ class Matcher:
         self._backstop = RedFlagModel.load(self._safety.read)
         self._smalltalk = SmalltalkCheck(kb.smalltalk)
         self._uncovered = UncoveredCheck(kb.uncovered)
+        # None: the thresholds alone choose between answer and suggest
+        self.gate = AnswerGate.load()
         self._common = ({lang: common_words(lang, thresholds.rare_word) | everyday_words(lang)
                          for lang in LANGS} if thresholds.rare_word > 0 else None)
         self._indexes: dict[str, LanguageIndex] = {}
@@ -200,7 +202,7 @@ class Matcher:
             runner_up=max((s for _, s in ranked[1:]), default=0.0), agreed=agreed,
             known=index.known_share_of(words, self._everyday[lang]),
             rare=len(self._rare(words, lang)), named=first in named, elsewhere=elsewhere)
-        return decide(ranked, evidence, self.thresholds), evidence
+        return decide(ranked, evidence, self.thresholds, self.gate), evidence
 
     def signals(self, question: str, lang: str) -> list[tuple[str, dict[str, float]]]:
         """Each scoring signal for the entries worth scoring (for measuring the matcher)."""
@@ -228,33 +230,42 @@ class Matcher:
                 if w not in common and analyzer.stem(w) not in stems
                 and not misspelt(w, common)]
 
-def decide(ranked: list[tuple[str, float]], evidence: Evidence, t: Thresholds) -> Decision:
+def decide(ranked: list[tuple[str, float]], evidence: Evidence, t: Thresholds,
+           gate: AnswerGate | None = None) -> Decision:
     """Answer, suggest or fall back for a question that was weighed against the entries,
-    from its `evidence` and the `ranked` entries (best first, their first candidates)."""
+    from its `evidence` and the `ranked` entries (best first, their first candidates).
+
+    The thresholds decide whether an entry is offered at all; which offered entry is
+    answered outright, the `gate` if there is one (else the thresholds' margins)."""
     lang = evidence.lang
     candidates = tuple(Candidate(e, s) for e, s in ranked[:MAX_CANDIDATES])
     # The first entry may have been moved up by its topic words past better-scoring ones:
     # its lead is then negative, and it can be suggested but not answered.
     best, first, runner_up = evidence.best, evidence.first, evidence.runner_up
     known = evidence.known
+    # What no gate overrules: a bare subject ("knie"), a topic word we have never seen, or
+    # another entry's topic word is never answered outright.
+    plain = (evidence.words > SHORT_QUESTION_WORDS and not evidence.elsewhere
+             and not evidence.rare)
     if best >= t.answer:
         if known < t.min_known_words:
             # It scores, but hardly any of its words are ours ("what's 15 times 12"): it
             # is about something else.
             return Decision("fallback", lang, first, None, candidates)
-        # A close call between entries, signals that disagree on the best one, a bare
-        # subject, or a topic word we have never seen: the person chooses rather than get an
-        # answer that may be from the wrong entry.
+        # A close call between entries, or signals that disagree on the best one: the person
+        # chooses rather than get an answer that may be from the wrong entry.
         margin = t.margin if evidence.agreed >= t.agreement else t.disputed_margin
         if evidence.words > LONG_QUESTION_WORDS:
             margin = max(margin, LONG_MARGIN)
-        clear = first - runner_up >= margin and evidence.words > SHORT_QUESTION_WORDS
-        if clear and not evidence.elsewhere and not evidence.rare:
+        clear = first - runner_up >= margin
+        if plain and (gate.answers(evidence) if gate is not None else clear):
             return Decision("answer", lang, first, candidates[0].entry_id, candidates)
         return Decision("suggest", lang, first, None, candidates)
     # Below the answer threshold, suggestions only for questions in our own words: an
     # off-topic question scores there too, but brings vocabulary we have never used.
     if best >= t.suggest and known >= t.known_words:
+        if plain and gate is not None and gate.answers(evidence):
+            return Decision("answer", lang, first, candidates[0].entry_id, candidates)
         return Decision("suggest", lang, first, None, candidates)
     return Decision("fallback", lang, first, None, candidates)
 
