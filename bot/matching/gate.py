@@ -24,8 +24,8 @@ class Evidence:
     one); `best` and `runner_up` the best score of all and the best after the first
     candidate's; `agreed` the first candidate's votes; `known` the share of the question's
     words the knowledge base uses; `rare` how many of its words look like a topic of their
-    own; `named` whether it uses the first candidate's topic words, `elsewhere` another
-    entry's."""
+    own (counted up to two); `named` whether it uses the first candidate's topic words,
+    `elsewhere` another entry's."""
 
     lang: str
     words: int

@@ -42,6 +42,10 @@ LONG_QUESTION_WORDS = 12
 LONG_MARGIN = 0.04
 
 
+# The evidence counts a question's rare words up to this many (the gate reads no more).
+MAX_RARE = 2
+
+
 @dataclass(frozen=True)
 class Thresholds:
     """When to answer, suggest or fall back (from the config's `matching` section).
@@ -201,7 +205,7 @@ class Matcher:
             best=max((s for _, s in ranked), default=0.0),
             runner_up=max((s for _, s in ranked[1:]), default=0.0), agreed=agreed,
             known=index.known_share_of(words, self._everyday[lang]),
-            rare=len(self._rare(words, lang)), named=first in named, elsewhere=elsewhere)
+            rare=len(self._rare(words, lang, MAX_RARE)), named=first in named, elsewhere=elsewhere)
         return decide(ranked, evidence, self.thresholds, self.gate), evidence
 
     def signals(self, question: str, lang: str) -> list[tuple[str, dict[str, float]]]:
@@ -221,14 +225,21 @@ class Matcher:
         much: the sign of a topic we do not cover ("kurkuma", "padel", "steunzolen")."""
         return self._rare(self._indexes[lang].words(question), lang)
 
-    def _rare(self, words: list[str], lang: str) -> list[str]:
+    def _rare(self, words: list[str], lang: str, limit: int | None = None) -> list[str]:
+        """The rare words of `words`, the first `limit` of them (None: all): each is looked
+        for typos of common words, so a long message of unknown words stops early."""
         if self._common is None or self._common_stems is None:
             return []
         common, stems = self._common[lang], self._common_stems[lang]
         analyzer = self._indexes[lang].analyzer
-        return [w for w in self._indexes[lang].unfamiliar_of(words)
-                if w not in common and analyzer.stem(w) not in stems
-                and not misspelt(w, common)]
+        found: list[str] = []
+        for w in self._indexes[lang].unfamiliar_of(words):
+            if w not in common and analyzer.stem(w) not in stems and not misspelt(w, common):
+                found.append(w)
+                if limit is not None and len(found) >= limit:
+                    break
+        return found
+
 
 def decide(ranked: list[tuple[str, float]], evidence: Evidence, t: Thresholds,
            gate: AnswerGate | None = None) -> Decision:
