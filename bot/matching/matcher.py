@@ -11,6 +11,7 @@ from bot.knowledge.models import LANGS, Entry, KnowledgeBase
 from bot.matching.analyzer import Analyzer, stopwords
 from bot.matching.courtesy import without_courtesy
 from bot.matching.decision import MAX_CANDIDATES, Candidate, Decision
+from bot.matching.gate import AnswerGate, Evidence
 from bot.matching.index import LONG_WEIGHTS, LanguageIndex, combine, votes
 from bot.matching.language import detect_language
 from bot.matching.normalize import normalize
@@ -39,6 +40,10 @@ LONG_QUESTION_WORDS = 12
 # as if it were the question. On the dev sets, of the long messages answered with a lead
 # below this, 3 in 17 were wrong; of the short ones, 1 in 24.
 LONG_MARGIN = 0.04
+
+
+# The evidence counts a question's rare words up to this many (the gate reads no more).
+MAX_RARE = 2
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,8 @@ class Matcher:
         self._backstop = RedFlagModel.load(self._safety.read)
         self._smalltalk = SmalltalkCheck(kb.smalltalk)
         self._uncovered = UncoveredCheck(kb.uncovered)
+        # None: the thresholds alone choose between answer and suggest
+        self.gate = AnswerGate.load()
         self._common = ({lang: common_words(lang, thresholds.rare_word) | everyday_words(lang)
                          for lang in LANGS} if thresholds.rare_word > 0 else None)
         self._indexes: dict[str, LanguageIndex] = {}
@@ -131,27 +138,34 @@ class Matcher:
         `lang` (nl/en) overrides language detection; `fallback_lang` is used when the words
         don't tell ("ok", "🙂"), e.g. the language a person's Telegram app is set to.
         """
+        return self.weigh(question, lang, fallback_lang)[0]
+
+    def weigh(self, question: str, lang: str | None = None,
+              fallback_lang: str | None = None) -> tuple[Decision, Evidence | None]:
+        """`match`, with the evidence the answer/suggest/fallback choice was made on (None
+        where no entry was weighed: empty, red flag, small talk, an uncovered topic). For
+        measuring that choice (scripts/answer_gate.py)."""
         text = normalize(question)
         tokens = text.split()
         if lang not in LANGS:
             lang = self._language(tokens, fallback_lang)
         if not tokens:
-            return Decision(kind="fallback", lang=lang, score=0.0, empty=True)
+            return Decision(kind="fallback", lang=lang, score=0.0, empty=True), None
         assessment = self._safety.assess(question)
         if assessment.rules:
             rule = assessment.rules[0]
             return Decision(kind="red_flag", lang=lang, score=1.0, rule=rule.id,
-                            urgency=rule.level)
+                            urgency=rule.level), None
         # What the rules' words missed, the backstop may still see; it never removes a flag,
         # nor adds one where a rule's own `unless` ruled it out.
         urgency = (None if assessment.ruled_out else self._backstop.level(
             question, (assessment.words, assessment.marks)))
         if urgency is not None:
             return Decision(kind="red_flag", lang=lang, score=1.0, rule=BACKSTOP,
-                            urgency=urgency)
+                            urgency=urgency), None
         intent = self._smalltalk.intent(text)
         if intent is not None:
-            return Decision(kind="smalltalk", lang=lang, score=1.0, rule=intent)
+            return Decision(kind="smalltalk", lang=lang, score=1.0, rule=intent), None
         # Scored without its greetings and thanks: they dilute the question ("sorry dat ik
         # stoor ... alvast bedankt"); a message of nothing else keeps them.
         asked = without_courtesy(text, lang) or text
@@ -165,7 +179,7 @@ class Matcher:
         if topic is not None:
             candidates = tuple(Candidate(e, s) for e, s in ranked[:MAX_CANDIDATES])
             return Decision("fallback", lang, candidates[0].score if candidates else 0.0,
-                            None, candidates, rule=topic.id)
+                            None, candidates, rule=topic.id), None
         stems = set(index.analyzer.stems(index.analyzer.content(words)))
         named = self._topics[lang].named(stems)
         shared = self._topics[lang].shared(stems)
@@ -173,17 +187,26 @@ class Matcher:
         # answered only if its usual scores say so too (the first may now score below another).
         order = dict(combine(signals, LONG_WEIGHTS) if len(tokens) > LONG_QUESTION_WORDS
                      else ranked)
-        ranked = _by_topic(ranked, order, {*named, *(e for group in shared for e in group)},
-                           self.thresholds.topic_bonus)
+        topical = {*named, *(e for group in shared for e in group)}
+        ranked = _by_topic(ranked, order, topical, self.thresholds.topic_bonus)
         agreed = votes(signals, ranked[0][0]) if ranked else 0
         # A question that names another entry's topic is about that one, or about both; one
         # that uses a keyword two entries share is about one of those two.
         first = ranked[0][0] if ranked else None
         elsewhere = ((bool(named) and set(named) != {first})
                      or any(first not in group for group in shared))
-        return self._decide(words, lang, ranked, short=len(tokens) <= SHORT_QUESTION_WORDS,
-                            long=len(tokens) > LONG_QUESTION_WORDS, agreed=agreed,
-                            elsewhere=elsewhere)
+        by_id = dict(signals)
+        top = ranked[:MAX_CANDIDATES]
+        evidence = Evidence(
+            lang=lang, words=len(tokens), scores=tuple(s for _, s in top),
+            signals=tuple(by_id[e] for e, _ in top),
+            votes=tuple(votes(signals, e) for e, _ in top),
+            topical=tuple(e in topical for e, _ in top),
+            best=max((s for _, s in ranked), default=0.0),
+            runner_up=max((s for _, s in ranked[1:]), default=0.0), agreed=agreed,
+            known=index.known_share_of(words, self._everyday[lang]),
+            rare=len(self._rare(words, lang, MAX_RARE)), named=first in named, elsewhere=elsewhere)
+        return decide(ranked, evidence, self.thresholds, self.gate), evidence
 
     def signals(self, question: str, lang: str) -> list[tuple[str, dict[str, float]]]:
         """Each scoring signal for the entries worth scoring (for measuring the matcher)."""
@@ -202,45 +225,60 @@ class Matcher:
         much: the sign of a topic we do not cover ("kurkuma", "padel", "steunzolen")."""
         return self._rare(self._indexes[lang].words(question), lang)
 
-    def _rare(self, words: list[str], lang: str) -> list[str]:
+    def _rare(self, words: list[str], lang: str, limit: int | None = None) -> list[str]:
+        """The rare words of `words`, the first `limit` of them (None: all): each is looked
+        for typos of common words, so a long message of unknown words stops early."""
         if self._common is None or self._common_stems is None:
             return []
         common, stems = self._common[lang], self._common_stems[lang]
         analyzer = self._indexes[lang].analyzer
-        return [w for w in self._indexes[lang].unfamiliar_of(words)
-                if w not in common and analyzer.stem(w) not in stems
-                and not misspelt(w, common)]
+        found: list[str] = []
+        for w in self._indexes[lang].unfamiliar_of(words):
+            if w not in common and analyzer.stem(w) not in stems and not misspelt(w, common):
+                found.append(w)
+                if limit is not None and len(found) >= limit:
+                    break
+        return found
 
-    def _decide(self, words: list[str], lang: str, ranked: list[tuple[str, float]],
-                short: bool, long: bool, agreed: int, elsewhere: bool) -> Decision:
-        candidates = tuple(Candidate(e, s) for e, s in ranked[:MAX_CANDIDATES])
-        # The first entry may have been moved up by its topic words past better-scoring ones:
-        # its lead is then negative, and it can be suggested but not answered.
-        best = max((s for _, s in ranked), default=0.0)
-        first = candidates[0].score if candidates else 0.0
-        runner_up = max((s for _, s in ranked[1:]), default=0.0)
-        t = self.thresholds
-        known = self._indexes[lang].known_share_of(words, self._everyday[lang])
-        if best >= t.answer:
-            if known < t.min_known_words:
-                # It scores, but hardly any of its words are ours ("what's 15 times 12"): it
-                # is about something else.
-                return Decision("fallback", lang, first, None, candidates)
-            # A close call between entries, signals that disagree on the best one, a bare
-            # subject, or a topic word we have never seen: the person chooses rather than get an
-            # answer that may be from the wrong entry.
-            margin = t.margin if agreed >= t.agreement else t.disputed_margin
-            if long:
-                margin = max(margin, LONG_MARGIN)
-            clear = first - runner_up >= margin and not short
-            if clear and not elsewhere and not self._rare(words, lang):
-                return Decision("answer", lang, first, candidates[0].entry_id, candidates)
-            return Decision("suggest", lang, first, None, candidates)
-        # Below the answer threshold, suggestions only for questions in our own words: an
-        # off-topic question scores there too, but brings vocabulary we have never used.
-        if best >= t.suggest and known >= t.known_words:
-            return Decision("suggest", lang, first, None, candidates)
-        return Decision("fallback", lang, first, None, candidates)
+
+def decide(ranked: list[tuple[str, float]], evidence: Evidence, t: Thresholds,
+           gate: AnswerGate | None = None) -> Decision:
+    """Answer, suggest or fall back for a question that was weighed against the entries,
+    from its `evidence` and the `ranked` entries (best first, their first candidates).
+
+    The thresholds decide whether an entry is offered at all; which offered entry is
+    answered outright, the `gate` if there is one (else the thresholds' margins)."""
+    lang = evidence.lang
+    candidates = tuple(Candidate(e, s) for e, s in ranked[:MAX_CANDIDATES])
+    # The first entry may have been moved up by its topic words past better-scoring ones:
+    # its lead is then negative, and it can be suggested but not answered.
+    best, first, runner_up = evidence.best, evidence.first, evidence.runner_up
+    known = evidence.known
+    # What no gate overrules: a bare subject ("knie"), a topic word we have never seen, or
+    # another entry's topic word is never answered outright.
+    plain = (evidence.words > SHORT_QUESTION_WORDS and not evidence.elsewhere
+             and not evidence.rare)
+    if best >= t.answer:
+        if known < t.min_known_words:
+            # It scores, but hardly any of its words are ours ("what's 15 times 12"): it
+            # is about something else.
+            return Decision("fallback", lang, first, None, candidates)
+        # A close call between entries, or signals that disagree on the best one: the person
+        # chooses rather than get an answer that may be from the wrong entry.
+        margin = t.margin if evidence.agreed >= t.agreement else t.disputed_margin
+        if evidence.words > LONG_QUESTION_WORDS:
+            margin = max(margin, LONG_MARGIN)
+        clear = first - runner_up >= margin
+        if plain and (gate.answers(evidence) if gate is not None else clear):
+            return Decision("answer", lang, first, candidates[0].entry_id, candidates)
+        return Decision("suggest", lang, first, None, candidates)
+    # Below the answer threshold, suggestions only for questions in our own words: an
+    # off-topic question scores there too, but brings vocabulary we have never used.
+    if best >= t.suggest and known >= t.known_words:
+        if plain and gate is not None and gate.answers(evidence):
+            return Decision("answer", lang, first, candidates[0].entry_id, candidates)
+        return Decision("suggest", lang, first, None, candidates)
+    return Decision("fallback", lang, first, None, candidates)
 
 
 def _by_topic(ranked: list[tuple[str, float]], order: dict[str, float], named: set[str],
