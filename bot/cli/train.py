@@ -35,6 +35,13 @@ def register(commands: Any) -> None:
     parser = commands.add_parser(
         "train-redflags", help="fit the red-flag backstop model on the dev sets (maintainers)")
     parser.add_argument("--out", help="where to write the weights (default: the package's)")
+    parser.add_argument(
+        "--report", action="store_true",
+        help="write nothing: print recall and false alarms leaving one writer out (each blind "
+             "batch of the red-flag dev set), with and without a veto (needs git; minutes)")
+    parser.add_argument(
+        "--rules-of-the-day", action="store_true",
+        help="with --report: also score each batch with the rules of the commit before it")
     add_common(parser)
     parser.set_defaults(run=run)
 
@@ -45,6 +52,12 @@ def run(args: argparse.Namespace) -> int:
             raise CliError(f"{path} is missing: run this from the repository's root folder")
     kb = valid_knowledge(args, config_from(args))
     examples = read_examples(kb, SAFETY_SETS, QUESTION_SETS)
+    if args.report:
+        # imported here: `train-redflags` alone needs neither git nor subprocesses
+        from bot.cli.redflag_report import report
+
+        report(kb, examples, SAFETY_SETS[0], args.rules_of_the_day)
+        return 0
     check = SafetyCheck(kb.safety)
     probabilities = out_of_fold(examples, check.read)
     urgent = 1.0 - probabilities[:, 0]
