@@ -117,12 +117,13 @@ def _percent(hits: Mask) -> str:
 
 
 def choose_veto(pools: Sequence[Pool], p_none: npt.NDArray[np.float32], truth: Array,
-                lookalike: Mask) -> tuple[float, float]:
-    """The limits (today, emergency) that drop the most false alarms, in all `pools` together,
-    while none loses more than MAX_VETO_LOSS of its red flags; (2.0, 2.0), never, if no pair
-    removes one."""
+                lookalike: Mask, emergency: Sequence[float] = VETO_EMERGENCY
+                ) -> tuple[float, float]:
+    """The limits (today, emergency: one of `emergency`) that drop the most false alarms, in all
+    `pools` together, while none loses more than MAX_VETO_LOSS of its red flags; (2.0, 2.0),
+    never, if no pair removes one."""
     best, most = (2.0, 2.0), 0.0
-    for limits in ((t, e) for t in VETO_TODAY for e in VETO_EMERGENCY):
+    for limits in ((t, e) for t in VETO_TODAY for e in emergency):
         removed = 0.0
         for got, mask, exempt in pools:
             after = vetoed(got, p_none, limits, exempt)
@@ -159,7 +160,7 @@ def report(kb: KnowledgeBase, examples: Sequence[Example], safety_set: Path,
     ruled_out = np.array([a.ruled_out for a in assessments])
     # as in use: the backstop only where no rule fired and no `unless` ruled the message out
     threshold = RedFlagModel.load().threshold
-    raised = (1.0 - p_none >= threshold) & ~ruled_out & (rules == 0)
+    raised = (1.0 - p_none >= threshold) & ~ruled_out
     backstop = np.where(raised, np.where(probabilities[:, 2] >= probabilities[:, 1], 2, 1), 0)
     today = np.where(rules > 0, rules, backstop)
     pools: list[Pool] = [(today, red, crisis | (rules == 0))]
@@ -177,31 +178,38 @@ def report(kb: KnowledgeBase, examples: Sequence[Example], safety_set: Path,
                 old[rows] = [level for level, _ in levels]
                 old_crisis[rows] = [rule in crisis_ids for _, rule in levels]
         pools.append((np.maximum(old, 0), old >= 0, old_crisis))
-    with_veto = [got.copy() for got, _, _ in pools]
-    chosen = []
+    # the veto of both levels, and of "today" only (an emergency is never dropped)
+    variants = {"both": VETO_EMERGENCY, "today": (2.0,)}
+    with_veto = {v: [got.copy() for got, _, _ in pools] for v in variants}
+    chosen: dict[str, list[tuple[float, float]]] = {v: [] for v in variants}
     for group in range(len(names)):
         mine = groups == group
-        limits = choose_veto([(got, mask & ~mine, exempt) for got, mask, exempt in pools],
-                             p_none, truth, lookalike)
-        chosen.append(limits)
-        for out, (got, mask, exempt) in zip(with_veto, pools, strict=True):
-            out[mine & mask] = vetoed(got, p_none, limits, exempt)[mine & mask]
+        for variant, emergency in variants.items():
+            limits = choose_veto([(got, mask & ~mine, exempt) for got, mask, exempt in pools],
+                                 p_none, truth, lookalike, emergency)
+            chosen[variant].append(limits)
+            for out, (got, mask, exempt) in zip(with_veto[variant], pools, strict=True):
+                out[mine & mask] = vetoed(got, p_none, limits, exempt)[mine & mask]
     print(f"\nLeave one writer out ({'/'.join(LANGS)}; a red flag counts at its level or a more "
           f"urgent one; backstop threshold {threshold:.2f}):")
     rows_out = [("rules alone (tuned on every batch)", rules, red),
                 ("backstop alone", backstop, red),
                 ("rules + backstop (today's check)", today, red),
-                ("  + veto, limits chosen without the batch", with_veto[0], red)]
+                ("  + veto of both levels", with_veto["both"][0], red),
+                ("  + veto of 'today' flags only", with_veto["today"][0], red)]
     if old_rules:
         rows_out += [("rules of the day, on the batch they had not seen", pools[1][0], old >= 0),
-                     ("  + veto, limits chosen without the batch", with_veto[1], old >= 0)]
+                     ("  + veto of both levels", with_veto["both"][1], old >= 0),
+                     ("  + veto of 'today' flags only", with_veto["today"][1], old >= 0)]
     for title, got, mask in rows_out:
         print(f"  {title}: {_rates(got, truth, langs, lookalike, mask)}")
-    print("  veto limits (today, emergency P(none); 2.00: never) chosen without each batch: "
-          + ", ".join(f"{name[:7]} {t:.2f}/{e:.2f}" for name, (t, e) in zip(names, chosen,
-                                                                             strict=True)))
-    print("\nPer batch (today's check → with the veto):")
+    for variant, per_batch in chosen.items():
+        print(f"  veto ({variant}) limits, P(none) for today/emergency (2.00: never), chosen "
+              "without each batch: " + ", ".join(
+                  f"{name[:7]} {t:.2f}/{e:.2f}" for name, (t, e) in zip(names, per_batch,
+                                                                        strict=True)))
+    print("\nPer batch (today's check → with the veto of both levels):")
     for group, name in enumerate(names):
         mine = red & (groups == group)
         print(f"  {name[:7]}: {_rates(today, truth, langs, lookalike, mine)}\n"
-              f"           {_rates(with_veto[0], truth, langs, lookalike, mine)}")
+              f"           {_rates(with_veto['both'][0], truth, langs, lookalike, mine)}")
