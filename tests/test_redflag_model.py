@@ -112,3 +112,25 @@ def test_the_report_finds_the_batches_and_the_rules_of_a_past_commit() -> None:
     levels = rules_of_the_day(labels[-1], ["ik heb pijn op de borst", "helpt fietsen bij artrose"])
     assert levels is not None
     assert [level for level, _ in levels] == [2, 0]
+
+
+def test_the_report_prints_each_batch_left_out(kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.cli import redflag_report
+
+    examples = [Example("ik heb pijn op de borst", 2, False, True, "nl"),
+                Example("mijn vader is gevallen en kan niet meer opstaan", 2, False, True, "nl"),
+                Example("I have chest pain", 2, False, True, "en"),
+                Example("my knee is hot red and swollen since this morning", 1, False, True, "en"),
+                Example("mijn buurman had vorig jaar pijn op de borst", 0, True, True, "nl"),
+                Example("my dog fell off the sofa", 0, True, True, "en")]
+    examples += [Example(t, 0, False) for t in ORDINARY]
+    monkeypatch.setattr(redflag_report, "batches", lambda path: ["a"] * 3 + ["b"] * 3)
+    redflag_report.report(kb, examples, Path("unused.tsv"), old_rules=False)
+    out = capsys.readouterr().out
+    assert "2 batches of the red-flag set" in out
+    # the rules catch all four red flags and raise no false alarm on these two look-alikes
+    assert "rules alone (tuned on every batch): emergency 100.0% / 100.0%; today - / 100.0%; " \
+           "false alarms 0.0% / 0.0% (0/2); missed 0/4" in out
+    assert "veto (both) limits" in out and "veto (today) limits" in out
+    assert out.count("missed") == 5 + 2 * 2  # five rows, and two lines per batch
