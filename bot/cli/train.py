@@ -1,6 +1,7 @@
 """`train-redflags`: fit the red-flag backstop on the dev sets and write its weights.
 
-For maintainers, after the red-flag dev set changed. Held-out files are never read.
+For maintainers, after the red-flag dev set changed. Held-out files are never read. `--report`
+writes nothing and prints the check's figures leaving one writer out (`redflag_report.py`).
 """
 
 from __future__ import annotations
