@@ -11,7 +11,7 @@ that day's backstop).
 The veto drops a rule's red flag where the backstop, trained without the batch, is sure enough
 that the message is ordinary; never the crisis reply. Its two limits (today, emergency) are
 chosen leaving the batch out as well: the pair that removes the most false alarms while no pool
-of the other batches loses more than MAX_VETO_LOSS of its red flags.
+of the other batches loses more than a share of its red flags (MAX_VETO_LOSS unless told).
 """
 
 from __future__ import annotations
@@ -32,13 +32,13 @@ from bot.knowledge.models import LANGS, KnowledgeBase
 from bot.matching.redflag_model import LEVELS, RedFlagModel
 from bot.matching.safety import SafetyCheck
 from bot.matching.training import (
+    MAX_VETO_LOSS,
     Example,
     groups_of,
     leave_one_group_out,
     vetoed,
 )
 
-MAX_VETO_LOSS = 0.003  # of a pool's red flags: about the noise of one writer's batch
 VETO_TODAY = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 2.0)  # limits tried; 2.0: never
 VETO_EMERGENCY = (0.6, 0.7, 0.8, 0.9, 0.95, 2.0)
 # Run inside an old tree: the level and id of the rule that fires on each line of stdin, or
@@ -117,10 +117,10 @@ def _percent(hits: Mask) -> str:
 
 
 def choose_veto(pools: Sequence[Pool], p_none: npt.NDArray[np.float32], truth: Array,
-                lookalike: Mask, emergency: Sequence[float] = VETO_EMERGENCY
-                ) -> tuple[float, float]:
+                lookalike: Mask, emergency: Sequence[float] = VETO_EMERGENCY,
+                max_loss: float = MAX_VETO_LOSS) -> tuple[float, float]:
     """The limits (today, emergency: one of `emergency`) that drop the most false alarms, in all
-    `pools` together, while none loses more than MAX_VETO_LOSS of its red flags; (2.0, 2.0),
+    `pools` together, while none loses more than `max_loss` of its red flags; (2.0, 2.0),
     never, if no pair removes one."""
     best, most = (2.0, 2.0), 0.0
     for limits in ((t, e) for t in VETO_TODAY for e in emergency):
@@ -129,7 +129,7 @@ def choose_veto(pools: Sequence[Pool], p_none: npt.NDArray[np.float32], truth: A
             after = vetoed(got, p_none, limits, exempt)
             flags = mask & (truth > 0)
             lost = (flags & (got >= truth) & (after < truth)).sum() / max(flags.sum(), 1)
-            if lost > MAX_VETO_LOSS:
+            if lost > max_loss:
                 break
             removed += ((mask & lookalike & (got > 0) & (after == 0)).sum()
                         / max((mask & lookalike).sum(), 1))
@@ -140,7 +140,7 @@ def choose_veto(pools: Sequence[Pool], p_none: npt.NDArray[np.float32], truth: A
 
 
 def report(kb: KnowledgeBase, examples: Sequence[Example], safety_set: Path,
-           old_rules: bool) -> None:
+           old_rules: bool, max_loss: float = MAX_VETO_LOSS) -> None:
     check = SafetyCheck(kb.safety)
     labels = batches(safety_set)
     groups = groups_of(examples, labels)
@@ -186,7 +186,7 @@ def report(kb: KnowledgeBase, examples: Sequence[Example], safety_set: Path,
         mine = groups == group
         for variant, emergency in variants.items():
             limits = choose_veto([(got, mask & ~mine, exempt) for got, mask, exempt in pools],
-                                 p_none, truth, lookalike, emergency)
+                                 p_none, truth, lookalike, emergency, max_loss)
             chosen[variant].append(limits)
             for out, (got, mask, exempt) in zip(with_veto[variant], pools, strict=True):
                 out[mine & mask] = vetoed(got, p_none, limits, exempt)[mine & mask]

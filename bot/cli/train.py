@@ -18,6 +18,7 @@ from bot.knowledge.models import LANGS
 from bot.matching.redflag_model import LEVELS, MODEL_FILE
 from bot.matching.safety import SafetyCheck
 from bot.matching.training import (
+    MAX_VETO_LOSS,
     choose_threshold,
     fit,
     out_of_fold,
@@ -43,6 +44,10 @@ def register(commands: Any) -> None:
     parser.add_argument(
         "--rules-of-the-day", action="store_true",
         help="with --report: also score each batch with the rules of the commit before it")
+    parser.add_argument(
+        "--veto-loss", type=float, default=MAX_VETO_LOSS, metavar="SHARE",
+        help="with --report: the share of red flags the veto may lose in any pool of the other "
+             f"batches while its limits are chosen (default {MAX_VETO_LOSS})")
     add_common(parser)
     parser.set_defaults(run=run)
 
@@ -57,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         # imported here: `train-redflags` alone needs neither git nor subprocesses
         from bot.cli.redflag_report import report
 
-        report(kb, examples, SAFETY_SETS[0], args.rules_of_the_day)
+        report(kb, examples, SAFETY_SETS[0], args.rules_of_the_day, args.veto_loss)
         return 0
     check = SafetyCheck(kb.safety)
     probabilities = out_of_fold(examples, check.read)

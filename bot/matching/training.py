@@ -32,6 +32,9 @@ FOLDS = 6
 # alarms that its out-of-fold figure had promised (2.5% of look-alikes at a 1% bound).
 MAX_LOOKALIKE_ALARMS = 0.005
 MAX_ORDINARY_ALARMS = 0.003  # out of fold, on ordinary questions
+# The share of red flags a veto (`vetoed`) may lose, leaving one writer out, while its limits are
+# chosen: about the noise of one writer's batch.
+MAX_VETO_LOSS = 0.003
 
 
 @dataclass(frozen=True)
