@@ -3,13 +3,18 @@ sentence, and its training gives the same model from the same data."""
 
 from __future__ import annotations
 
-import numpy as np
+import subprocess
+from pathlib import Path
 
+import numpy as np
+import pytest
+
+from bot.cli.redflag_report import batches, choose_veto, rules_of_the_day
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
 from bot.matching.decision import Decision
 from bot.matching.redflag_model import BACKSTOP, BUCKETS, LEVELS, RedFlagModel, features
-from bot.matching.training import Example, fit
+from bot.matching.training import Example, fit, groups_of, vetoed
 from bot.rendering import Renderer
 
 ORDINARY = ["helpt fietsen bij artrose", "is mijn knie versleten", "does walking help my hip",
@@ -62,3 +67,81 @@ def test_a_backstop_flag_gets_the_reply_of_its_level(kb: KnowledgeBase,
                                            urgency="emergency"))
     assert today.text.startswith(kb.safety.replies["today"].nl.split("\n")[0][:40])
     assert emergency.text.startswith(kb.safety.replies["emergency"].nl.split("\n")[0][:40])
+
+
+def test_each_batch_is_one_group_and_the_other_questions_are_spread() -> None:
+    examples = ([Example(t, 1, False, red_flag_set=True) for t in URGENT]
+                + [Example("fall", 2, False, red_flag_set=True)]
+                + [Example(t, 0, False) for t in ORDINARY])
+    groups = groups_of(examples, ["b1", "b1", "b2"])
+    assert groups.tolist()[:3] == [0, 0, 1]
+    assert set(groups.tolist()[3:]) == {0, 1}
+    with pytest.raises(ValueError, match="2 batch labels for 3"):
+        groups_of(examples, ["b1", "b2"])
+
+
+def test_the_veto_drops_only_flags_it_is_sure_of_and_never_the_crisis_reply() -> None:
+    levels = np.array([1, 1, 2, 2, 2, 0])
+    p_none = np.array([0.9, 0.5, 0.9, 0.99, 0.99, 0.99], dtype=np.float32)
+    exempt = np.array([False, False, False, False, True, False])
+    assert vetoed(levels, p_none, (0.8, 0.95), exempt).tolist() == [0, 1, 2, 0, 2, 0]
+
+
+def test_veto_limits_remove_false_alarms_but_keep_red_flags() -> None:
+    truth = np.array([0, 0, 1, 2, 2])
+    lookalike = truth == 0
+    got = np.array([1, 2, 1, 2, 2])  # both look-alikes raised a false alarm
+    everywhere = np.ones(5, dtype=bool)
+    nothing = np.zeros(5, dtype=bool)
+    # sure of the look-alikes, less sure of the red flags: both false alarms go, no flag
+    p_none = np.array([0.97, 0.97, 0.85, 0.5, 0.5], dtype=np.float32)
+    today, emergency = choose_veto([(got, everywhere, nothing)], p_none, truth, lookalike)
+    vetoed_now = vetoed(got, p_none, (today, emergency), nothing)
+    assert vetoed_now.tolist() == [0, 0, 1, 2, 2]
+    # a red flag it is surer of than of any false alarm: no limit is safe, the veto stays off
+    p_none = np.array([0.7, 0.7, 0.99, 0.99, 0.99], dtype=np.float32)
+    assert choose_veto([(got, everywhere, nothing)], p_none, truth, lookalike) == (2.0, 2.0)
+
+
+def _full_history() -> bool:
+    try:
+        done = subprocess.run(["git", "rev-parse", "--is-shallow-repository"],
+                              capture_output=True, text=True, check=False)
+    except OSError:
+        return False
+    return done.returncode == 0 and done.stdout.strip() == "false"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not _full_history(), reason="needs the repository's full git history")
+def test_the_report_finds_the_batches_and_the_rules_of_a_past_commit() -> None:
+    labels = batches(Path("tests/data/safety_dev.tsv"))
+    assert len(labels) == len(Path("tests/data/safety_dev.tsv").read_text("utf-8")
+                              .splitlines()) - 1
+    assert len(set(labels)) >= 9  # one commit per blind batch
+    # the rules as they stood before the last batch came
+    levels = rules_of_the_day(labels[-1], ["ik heb pijn op de borst", "helpt fietsen bij artrose"])
+    assert levels is not None
+    assert [level for level, _ in levels] == [2, 0]
+
+
+def test_the_report_prints_each_batch_left_out(kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.cli import redflag_report
+
+    examples = [Example("ik heb pijn op de borst", 2, False, True, "nl"),
+                Example("mijn vader is gevallen en kan niet meer opstaan", 2, False, True, "nl"),
+                Example("I have chest pain", 2, False, True, "en"),
+                Example("my knee is hot red and swollen since this morning", 1, False, True, "en"),
+                Example("mijn buurman had vorig jaar pijn op de borst", 0, True, True, "nl"),
+                Example("my dog fell off the sofa", 0, True, True, "en")]
+    examples += [Example(t, 0, False) for t in ORDINARY]
+    monkeypatch.setattr(redflag_report, "batches", lambda path: ["a"] * 3 + ["b"] * 3)
+    redflag_report.report(kb, examples, Path("unused.tsv"), old_rules=False)
+    out = capsys.readouterr().out
+    assert "2 batches of the red-flag set" in out
+    # the rules catch all four red flags and raise no false alarm on these two look-alikes
+    assert "rules alone (tuned on every batch): emergency 100.0% / 100.0%; today - / 100.0%; " \
+           "false alarms 0.0% / 0.0% (0/2); missed 0/4" in out
+    assert "veto (both) limits" in out and "veto (today) limits" in out
+    assert out.count("missed") == 5 + 2 * 2  # five rows, and two lines per batch

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -356,6 +357,27 @@ def check(kb: KnowledgeBase) -> SafetyCheck:
     return SafetyCheck(kb.safety)
 
 
+def assert_quiet(check: SafetyCheck, questions: Iterable[str]) -> None:
+    """No rule fires on any of `questions`."""
+    fired = {q: [r.id for r in check.firing(q)] for q in questions}
+    assert {q: ids for q, ids in fired.items() if ids} == {}
+
+
+def assert_fires(check: SafetyCheck, cases: Iterable[str | tuple[str, str]],
+                 expected: str | None = None, among: bool = False) -> None:
+    """A rule fires on each case, and the most urgent one (`among`: any that fires) is
+    `expected` by its id, level or reply kind ("crisis"), unless None; a case is a question, or
+    a question and what to expect of it."""
+    wrong = []
+    for case in cases:
+        question, want = (case, expected) if isinstance(case, str) else case
+        firing = check.firing(question)[:None if among else 1]
+        if not firing or (want is not None and not any(
+                want in (rule.id, rule.level, rule.reply_kind) for rule in firing)):
+            wrong.append((question, want, [rule.id for rule in firing]))
+    assert wrong == []
+
+
 @pytest.mark.parametrize(("question", "level"), ISSUE_WORDINGS)
 def test_the_issues_wordings_get_their_level(matcher: Matcher, question: str,
                                              level: str) -> None:
@@ -390,11 +412,9 @@ def test_negation_takes_only_the_concept_it_stands_before(check: SafetyCheck) ->
     assert check.check("geen koorts of rillingen, wel wat pijn") is None
     assert check.check("mijn knie is niet warm en niet gezwollen") is None
     # the negation takes the fever, not the wound
-    for question in ("pus coming from my wound but no fever",
-                     "ik heb geen koorts maar er komt pus uit mijn wonde",
-                     "no fever, but my scar is red and leaking"):
-        rule = check.check(question)
-        assert rule is not None and rule.id == "wound-after-operation", question
+    assert_fires(check, ("pus coming from my wound but no fever",
+                         "ik heb geen koorts maar er komt pus uit mijn wonde",
+                         "no fever, but my scar is red and leaking"), "wound-after-operation")
     # a body part lets the negation through to the verb behind it
     rule = check.check("ik kan plots niet meer op mijn knie steunen")
     assert rule is not None and rule.level == "today"
@@ -559,9 +579,8 @@ def test_round2_lookalikes_do_not_fire(matcher: Matcher, question: str) -> None:
 
 
 def test_self_harm_gets_the_crisis_reply(check: SafetyCheck) -> None:
-    for question in ("ik heb mezelf vanavond weer gesneden", "I burn myself on purpose"):
-        rule = check.check(question)
-        assert rule is not None and rule.reply_kind == "crisis", question
+    assert_fires(check, (
+        "ik heb mezelf vanavond weer gesneden", "I burn myself on purpose"), "crisis")
 
 
 def test_decimals_are_one_number(check: SafetyCheck) -> None:
@@ -611,14 +630,11 @@ def test_a_rule_ruled_out_by_its_unless_keeps_the_backstop_away(check: SafetyChe
 
 
 def test_despair_gets_the_crisis_reply_but_not_about_a_task(check: SafetyCheck) -> None:
-    for question in ("ik zie het niet meer zitten", "kzie het nie meer zitten, alles doet pijn",
-                     "I can't cope anymore, I see no future for me",
-                     "ik zie het niet meer zitten met die oefeningen en ik wil dood"):
-        fired = check.check(question)
-        assert fired is not None and fired.reply_kind == "crisis", question
-    for question in ("ik zie het niet meer zitten met die oefeningen, ze zijn te moeilijk",
-                     "I can't cope anymore with these exercises, they are too hard"):
-        assert check.check(question) is None, question
+    assert_fires(check, ("ik zie het niet meer zitten", "kzie het nie meer zitten, alles doet pijn",
+                         "I can't cope anymore, I see no future for me",
+                         "ik zie het niet meer zitten met die oefeningen en ik wil dood"), "crisis")
+    assert_quiet(check, ("ik zie het niet meer zitten met die oefeningen, ze zijn te moeilijk",
+                         "I can't cope anymore with these exercises, they are too hard"))
 
 
 ROUND3_LOOKALIKES = [
@@ -660,34 +676,29 @@ def test_round3_wordings_get_their_level(check: SafetyCheck, question: str, leve
 # Round 4 (issue 10): false alarms on look-alikes, as mechanisms rather than phrases.
 
 def test_a_question_rules_out_what_follows_it_not_what_came_before(check: SafetyCheck) -> None:
-    for question in ("kunnen ontstekingsremmers maagbloedingen geven?",
-                     "krijg ik maagpijn van naproxen",
-                     "will using a cane make my leg weaker",
-                     "can ibuprofen cause black stools?",
-                     "what if my knee swells up and gets hot after the op, when should i call?",
-                     "wat moet ik doen als mijn moeder ooit valt en niet meer kan opstaan?"):
-        assert check.check(question) is None, question
+    assert_quiet(check, ("kunnen ontstekingsremmers maagbloedingen geven?",
+                         "krijg ik maagpijn van naproxen",
+                         "will using a cane make my leg weaker",
+                         "can ibuprofen cause black stools?",
+                         "what if my knee swells up and gets hot after the op, when should i call?",
+                         "wat moet ik doen als mijn moeder ooit valt en niet meer kan opstaan?"))
     # the signs stand before the question: they are described, not asked about
-    for question, rule in (
-            ("my knee is hot and swollen since this morning, could gout cause that?",
-             "hot-red-swollen-joint"),
-            ("ik neem naproxen en heb vreselijke maagpijn, kan dat van de naproxen komen?",
-             "stomach-pain-on-anti-inflammatories"),
-            ("is it normal that my calf is swollen since my op", "leg-after-operation"),
-            ("can my mum's new tablets make her lips swell like this, she's struggling to "
-             "breathe", "allergic-reaction")):
-        fired = check.check(question)
-        assert fired is not None and fired.id == rule, question
+    assert_fires(check, (
+        ("my knee is hot and swollen since this morning, could gout cause that?",
+         "hot-red-swollen-joint"),
+        ("ik neem naproxen en heb vreselijke maagpijn, kan dat van de naproxen komen?",
+         "stomach-pain-on-anti-inflammatories"),
+        ("is it normal that my calf is swollen since my op", "leg-after-operation"),
+        ("can my mum's new tablets make her lips swell like this, she's struggling to "
+         "breathe", "allergic-reaction")))
 
 
 def test_what_should_i_do_if_still_describes_an_emergency(check: SafetyCheck) -> None:
     """People in an emergency ask what to do: "…als" / "…if" is no sign of a hypothetical."""
-    for question in ("wat moet ik doen als mijn vader gevallen is en niet meer recht kan",
-                     "what should i do if my husband fell and cant get up",
-                     "wat moet ik doen als mijn man pijn op de borst heeft",
-                     "what do i do if my wife has chest pain and cant breathe"):
-        fired = check.check(question)
-        assert fired is not None and fired.level == "emergency", question
+    assert_fires(check, ("wat moet ik doen als mijn vader gevallen is en niet meer recht kan",
+                         "what should i do if my husband fell and cant get up",
+                         "wat moet ik doen als mijn man pijn op de borst heeft",
+                         "what do i do if my wife has chest pain and cant breathe"), "emergency")
 
 
 def test_a_question_starts_a_sentence_or_a_part_of_one(check: SafetyCheck) -> None:
@@ -703,22 +714,21 @@ def test_someone_elses_story_unless_it_is_happening_now(check: SafetyCheck) -> N
     assert check.check("mijn buurman had een beroerte en zijn mond hangt nog altijd scheef") is None
     assert check.check("my friend had a stroke and now she can't talk properly, does arthritis "
                        "raise the risk?") is None
-    for question in ("my neighbour had a fall this morning and can't get up",
-                     "mijn buurvrouw had net een val en kan niet meer opstaan",
-                     "my grandson had a cold and now i have 39 fever and my knee is very painful",
-                     "mijn vader is gevallen en kan niet meer opstaan"):
-        assert check.check(question) is not None, question
+    assert_fires(check, (
+        "my neighbour had a fall this morning and can't get up",
+        "mijn buurvrouw had net een val en kan niet meer opstaan",
+        "my grandson had a cold and now i have 39 fever and my knee is very painful",
+        "mijn vader is gevallen en kan niet meer opstaan"))
 
 
 def test_words_that_look_like_a_sign_but_are_not(check: SafetyCheck) -> None:
-    for question in ("ik spaar mijn heup al weken maar het wordt niet beter",
-                     "why do my joints ache more when it is chilly outside",
-                     "ik snak naar vakantie, maar kan ik met mijn heup wel een vlucht maken?",
-                     "helpt krachttraining bij knie artrose, ik ben 70 en nog nooit in een "
-                     "sportschool geweest",
-                     "ik sta vaak te klappertanden bij de bushalte in de winter, dan zijn mijn "
-                     "knieen stijver"):
-        assert check.check(question) is None, question
+    assert_quiet(check, ("ik spaar mijn heup al weken maar het wordt niet beter",
+                         "why do my joints ache more when it is chilly outside",
+                         "ik snak naar vakantie, maar kan ik met mijn heup wel een vlucht maken?",
+                         "helpt krachttraining bij knie artrose, ik ben 70 en nog nooit in een "
+                         "sportschool geweest",
+                         "ik sta vaak te klappertanden bij de bushalte in de winter, dan zijn mijn "
+                         "knieen stijver"))
     assert check.tokens("dropped 6kg").words == ["dropped", "6", "kg"]
 
 
@@ -732,11 +742,11 @@ def test_a_weight_loss_by_design_rules_out_the_whole_message(check: SafetyCheck)
 # Round 5 (issue 10): the causes of batch H's and I's false alarms and misses, as mechanisms.
 
 def test_an_instruction_or_a_leaflet_names_signs_to_watch_for(check: SafetyCheck) -> None:
-    for question in ("de dokter zei dat ik bij koorts moet bellen, wat is koorts eigenlijk?",
-                     "the leaflet says stop if you get black stools, how common is that?",
-                     "waarom zegt de apotheker dat ik bij maagpijn van naproxen moet stoppen?",
-                     "in de bijsluiter staat iets over bloed overgeven, hoe vaak komt dat voor?"):
-        assert check.check(question) is None, question
+    assert_quiet(check, (
+        "de dokter zei dat ik bij koorts moet bellen, wat is koorts eigenlijk?",
+        "the leaflet says stop if you get black stools, how common is that?",
+        "waarom zegt de apotheker dat ik bij maagpijn van naproxen moet stoppen?",
+        "in de bijsluiter staat iets over bloed overgeven, hoe vaak komt dat voor?"))
     # ... and the signs of now still count
     fired = check.check("de dokter zei dat ik bij koorts moet bellen. nu heb ik 39 graden koorts "
                         "en mijn knie is dik en rood")
@@ -746,19 +756,17 @@ def test_an_instruction_or_a_leaflet_names_signs_to_watch_for(check: SafetyCheck
 def test_what_explains_black_stools_does_not_explain_vomiting_blood(check: SafetyCheck) -> None:
     assert check.check("sinds de ijzertabletten is mijn stoelgang zwart") is None
     assert check.check("my stools went black after the charcoal tablets for wind") is None
-    for question in ("since the iron tablets I have been vomiting blood",
-                     "ik neem geen ijzer en mijn stoelgang is zwart als teer",
-                     "mijn moeder heeft sinds gisteren zwarte stoelgang, ze neemt ibuprofen"):
-        fired = check.check(question)
-        assert fired is not None and fired.level == "emergency", question
+    assert_fires(check, (
+        "since the iron tablets I have been vomiting blood",
+        "ik neem geen ijzer en mijn stoelgang is zwart als teer",
+        "mijn moeder heeft sinds gisteren zwarte stoelgang, ze neemt ibuprofen"), "emergency")
 
 
 def test_none_of_that_rules_out_what_came_before(check: SafetyCheck) -> None:
-    for question in ("I read that losing control of your bladder is serious. I don't have any "
-                     "of that, does walking help my back?",
-                     "mijn buurvrouw kan haar plas niet ophouden, kan ik dat ook krijgen?",
-                     "de folder toont zwarte stoelgang, maar bij mij is alles gewoon bruin"):
-        assert check.check(question) is None, question
+    assert_quiet(check, ("I read that losing control of your bladder is serious. I don't have any "
+                         "of that, does walking help my back?",
+                         "mijn buurvrouw kan haar plas niet ophouden, kan ik dat ook krijgen?",
+                         "de folder toont zwarte stoelgang, maar bij mij is alles gewoon bruin"))
     fired = check.check("I don't have any of that. But since this morning I can't hold my urine "
                         "and my legs are weak")
     assert fired is not None and fired.level == "emergency"
@@ -767,10 +775,8 @@ def test_none_of_that_rules_out_what_came_before(check: SafetyCheck) -> None:
 def test_an_ambulance_in_a_story_is_no_call_for_one(check: SafetyCheck) -> None:
     assert check.check("vorig jaar kwam de ambulance voor mijn buurman, hoe voorkom ik "
                        "vallen?") is None
-    for question in ("moet ik een ambulance bellen voor mijn vader?",
-                     "should we call an ambulance, my dad looks grey"):
-        fired = check.check(question)
-        assert fired is not None and fired.level == "emergency", question
+    assert_fires(check, ("moet ik een ambulance bellen voor mijn vader?",
+                         "should we call an ambulance, my dad looks grey"), "emergency")
 
 
 def test_maar_that_means_only_is_no_break(check: SafetyCheck) -> None:
@@ -797,58 +803,51 @@ def test_years_of_back_pain_but_this_is_new(check: SafetyCheck) -> None:
 def test_round5_mechanisms_keep_a_family_member_now_firing(check: SafetyCheck) -> None:
     """Someone else's story, an instruction, a leaflet: none of them silences what a family
     member has now, nor "what should I do if…"."""
-    for question in ("my neighbour told me my mum fell and can't get up",
-                     "mijn buurvrouw zag mijn vader vallen en hij kan niet meer opstaan",
-                     "my dad fell, should I call if he can't get up?",
-                     "mijn moeder heeft sinds vanmorgen pijn op de borst, in de folder staat dat "
-                     "we moeten bellen",
-                     "the doctor told me to call if his chest hurts, and now he says his chest "
-                     "is crushing",
-                     "de dokter heeft hem onderzocht en stuurt hem naar de spoed, hij heeft pijn "
-                     "op de borst",
-                     "he fell, got back up and now his hip looks deformed"):
-        fired = check.check(question)
-        assert fired is not None and fired.level == "emergency", question
+    assert_fires(check, (
+        "my neighbour told me my mum fell and can't get up",
+        "mijn buurvrouw zag mijn vader vallen en hij kan niet meer opstaan",
+        "my dad fell, should I call if he can't get up?",
+        "mijn moeder heeft sinds vanmorgen pijn op de borst, in de folder staat dat "
+        "we moeten bellen",
+        "the doctor told me to call if his chest hurts, and now he says his chest "
+        "is crushing",
+        "de dokter heeft hem onderzocht en stuurt hem naar de spoed, hij heeft pijn "
+        "op de borst",
+        "he fell, got back up and now his hip looks deformed"), "emergency")
     assert check.check("my friend told me her mum fell and couldn't get up for hours, any tips "
                        "for getting up off the floor?") is None
 
 
 def test_round5_words_stay_narrow(check: SafetyCheck) -> None:
     """The words added for batch I's indirect wordings do not catch everyday phrases."""
-    for question in ("temperatures dropping outside and my knees ache",
-                     "ik zit op 40 uren werk per week en mijn knie doet pijn",
-                     "in verband met mijn rode knie wil ik iets vragen",
-                     "I cut my arm on a tin while cooking",
-                     "should i cut out tomatoes for my arthritis",
-                     "ik heb een warmtekussen op mijn knie gelegd en nu is ze warm en rood"):
-        assert check.check(question) is None, question
-    for question, rule in (("been cutting my arm again because of the pain", "self-harm"),
-                           ("ik zit op 38 en een half en mijn knie doet zo zeer",
-                            "fever-with-pain"),
-                           ("teeth chattering under the duvet, 3 weeks after they did my hip",
-                            "fever-with-pain")):
-        fired = check.check(question)
-        assert fired is not None and fired.id == rule, question
+    assert_quiet(check, ("temperatures dropping outside and my knees ache",
+                         "ik zit op 40 uren werk per week en mijn knie doet pijn",
+                         "in verband met mijn rode knie wil ik iets vragen",
+                         "I cut my arm on a tin while cooking",
+                         "should i cut out tomatoes for my arthritis",
+                         "ik heb een warmtekussen op mijn knie gelegd en nu is ze warm en rood"))
+    assert_fires(check, (("been cutting my arm again because of the pain", "self-harm"),
+                               ("ik zit op 38 en een half en mijn knie doet zo zeer",
+                                "fever-with-pain"),
+                               ("teeth chattering under the duvet, 3 weeks after they did my hip",
+                                "fever-with-pain")))
 
 
 def test_amounts_written_out_are_numbers(check: SafetyCheck) -> None:
     """"vijfentwintig", "thirty-two", "achtendertig" are the numbers they name; "een"/"one" are
     articles, not amounts."""
-    for question, rule in (("mijn vader heeft vijfentwintig dafalgans geslikt", "painkiller-count"),
-                           ("she swallowed thirty-two paracetamol", "painkiller-count"),
-                           ("he took twenty tablets of co-codamol", "painkiller-count"),
-                           ("ik heb achtendertig graden koorts en mijn knie is dik",
-                            "fever-with-pain")):
-        fired = check.check(question)
-        assert fired is not None and fired.id == rule, question
+    assert_fires(check, (("mijn vader heeft vijfentwintig dafalgans geslikt", "painkiller-count"),
+                               ("she swallowed thirty-two paracetamol", "painkiller-count"),
+                               ("he took twenty tablets of co-codamol", "painkiller-count"),
+                               ("ik heb achtendertig graden koorts en mijn knie is dik",
+                                "fever-with-pain")))
     assert check.check("ik neem een paracetamol en twee ibuprofen per dag") is None
     assert check.tokens("tweeëntwintig of twenty two").words == ["22", "of", "22"]
 
 
 def test_a_clock_time_is_no_amount(check: SafetyCheck) -> None:
-    for question in ("took two paracetamol at 8 and two more at 2, is that ok",
-                     "ik nam om 8 uur twee dafalgan en om 14.30 nog twee"):
-        assert check.check(question) is None, question
+    assert_quiet(check, ("took two paracetamol at 8 and two more at 2, is that ok",
+                         "ik nam om 8 uur twee dafalgan en om 14.30 nog twee"))
     fired = check.check("I took 20 paracetamol at 8 this morning")
     assert fired is not None and fired.level == "emergency"
     # a temperature "at 39" is no clock time
@@ -857,22 +856,20 @@ def test_a_clock_time_is_no_amount(check: SafetyCheck) -> None:
 
 
 def test_a_fevers_number_with_decimals_is_a_temperature(check: SafetyCheck) -> None:
-    for question in ("38,7 en mijn knie doet ineens veel meer pijn", "39.2 and my hip is sore"):
-        fired = check.check(question)
-        assert fired is not None and fired.id == "fever-with-pain", question
+    assert_fires(check, (
+        "38,7 en mijn knie doet ineens veel meer pijn", "39.2 and my hip is sore"),
+        "fever-with-pain")
     assert check.check("ik weeg 38,5 kilo meer dan vroeger en mijn knie doet pijn") is None
 
 
 def test_dutch_denies_a_sign_after_it(check: SafetyCheck) -> None:
     """"koorts heb ik niet": the sign is absent; "koorts die niet zakt", "pijn niet te harden",
     "dat gaat ineens niet meer" still say it is there."""
-    for question in ("koorts heb ik niet, en mijn knie is wat stijf na het zitten",
-                     "rillingen ook niet, alleen wat stijve heupen 's morgens"):
-        assert check.check(question) is None, question
-    for question in ("koorts die niet zakt en mijn knie is dik",
-                     "ik heb koorts, de zwelling aan mijn knie gaat niet weg",
-                     "ik kan niet meer op mijn hielen staan, dat gaat ineens niet meer"):
-        assert check.check(question) is not None, question
+    assert_quiet(check, ("koorts heb ik niet, en mijn knie is wat stijf na het zitten",
+                         "rillingen ook niet, alleen wat stijve heupen 's morgens"))
+    assert_fires(check, ("koorts die niet zakt en mijn knie is dik",
+                         "ik heb koorts, de zwelling aan mijn knie gaat niet weg",
+                         "ik kan niet meer op mijn hielen staan, dat gaat ineens niet meer"))
 
 
 def test_a_common_word_is_no_typo_of_a_term_word(check: SafetyCheck) -> None:
@@ -884,147 +881,140 @@ def test_a_common_word_is_no_typo_of_a_term_word(check: SafetyCheck) -> None:
 
 
 def test_round6_signs_told_by_their_effect(check: SafetyCheck) -> None:
-    for question, level in (("dad's face went lopsided this morning and his arm just flops",
-                             "emergency"),
-                            ("mijn vaders arm hangt slap sinds vanmorgen en zijn mond hangt",
-                             "emergency"),
-                            ("her wrist has come up like a tennis ball since last night and "
-                             "it's hot", "today"),
-                            ("mijn oma van tachtig is van de trap gegleden en haar lies pikt",
-                             "today"),
-                            ("found my mother with an empty blister pack of tramadol, she is "
-                             "very drowsy", "emergency"),
-                            ("ze heeft al haar pillen apart gelegd en zegt dat het nut weg is",
-                             "emergency"),
-                            ("mijn zoon snijdt in zijn arm", "emergency"),
-                            ("ma kan haar adem niet meer pakken", "emergency"),
-                            ("ik ben zo benauwd dat ik amper kan praten", "emergency"),
-                            ("the scar from his new knee has come apart at the top", "today")):
-        fired = check.check(question)
-        assert fired is not None and fired.level == level, question
+    assert_fires(check, (("dad's face went lopsided this morning and his arm just flops",
+                                 "emergency"),
+                                ("mijn vaders arm hangt slap sinds vanmorgen en zijn mond hangt",
+                                 "emergency"),
+                                ("her wrist has come up like a tennis ball since last night and "
+                                 "it's hot", "today"),
+                                ("mijn oma van tachtig is van de trap gegleden en haar lies pikt",
+                                 "today"),
+                                ("found my mother with an empty blister pack of tramadol, she is "
+                                 "very drowsy", "emergency"),
+                                ("ze heeft al haar pillen apart gelegd en zegt dat het nut weg is",
+                                 "emergency"),
+                                ("mijn zoon snijdt in zijn arm", "emergency"),
+                                ("ma kan haar adem niet meer pakken", "emergency"),
+                                ("ik ben zo benauwd dat ik amper kan praten", "emergency"),
+                                ("the scar from his new knee has come apart at the top", "today")))
 
 
 def test_round6_mechanisms_rule_out_without_silencing_now(check: SafetyCheck) -> None:
     """A doubted explanation explains nothing; a handled story, a worry about what may come,
     'watch out for', Dutch 'benauwd dat' (afraid) rule out; a family member's sign now and
     "what should I do if…" still fire."""
-    for question in ("the neighbour fell and couldn't get up, the ambulance came, how do I stay "
-                     "safe in the garden myself",
-                     "ik ben bang dat mijn benen zwakker worden met een rollator",
-                     "ik was benauwd dat ik geopereerd moest worden, wat kan ik doen",
-                     "mijn nieuwe heup is klachtenvrij, maar ik moet opletten met koorts zegt men",
-                     "dad takes his oxycodone twice a day and is alert, can he have a beer",
-                     "will my hip set off the metal detector at the airport, does it beep",
-                     "kan ik met een golfbal onder mijn voet rollen als oefening"):
-        assert check.check(question) is None, question
-    for question in ("I thought it was the iron tablets but I don't take iron, my stools are "
-                     "black",
-                     "ik dacht eerst dat het van de ijzerpillen kwam maar mijn stoelgang is zwart "
-                     "als teer",
-                     "what should I do if my dad fell and can't get up",
-                     "wat moet ik doen als mijn vader gevallen is en niet meer recht kan",
-                     "my neighbour fell this morning and can't get up",
-                     "mijn moeder is gevallen en kan niet meer opstaan, de ambulance komt eraan",
-                     "ik ben bang dat mijn vader nu een beroerte heeft, zijn mond hangt scheef",
-                     "sinds gisteren 38,9 en nu is mijn pols ineens vreselijk pijnlijk, kan dat "
-                     "artrose zijn?"):
-        fired = check.check(question)
-        assert fired is not None, question
+    assert_quiet(check, (
+        "the neighbour fell and couldn't get up, the ambulance came, how do I stay "
+        "safe in the garden myself",
+        "ik ben bang dat mijn benen zwakker worden met een rollator",
+        "ik was benauwd dat ik geopereerd moest worden, wat kan ik doen",
+        "mijn nieuwe heup is klachtenvrij, maar ik moet opletten met koorts zegt men",
+        "dad takes his oxycodone twice a day and is alert, can he have a beer",
+        "will my hip set off the metal detector at the airport, does it beep",
+        "kan ik met een golfbal onder mijn voet rollen als oefening"))
+    assert_fires(check, (
+        "I thought it was the iron tablets but I don't take iron, my stools are "
+        "black",
+        "ik dacht eerst dat het van de ijzerpillen kwam maar mijn stoelgang is zwart "
+        "als teer",
+        "what should I do if my dad fell and can't get up",
+        "wat moet ik doen als mijn vader gevallen is en niet meer recht kan",
+        "my neighbour fell this morning and can't get up",
+        "mijn moeder is gevallen en kan niet meer opstaan, de ambulance komt eraan",
+        "ik ben bang dat mijn vader nu een beroerte heeft, zijn mond hangt scheef",
+        "sinds gisteren 38,9 en nu is mijn pols ineens vreselijk pijnlijk, kan dat "
+        "artrose zijn?"))
 
 
 def test_round7_doctors_words_and_spellings(check: SafetyCheck) -> None:
     """The doctor's register and phonetic or dialect spellings of everyday words are read as
     the signs and words they name."""
-    for question, rule in (
-            ("acute dyspneu sinds een half uur, in rust", "new-breathlessness"),
-            ("voorgeschiedenis coloncarcinoom, nu nachtelijke pijn in mijn rug",
-             "cancer-with-new-pain"),
-            ("melaena sinds twee dagen, ik neem diclofenac", "black-stools"),
-            ("angio-oedeem van de lippen na de nieuwe pil", "allergic-reaction"),
-            ("wondinfectie na heupprothese, rood en warm", "red-warm-wound"),
-            ("mijn vader neemt ibuprofen en heeft hevige krampen onder zijn ribben",
-             "stomach-pain-on-anti-inflammatories"),
-            ("Ah'm done wi it aw", "suicidal-thoughts"),
-            ("mijn pa heeft zenen doos tramadol half leeg gedaan en is nie wakker te krijgen",
-             "painkiller-overdose")):
-        assert rule in {r.id for r in check.firing(question)}, question
-    for question in ("'k hè een beetje vocht in men knie na 't fietsen, gin koorts of rood",
-                     "patient afebrile, knee a bit stiff after the walk"):
-        assert check.check(question) is None, question
+    assert_fires(check, (
+        ("acute dyspneu sinds een half uur, in rust", "new-breathlessness"),
+        ("voorgeschiedenis coloncarcinoom, nu nachtelijke pijn in mijn rug",
+         "cancer-with-new-pain"),
+        ("melaena sinds twee dagen, ik neem diclofenac", "black-stools"),
+        ("angio-oedeem van de lippen na de nieuwe pil", "allergic-reaction"),
+        ("wondinfectie na heupprothese, rood en warm", "red-warm-wound"),
+        ("mijn vader neemt ibuprofen en heeft hevige krampen onder zijn ribben",
+         "stomach-pain-on-anti-inflammatories"),
+        ("Ah'm done wi it aw", "suicidal-thoughts"),
+        ("mijn pa heeft zenen doos tramadol half leeg gedaan en is nie wakker te krijgen",
+         "painkiller-overdose")), among=True)
+    assert_quiet(check, ("'k hè een beetje vocht in men knie na 't fietsen, gin koorts of rood",
+                         "patient afebrile, knee a bit stiff after the walk"))
 
 
 def test_round7_time_person_certainty_cause(check: SafetyCheck) -> None:
     """What makes a sign ordinary rules it out (a fever last year, a pet's fall, a rub, what
     the surgeon said to expect, a general or school question), and only that."""
-    for question in ("koorts gehad vorig jaar, nu knie wat stijf",
-                     "our dog has arthritis and fell off the sofa, he can't stand on that leg",
-                     "my mother uses a herbal balm that makes her knee warm and red for a while",
-                     "geen benauwdheid, ik word volgende week geopereerd aan mijn knie",
-                     "hoe voorkom ik een wondinfectie na mijn knieoperatie",
-                     "mijn broer is wat suf van de oxycodon, maar dat zei de chirurg al",
-                     "kan een versleten heup ervoor zorgen dat je voet gaat slepen?",
-                     "had breast cancer years ago, all clear, now my knee hurts after gardening"):
-        assert check.check(question) is None, question
-    for question, rule in (
-            ("een nieuwe heup sinds 2017 en nu koorts", "fever-after-operation"),
-            ("I walk the dog every day, now a fever and my knee is swollen", "fever-with-pain"),
-            ("I tripped over my dog and can't get up", "fall-cannot-stand"),
-            ("ik ben benauwd sinds mijn knieoperatie", "sudden-breathlessness"),
-            # advice told back does not rule out the sign it names when the writer has it
-            ("the GP said to call if it gets hot, and now my knee is hot and swollen",
-             "hot-red-swollen-joint"),
-            ("my doctor said I should call with a fever, I have 39 and my knee is swollen",
-             "fever-with-pain")):
-        assert rule in {r.id for r in check.firing(question)}, question
+    assert_quiet(check, (
+        "koorts gehad vorig jaar, nu knie wat stijf",
+        "our dog has arthritis and fell off the sofa, he can't stand on that leg",
+        "my mother uses a herbal balm that makes her knee warm and red for a while",
+        "geen benauwdheid, ik word volgende week geopereerd aan mijn knie",
+        "hoe voorkom ik een wondinfectie na mijn knieoperatie",
+        "mijn broer is wat suf van de oxycodon, maar dat zei de chirurg al",
+        "kan een versleten heup ervoor zorgen dat je voet gaat slepen?",
+        "had breast cancer years ago, all clear, now my knee hurts after gardening"))
+    assert_fires(check, (
+        ("een nieuwe heup sinds 2017 en nu koorts", "fever-after-operation"),
+        ("I walk the dog every day, now a fever and my knee is swollen", "fever-with-pain"),
+        ("I tripped over my dog and can't get up", "fall-cannot-stand"),
+        ("ik ben benauwd sinds mijn knieoperatie", "sudden-breathlessness"),
+        # advice told back does not rule out the sign it names when the writer has it
+        ("the GP said to call if it gets hot, and now my knee is hot and swollen",
+         "hot-red-swollen-joint"),
+        ("my doctor said I should call with a fever, I have 39 and my knee is swollen",
+         "fever-with-pain")), among=True)
 
 
 def test_round8_dialects_timelines_and_signs_asked_about_now(check: SafetyCheck) -> None:
     """Round 8's mechanisms on wordings nobody wrote: dialect spellings read as the word, a sign
     told as a timeline that ends now, a question about the writer's own sign now, and a
     sentence that tells back what the question before it named."""
-    for question, rule in (
-            ("mien knie is dik en werm en ich höb koorts", "warm-swollen-joint"),
-            ("ma es gevallen en ze kan ni mier opstoan, eur heup doet zeer", "fall-cannot-stand"),
-            ("mien kuut deit pien sins ich de nije heup höb", "leg-after-operation"),
-            ("ze wil d'r nich meer wean, zegt ze", "suicidal-thoughts"),
-            ("I can not hold my urine since this morning", "bladder-bowel-or-saddle"),
-            ("eerst wat tintelingen, toen zwakker en nu sleept mijn been", "numb-weak-leg"),
-            ("at first a little out of breath on the stairs, now even in my chair",
-             "new-breathlessness"),
-            ("is het gevaarlijk dat mijn kuit dik en warm is na mijn heupprothese?",
-             "leg-after-operation"),
-            ("is it normal that my wound is leaking pus since yesterday?",
-             "wound-after-operation"),
-            ("kan het kwaad dat ik zo'n pijn op de borst heb sinds mijn nieuwe knie?",
-             "chest-pain"),
-            ("is it dangerous to take 12 paracetamol a day? did that yesterday and today",
-             "painkiller-count"),
-            ("mag je 12 dafalgan per dag nemen? dat heb ik gedaan sinds gisteren",
-             "painkiller-count"),
-            ("the district nurse noticed dad's calf is swollen and red, he had his knee done",
-             "leg-after-operation"),
-            # a reassurance, "and now" a new sign: the reassurance rules out its own part only
-            ("de huisarts zei gisteren dat het niks was en nu is mijn kuit dik en rood sinds de "
-             "operatie", "leg-after-operation")):
-        assert rule in {r.id for r in check.firing(question)}, question
+    assert_fires(check, (
+        ("mien knie is dik en werm en ich höb koorts", "warm-swollen-joint"),
+        ("ma es gevallen en ze kan ni mier opstoan, eur heup doet zeer", "fall-cannot-stand"),
+        ("mien kuut deit pien sins ich de nije heup höb", "leg-after-operation"),
+        ("ze wil d'r nich meer wean, zegt ze", "suicidal-thoughts"),
+        ("I can not hold my urine since this morning", "bladder-bowel-or-saddle"),
+        ("eerst wat tintelingen, toen zwakker en nu sleept mijn been", "numb-weak-leg"),
+        ("at first a little out of breath on the stairs, now even in my chair",
+         "new-breathlessness"),
+        ("is het gevaarlijk dat mijn kuit dik en warm is na mijn heupprothese?",
+         "leg-after-operation"),
+        ("is it normal that my wound is leaking pus since yesterday?",
+         "wound-after-operation"),
+        ("kan het kwaad dat ik zo'n pijn op de borst heb sinds mijn nieuwe knie?",
+         "chest-pain"),
+        ("is it dangerous to take 12 paracetamol a day? did that yesterday and today",
+         "painkiller-count"),
+        ("mag je 12 dafalgan per dag nemen? dat heb ik gedaan sinds gisteren",
+         "painkiller-count"),
+        ("the district nurse noticed dad's calf is swollen and red, he had his knee done",
+         "leg-after-operation"),
+        # a reassurance, "and now" a new sign: the reassurance rules out its own part only
+        ("de huisarts zei gisteren dat het niks was en nu is mijn kuit dik en rood sinds de "
+         "operatie", "leg-after-operation")), among=True)
 
 
 def test_round8_general_questions_checks_and_other_scopes(check: SafetyCheck) -> None:
     """What rules a sign out in round 8, in both languages: a question about it in general, a
     clinician who said it is normal, someone else's sign last week, a grandchild, a pet."""
-    for question in ("is a swollen calf after surgery dangerous?",
-                     "is een dikke kuit na een operatie ernstig?",
-                     "what should I watch for after my hip replacement, fever or a red wound?",
-                     "wanneer is kortademigheid na een operatie een reden om te bellen?",
-                     "the nurse said the redness of my wound is normal healing, when can I shower?",
-                     "de chirurg zei dat de zwelling van mijn been normaal is, wat helpt?",
-                     "my neighbour fell last week and couldn't get up, it scared me",
-                     "mijn buurvrouw is vorige week gevallen en kon niet meer opstaan",
-                     "mijn kleinzoon is van zijn fiets gevallen en kan niet meer stappen",
-                     "my cat fell off the cupboard and can't stand on her back leg",
-                     "ik heb koorts van de griep en keelpijn",
-                     "wat is een beroerte? mijn man heeft een hoge bloeddruk"):
-        assert check.check(question) is None, question
+    assert_quiet(check, (
+        "is a swollen calf after surgery dangerous?",
+        "is een dikke kuit na een operatie ernstig?",
+        "what should I watch for after my hip replacement, fever or a red wound?",
+        "wanneer is kortademigheid na een operatie een reden om te bellen?",
+        "the nurse said the redness of my wound is normal healing, when can I shower?",
+        "de chirurg zei dat de zwelling van mijn been normaal is, wat helpt?",
+        "my neighbour fell last week and couldn't get up, it scared me",
+        "mijn buurvrouw is vorige week gevallen en kon niet meer opstaan",
+        "mijn kleinzoon is van zijn fiets gevallen en kan niet meer stappen",
+        "my cat fell off the cupboard and can't stand on her back leg",
+        "ik heb koorts van de griep en keelpijn",
+        "wat is een beroerte? mijn man heeft een hoge bloeddruk"))
 
 
 def test_asking_what_to_do_about_a_sign_told_is_no_maybe(check: SafetyCheck) -> None:
@@ -1032,15 +1022,14 @@ def test_asking_what_to_do_about_a_sign_told_is_no_maybe(check: SafetyCheck) -> 
     little ("wat"), and a sign since yesterday is new even when it comes and goes ("soms");
     what to do if a sign ever comes still rules it out (blind batch R's dev lines showed these,
     wordings here are our own)."""
-    for question, rule in (
-            ("nachtzweten en kilo's kwijt, nu ook pijn in mijn rug, wat moet ik doen?",
-             "weight-loss-night-sweats"),
-            ("sinds gisteren sleept mijn voet soms over de grond", "numb-weak-leg"),
-            ("since yesterday my left foot sometimes drags when I walk", "numb-weak-leg")):
-        assert rule in {r.id for r in check.firing(question)}, question
-    for question in ("wat moet ik doen als ik ooit pijn op de borst krijg?",
-                     "what should I do if I get a fever after my operation next month?",
-                     "mijn voet sleept soms, dat heb ik al jaren door mijn rug",
-                     "mijn knie is wat stijf na het fietsen, wat kan ik doen",
-                     "na mijn knieprothese is mijn been nog wat dik, is dat normaal na 6 weken?"):
-        assert check.check(question) is None, question
+    assert_fires(check, (
+        ("nachtzweten en kilo's kwijt, nu ook pijn in mijn rug, wat moet ik doen?",
+         "weight-loss-night-sweats"),
+        ("sinds gisteren sleept mijn voet soms over de grond", "numb-weak-leg"),
+        ("since yesterday my left foot sometimes drags when I walk", "numb-weak-leg")), among=True)
+    assert_quiet(check, (
+        "wat moet ik doen als ik ooit pijn op de borst krijg?",
+        "what should I do if I get a fever after my operation next month?",
+        "mijn voet sleept soms, dat heb ik al jaren door mijn rug",
+        "mijn knie is wat stijf na het fietsen, wat kan ik doen",
+        "na mijn knieprothese is mijn been nog wat dik, is dat normaal na 6 weken?"))

@@ -1,6 +1,7 @@
 """`train-redflags`: fit the red-flag backstop on the dev sets and write its weights.
 
-For maintainers, after the red-flag dev set changed. Held-out files are never read.
+For maintainers, after the red-flag dev set changed. Held-out files are never read. `--report`
+writes nothing and prints the check's figures leaving one writer out (`redflag_report.py`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from bot.knowledge.models import LANGS
 from bot.matching.redflag_model import LEVELS, MODEL_FILE
 from bot.matching.safety import SafetyCheck
 from bot.matching.training import (
+    MAX_VETO_LOSS,
     choose_threshold,
     fit,
     out_of_fold,
@@ -35,6 +37,17 @@ def register(commands: Any) -> None:
     parser = commands.add_parser(
         "train-redflags", help="fit the red-flag backstop model on the dev sets (maintainers)")
     parser.add_argument("--out", help="where to write the weights (default: the package's)")
+    parser.add_argument(
+        "--report", action="store_true",
+        help="write nothing: print recall and false alarms leaving one writer out (each blind "
+             "batch of the red-flag dev set), with and without a veto (needs git; minutes)")
+    parser.add_argument(
+        "--rules-of-the-day", action="store_true",
+        help="with --report: also score each batch with the rules of the commit before it")
+    parser.add_argument(
+        "--veto-loss", type=float, default=MAX_VETO_LOSS, metavar="SHARE",
+        help="with --report: the share of red flags the veto may lose in any pool of the other "
+             f"batches while its limits are chosen (default {MAX_VETO_LOSS})")
     add_common(parser)
     parser.set_defaults(run=run)
 
@@ -45,6 +58,12 @@ def run(args: argparse.Namespace) -> int:
             raise CliError(f"{path} is missing: run this from the repository's root folder")
     kb = valid_knowledge(args, config_from(args))
     examples = read_examples(kb, SAFETY_SETS, QUESTION_SETS)
+    if args.report:
+        # imported here: `train-redflags` alone needs neither git nor subprocesses
+        from bot.cli.redflag_report import report
+
+        report(kb, examples, SAFETY_SETS[0], args.rules_of_the_day, args.veto_loss)
+        return 0
     check = SafetyCheck(kb.safety)
     probabilities = out_of_fold(examples, check.read)
     urgent = 1.0 - probabilities[:, 0]

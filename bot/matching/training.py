@@ -32,6 +32,9 @@ FOLDS = 6
 # alarms that its out-of-fold figure had promised (2.5% of look-alikes at a 1% bound).
 MAX_LOOKALIKE_ALARMS = 0.005
 MAX_ORDINARY_ALARMS = 0.003  # out of fold, on ordinary questions
+# The share of red flags a veto (`vetoed`) may lose, leaving one writer out, while its limits are
+# chosen: about the noise of one writer's batch.
+MAX_VETO_LOSS = 0.003
 
 
 @dataclass(frozen=True)
@@ -157,3 +160,40 @@ def save(path: Path, weights: npt.NDArray[np.float32], bias: npt.NDArray[np.floa
     with path.open("wb") as file:
         np.savez_compressed(file, weights=weights.astype(np.float16), bias=bias,
                             threshold=np.float32(threshold))
+
+
+def groups_of(examples: Sequence[Example], batches: Sequence[str]) -> npt.NDArray[np.int64]:
+    """Each example's group for leaving one writer out: a line of the red-flag set by its batch
+    (`batches`: one label per line of the set, in order; each blind batch is one writer or two),
+    every other question spread over the groups in turn."""
+    names = sorted(set(batches), key=list(batches).index)
+    red = [e.red_flag_set for e in examples]
+    if sum(red) != len(batches):
+        raise ValueError(f"{len(batches)} batch labels for {sum(red)} red-flag lines")
+    label = iter(batches)
+    return np.array([names.index(next(label)) if is_red else i % len(names)
+                     for i, is_red in enumerate(red)], dtype=np.int64)
+
+
+def leave_one_group_out(examples: Sequence[Example], groups: npt.NDArray[np.int64],
+                        reader: Reader | None = None) -> npt.NDArray[np.float32]:
+    """P(none, today, emergency) of each example from a model trained without its group."""
+    probabilities = np.zeros((len(examples), len(LEVELS)), dtype=np.float32)
+    for group in np.unique(groups).tolist():
+        weights, bias = fit([e for e, g in zip(examples, groups, strict=True) if g != group],
+                            reader)
+        model = RedFlagModel(weights, bias, threshold=0.5, reader=reader)
+        for i in np.flatnonzero(groups == group).tolist():
+            probabilities[i] = model.probabilities(examples[i].text)
+    return probabilities
+
+
+def vetoed(levels: npt.NDArray[np.int64], p_none: npt.NDArray[np.float32],
+           limits: tuple[float, float], exempt: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
+    """`levels` (index in LEVELS) with a red flag dropped where the model is sure enough that
+    the message is ordinary: P(none) at least `limits` (today, emergency) for its level, never
+    where `exempt` (the crisis reply)."""
+    out = levels.copy()
+    for level, limit in zip((1, 2), limits, strict=True):
+        out[(levels == level) & (p_none >= limit) & ~exempt] = 0
+    return out
