@@ -214,6 +214,13 @@ def test_a_short_word_one_letter_from_another_is_not_taken_for_a_typo() -> None:
     assert not misspelt("padel", common) and not misspelt("jicht", common)
 
 
+def test_a_word_longer_than_any_common_word_by_two_is_no_typo_of_one() -> None:
+    common = frozenset({"dokter", "knie"})
+    assert misspelt("dokterr", common)  # one letter longer than the longest: a typo
+    assert not misspelt("dokterrr", common)
+    assert not misspelt("knie" * 25_000, common)  # one endless "word" (it once took a second)
+
+
 @pytest.mark.parametrize(("question", "entry_id"), [
     ("helpt een ontstekings remmer bij artrose", "medication"),
     ("heb ik artrose door mijn leef tijd", "only-old-age"),

@@ -48,7 +48,9 @@ SHORTEST_TYPO = 4
 def misspelt(word: str, common: frozenset[str]) -> bool:
     """Whether `word` is one typo (a letter left out, added, changed, or two swapped) away
     from a word in `common`. Only the few words that look rare are checked: no index to build."""
-    if len(word) < SHORTEST_TYPO:
+    # One typo adds at most one letter, so a longer word is no common word misspelt (and a
+    # "word" of thousands of letters, which would make millions of edits, costs nothing).
+    if len(word) < SHORTEST_TYPO or len(word) > _longest(common) + 1:
         return False
     cuts = [(word[:i], word[i:]) for i in range(len(word) + 1)]
     letters = string.ascii_lowercase
@@ -59,3 +61,9 @@ def misspelt(word: str, common: frozenset[str]) -> bool:
         edits |= {a + c + b[1:] for a, b in cuts if b for c in letters}  # a letter changed
     edits.discard(word)
     return not edits.isdisjoint(common)
+
+
+@cache
+def _longest(words: frozenset[str]) -> int:
+    """The length of the longest of `words` (a frozenset keeps its hash: looked up at once)."""
+    return max(map(len, words), default=0)
