@@ -185,16 +185,14 @@ def _build_elsewhere(config: Config, root: Path | None
 
 
 def _lower_priority() -> None:
-    """The calling thread (on Linux; elsewhere the process) at the worker's priority: the
-    highest niceness and, on Linux, the idle scheduling class. At niceness 19 alone the worker
-    still takes turns with a process that wakes to answer someone; in the idle class that
-    process takes the core at once."""
+    """The calling thread (on Linux; elsewhere the process) at the worker's priority.
+
+    Not the idle scheduling class (SCHED_IDLE): tried, and on a machine whose cores other work
+    keeps busy a reload then waited minutes for an idle moment (a test timed out at 120 s).
+    At niceness 19 it still gets its small share and ends."""
     with contextlib.suppress(OSError):  # if not allowed, it builds at the same priority
         os.setpriority(os.PRIO_PROCESS, 0, max(os.getpriority(os.PRIO_PROCESS, 0),
                                                WORKER_NICENESS))
-    if hasattr(os, "SCHED_IDLE"):
-        with contextlib.suppress(OSError):
-            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
 
 
 def _in_background() -> None:
