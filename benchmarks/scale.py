@@ -254,9 +254,10 @@ def table(result: dict[str, Any]) -> str:
     lines += [f"{r['instances']:>9}{r['updates']:>9}{r['answered']:>10}{r['lost']:>6}"
               f"{r['duplicated']:>12}{r['answered_per_s']:>12}{r['p50_ms']:>8}{r['p99_ms']:>8}"
               f"{r['restart_s']:>11}" for r in result["rows"]]
-    lines.append(f"3 instances: {result['per_s_3']} answered/s (median of "
-                 f"{sum(r['instances'] == 3 for r in result['rows'])} runs); "
-                 f"throughput 3 instances / 1 instance: {result['ratio_3_vs_1']}×")
+    if result["per_s_3"] is not None:
+        lines.append(f"3 instances: {result['per_s_3']} answered/s (median of "
+                     f"{sum(r['instances'] == 3 for r in result['rows'])} runs); "
+                     f"throughput 3 instances / 1 instance: {result['ratio_3_vs_1']}×")
     head = (f"{'instances':>9}{'bot':>8}{'postgres':>10}{'nginx':>7}{'telegram':>10}{'total':>8}"
             f"{'capacity/s':>12}{'load avg':>10}")
     lines += ["", f"CPU ms per answered update (telegram: the fake Telegram and its load); "
