@@ -1,6 +1,8 @@
 """Does a learned text classifier rank better on writers it has not seen? (issue 12, round 10)
 
-    python scripts/ranker.py            # the history test and leave-one-writer-out on dev
+    python scripts/ranker.py            # the history test (each later batch as it came)
+    python scripts/ranker.py --dev      # leave-one-writer-out on the dev sets as they are
+    python scripts/ranker.py --alone    # the classifier alone on each later batch
 
 A multinomial logistic regression over entry ids, on hashed features of the analysed question
 (stems, pairs of neighbouring stems, character 3-5-grams of its content words), trained on
@@ -360,7 +362,25 @@ def dev() -> None:
     show("re-ranked by the classifier", t1)
 
 
+def alone() -> None:
+    """The classifier on its own, per later batch as it came: how often its most likely entry
+    (of all) is right, against the matcher's first candidate and its first three."""
+    for batch, new, examples, earlier in days():
+        probs = predict(train(examples, earlier), new)
+        for lang in ("nl", "en"):
+            mine = [(r, p) for r, p in zip(new, probs, strict=True)
+                    if r.labelled and r.case.lang == lang]
+            own = sum(max(p, key=lambda e: (p[e], e)) in r.case.expected for r, p in mine)
+            first = sum(r.right_first for r, _ in mine)
+            three = sum(bool(set(r.decision.candidate_ids) & r.case.expected) for r, _ in mine)
+            print(f"batch {batch} {lang}: {len(mine)} questions; classifier's first right "
+                  f"{own}, the matcher's first {first}, in its first three {three}", flush=True)
+
+
 def main() -> int:
+    if "--alone" in sys.argv[1:]:
+        alone()
+        return 0
     if "--dev" in sys.argv[1:]:
         dev()
         return 0
