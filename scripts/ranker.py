@@ -193,9 +193,11 @@ def _ancestor(commit: str, of: str) -> bool:
 def days() -> list[tuple[str, list[Line], list[tuple[list[int], str]], list[Line]]]:
     """Per later batch: its id, its lines and the example questions as they came, and the
     lines that existed before it."""
-    if CACHE.exists() and "--fresh" not in sys.argv[1:]:
+    # The rows depend on the code that read them: a cache of another commit is not used.
+    cache = CACHE.with_name(f"{CACHE.stem}-{_git('rev-parse', 'HEAD').strip()[:12]}.pkl")
+    if cache.exists() and "--fresh" not in sys.argv[1:]:
         cached: list[tuple[str, list[Line], list[tuple[list[int], str]], list[Line]]] = (
-            pickle.loads(CACHE.read_bytes()))
+            pickle.loads(cache.read_bytes()))
         return cached
     out = []
     for batch in LATER_BATCHES:
@@ -212,7 +214,7 @@ def days() -> list[tuple[str, list[Line], list[tuple[list[int], str]], list[Line
         out.append((batch, new, examples, earlier))
         print(f"batch {batch}: {len(new)} new, {len(earlier)} earlier, {len(examples)} "
               "examples", flush=True)
-    CACHE.write_bytes(pickle.dumps(out))
+    cache.write_bytes(pickle.dumps(out))
     return out
 
 
