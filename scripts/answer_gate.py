@@ -22,7 +22,8 @@ import sys
 import tarfile
 import tempfile
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -405,6 +406,19 @@ def _git(*args: str) -> str:
     return subprocess.run(["git", *args], check=True, capture_output=True, text=True).stdout
 
 
+@contextmanager
+def knowledge_before(batch: str) -> Iterator[tuple[str, Path]]:
+    """The commit before `batch` came (its parent) and its knowledge base, unpacked in a
+    temporary folder for as long as the block lasts."""
+    parent = _git("rev-parse", f"{batch}^").strip()
+    with tempfile.TemporaryDirectory() as folder:
+        archive = subprocess.run(["git", "archive", parent, "knowledge"], check=True,
+                                 capture_output=True).stdout
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(folder, filter="data")
+        yield parent, Path(folder) / "knowledge"
+
+
 def as_they_came(show: Sequence[float] = ()) -> tuple[list[Row], Thresholds]:
     """The later batches' lines, each weighed by today's code with the knowledge base of the
     day before its batch came (its synonyms and example questions tuned on earlier batches
@@ -412,13 +426,8 @@ def as_they_came(show: Sequence[float] = ()) -> tuple[list[Row], Thresholds]:
     the earlier batches (tuned on, as today's are)."""
     came: list[Row] = []
     for batch in LATER_BATCHES:
-        parent = _git("rev-parse", f"{batch}^").strip()
-        with tempfile.TemporaryDirectory() as folder:
-            archive = subprocess.run(["git", "archive", parent, "knowledge"], check=True,
-                                     capture_output=True).stdout
-            with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-                tar.extractall(folder, filter="data")
-            rows, thresholds = collect(DEV_SETS, Path(folder) / "knowledge")
+        with knowledge_before(batch) as (parent, knowledge):
+            rows, thresholds = collect(DEV_SETS, knowledge)
         new = [r for r in rows if r.commit.startswith(batch)]
         came += new
         if not show:

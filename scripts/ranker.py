@@ -19,12 +19,9 @@ weight is chosen leave-one-writer-out among those earlier lines. Never a held-ou
 from __future__ import annotations
 
 import argparse
-import io
 import pickle
 import subprocess
 import sys
-import tarfile
-import tempfile
 import zlib
 from collections import defaultdict
 from collections.abc import Sequence
@@ -37,7 +34,7 @@ from numpy.typing import NDArray
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from answer_gate import DEV_SETS, LATER_BATCHES, Tally, writers
+from answer_gate import DEV_SETS, LATER_BATCHES, Tally, knowledge_before, writers
 
 from bot.cli.context import load_all
 from bot.evaluation import Case, read_cases
@@ -201,13 +198,8 @@ def days() -> list[tuple[str, list[Line], list[tuple[list[int], str]], list[Line
         return cached
     out = []
     for batch in LATER_BATCHES:
-        parent = _git("rev-parse", f"{batch}^").strip()
-        with tempfile.TemporaryDirectory() as folder:
-            archive = subprocess.run(["git", "archive", parent, "knowledge"], check=True,
-                                     capture_output=True).stdout
-            with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-                tar.extractall(folder, filter="data")
-            lines, examples = collect(Path(folder) / "knowledge")
+        with knowledge_before(batch) as (parent, knowledge):
+            lines, examples = collect(knowledge)
         known = {c: _ancestor(c, parent) for c in {r.commit for r in lines}}
         new = [r for r in lines if r.commit.startswith(batch)]
         earlier = [r for r in lines if known[r.commit]]
