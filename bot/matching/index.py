@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -372,12 +372,16 @@ def combine(signals: list[tuple[str, dict[str, float]]],
     return combined
 
 
-def votes(signals: list[tuple[str, dict[str, float]]], entry_id: str) -> int:
-    """How many signals, each on its own, rank `entry_id` first (a tie counts for it).
+def votes(signals: list[tuple[str, dict[str, float]]], entry_ids: Sequence[str]
+          ) -> tuple[int, ...]:
+    """For each of `entry_ids`: how many signals, each on its own, rank it first (a tie counts
+    for it).
 
     A right answer is usually first by most signals; a wrong one often wins on one signal
     alone (a shared frame like "is ... slecht voor mijn knie", or one rare word)."""
-    mine = next((values for e, values in signals if e == entry_id), None)
-    if mine is None:
-        return 0
-    return sum(mine[k] >= max(values[k] for _, values in signals) for k in WEIGHTS)
+    if not signals:
+        return tuple(0 for _ in entry_ids)
+    best = {k: max(values[k] for _, values in signals) for k in WEIGHTS}
+    by_id = dict(signals)
+    return tuple(sum(by_id[e][k] >= best[k] for k in WEIGHTS) if e in by_id else 0
+                 for e in entry_ids)

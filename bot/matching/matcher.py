@@ -189,7 +189,6 @@ class Matcher:
                      else ranked)
         topical = {*named, *(e for group in shared for e in group)}
         ranked = _by_topic(ranked, order, topical, self.thresholds.topic_bonus)
-        agreed = votes(signals, ranked[0][0]) if ranked else 0
         # A question that names another entry's topic is about that one, or about both; one
         # that uses a keyword two entries share is about one of those two.
         first = ranked[0][0] if ranked else None
@@ -197,13 +196,15 @@ class Matcher:
                      or any(first not in group for group in shared))
         by_id = dict(signals)
         top = ranked[:MAX_CANDIDATES]
+        # how many signals rank each of the first candidates first; the first's is `agreed`
+        counted = votes(signals, [e for e, _ in top])
         evidence = Evidence(
             lang=lang, words=len(tokens), scores=tuple(s for _, s in top),
-            signals=tuple(by_id[e] for e, _ in top),
-            votes=tuple(votes(signals, e) for e, _ in top),
+            signals=tuple(by_id[e] for e, _ in top), votes=counted,
             topical=tuple(e in topical for e, _ in top),
             best=max((s for _, s in ranked), default=0.0),
-            runner_up=max((s for _, s in ranked[1:]), default=0.0), agreed=agreed,
+            runner_up=max((s for _, s in ranked[1:]), default=0.0),
+            agreed=counted[0] if counted else 0,
             known=index.known_share_of(words, self._everyday[lang]),
             rare=len(self._rare(words, lang, MAX_RARE)), named=first in named, elsewhere=elsewhere)
         return decide(ranked, evidence, self.thresholds, self.gate), evidence
