@@ -15,12 +15,9 @@ example questions tuned, on every writer: their figures flatter them.
 from __future__ import annotations
 
 import argparse
-import io
 import math
 import subprocess
 import sys
-import tarfile
-import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -33,6 +30,7 @@ from numpy.typing import NDArray
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.cli.context import load_all
+from bot.cli.history import line_commits, tree
 from bot.evaluation import OFF_TOPIC, RED_FLAG, Case, read_cases
 from bot.matching.decision import Decision
 from bot.matching.gate import FEATURES, GATE_FILE, SIGNALS, AnswerGate, Evidence, features
@@ -76,13 +74,7 @@ class Row:
 def writers(path: Path) -> dict[int, tuple[str, str]]:
     """Each line's writer and commit: the writer is the commit that last touched it, small
     commits folded into the file's first batch."""
-    blame = subprocess.run(["git", "blame", "--line-porcelain", str(path)], check=True,
-                           capture_output=True, text=True).stdout
-    commits: dict[int, str] = {}
-    for line in blame.splitlines():
-        parts = line.split()
-        if len(parts) >= 3 and len(parts[0]) == 40 and parts[1].isdigit():
-            commits[int(parts[2])] = parts[0]
+    commits = dict(enumerate(line_commits(path), start=1))
     sizes: defaultdict[str, int] = defaultdict(int)
     for commit in commits.values():
         sizes[commit] += 1
@@ -411,12 +403,8 @@ def knowledge_before(batch: str) -> Iterator[tuple[str, Path]]:
     """The commit before `batch` came (its parent) and its knowledge base, unpacked in a
     temporary folder for as long as the block lasts."""
     parent = _git("rev-parse", f"{batch}^").strip()
-    with tempfile.TemporaryDirectory() as folder:
-        archive = subprocess.run(["git", "archive", parent, "knowledge"], check=True,
-                                 capture_output=True).stdout
-        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-            tar.extractall(folder, filter="data")
-        yield parent, Path(folder) / "knowledge"
+    with tree(parent, "knowledge") as folder:
+        yield parent, folder / "knowledge"
 
 
 def as_they_came(show: Sequence[float] = ()) -> tuple[list[Row], Thresholds]:

@@ -16,18 +16,15 @@ of the other batches loses more than a share of its red flags (MAX_VETO_LOSS unl
 
 from __future__ import annotations
 
-import io
 import subprocess
 import sys
-import tarfile
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
-from bot.cli.context import CliError
+from bot.cli.history import line_commits, tree
 from bot.knowledge.models import LANGS, KnowledgeBase
 from bot.matching.redflag_model import LEVELS, RedFlagModel
 from bot.matching.safety import SafetyCheck
@@ -62,34 +59,19 @@ Pool = tuple[Array, Mask, Mask]
 
 def batches(path: Path) -> list[str]:
     """The commit that added each line of `path` after its header, by `git blame`."""
-    try:
-        blame = subprocess.run(["git", "blame", "--line-porcelain", str(path)],
-                               capture_output=True, text=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError) as exc:
-        raise CliError(f"the report needs the git history of {path}: {exc}") from exc
-    commits = [line.split()[0] for line in blame.splitlines()
-               if len(line) > 41 and line[40] == " " and _is_sha(line[:40])]
-    return commits[1:]
-
-
-def _is_sha(text: str) -> bool:
-    return all(c in "0123456789abcdef" for c in text)
+    return line_commits(path)[1:]
 
 
 def rules_of_the_day(commit: str, texts: Sequence[str]) -> list[tuple[int, str]] | None:
     """The level (index in LEVELS) and id of the rule of the commit before `commit` that fires
     on each text ("-": none), or None where that tree cannot run them (an older format)."""
     try:
-        tree = subprocess.run(["git", "archive", "--format=tar", f"{commit}^", "bot",
-                               "knowledge"], capture_output=True, check=True).stdout
+        with tree(f"{commit}^", "bot", "knowledge") as folder:
+            done = subprocess.run([sys.executable, "-c", _OLD_RULES], cwd=folder, text=True,
+                                  input="\n".join(" ".join(t.split()) for t in texts) + "\n",
+                                  capture_output=True, check=False)
     except (OSError, subprocess.CalledProcessError):
         return None
-    with tempfile.TemporaryDirectory() as folder:
-        with tarfile.open(fileobj=io.BytesIO(tree)) as archive:
-            archive.extractall(folder, filter="data")
-        done = subprocess.run([sys.executable, "-c", _OLD_RULES], cwd=folder, text=True,
-                              input="\n".join(" ".join(t.split()) for t in texts) + "\n",
-                              capture_output=True, check=False)
     lines = [line.split() for line in done.stdout.splitlines()]
     if done.returncode or len(lines) != len(texts) or any(len(line) != 2 for line in lines):
         return None
