@@ -19,6 +19,7 @@ import pytest
 from bot.cli import main
 from bot.config import Config
 from bot.conversation.state import UserState
+from bot.quiz import QuizRun
 from bot.runtime import Loaded
 from bot.telegram import ALLOWED_UPDATES
 from bot.webhook.service import Listen, listen_settings, serve
@@ -232,6 +233,8 @@ def test_a_state_travels_between_instances_with_its_comment_deadline() -> None:
     back = decode(text, now=7.0, wall=50_060.0)
     assert back == UserState(**{**state.__dict__, "comment_until": 7.0 + 540})
     assert decode(encode(UserState())) == UserState()
+    quizzing = UserState(loaded=True, quiz=QuizRun(("weather", "cracking-joints"), ("myth",)))
+    assert decode(encode(quizzing)) == quizzing
 
 
 # ----- python -m bot webhook set|info|delete -------------------------------------------------
