@@ -334,6 +334,18 @@ class SafetyCheck:
                      frozenset(self._index[n] for n in c.overruled_by))
             for name, c in safety.concepts.items()]
         self._composites = [i for i, c in enumerate(self._concepts) if c.parts]
+        # The words of a sign (a concept a rule's `when` names, or a part of one): a term of a
+        # concept that only rules signs out never skips one of them, so that "zegt dat het
+        # [litteken] van" is no "zegt dat het van" (says it comes from): a phrase that rules a
+        # sign out does not swallow the sign it should leave standing.
+        signs = self._within({self._index[n.removeprefix(NOT)] for rule in safety.rules
+                              for alt in rule.when for n in alt})
+        self._ruling_only = self._within(
+            {self._index[n] for rule in safety.rules for n in rule.unless}) - signs
+        self._sign_words = frozenset(
+            term[0] for i, concept in enumerate(safety.concepts.values()) if i in signs
+            for term in terms_of([*concept.nl, *concept.en])
+            if len(term) == 1 and not term[0].startswith((NUMBER, START)))
         self._after_only = frozenset(i for i, c in enumerate(self._concepts) if c.after_only)
         self._whole = frozenset(i for i, c in enumerate(self._concepts) if c.whole)
         self._before = frozenset(i for i, c in enumerate(self._concepts) if c.before)
@@ -381,6 +393,16 @@ class SafetyCheck:
         # once, not once per term per question.
         self._hits: dict[str, frozenset[str]] = {}
         self._ordinary = frozenset().union(*(common_words(lang, ORDINARY_ZIPF) for lang in LANGS))
+
+    def _within(self, concepts: set[int]) -> frozenset[int]:
+        """`concepts` and the parts they are made of, and theirs."""
+        todo, seen = list(concepts), set(concepts)
+        while todo:
+            for part in self._concepts[todo.pop()].parts:
+                if part not in seen:
+                    seen.add(part)
+                    todo.append(part)
+        return frozenset(seen)
 
     def _concept_key(self, name: str) -> int:
         """A concept's number; a negated concept ("not stand-walk") counts from -1 down."""
@@ -479,7 +501,9 @@ class SafetyCheck:
                             continue
                         term = term[1:]
                     end = _term_end(term, tokens, start, self._negators,
-                                    self._concepts[concept].not_words, self._blocked)
+                                    self._concepts[concept].not_words, self._blocked,
+                                    self._sign_words if concept in self._ruling_only
+                                    else frozenset())
                     if end is not None:
                         spans.append(Found(concept, start, end))
         spans = sorted(set(spans), key=lambda f: (f.start, f.end))
@@ -612,11 +636,13 @@ class SafetyCheck:
 
 def _term_end(term: Term, tokens: Tokens, start: int, negators: frozenset[str],
               not_words: frozenset[str] = frozenset(),
-              blocked: dict[str, frozenset[str]] | None = None) -> int | None:
+              blocked: dict[str, frozenset[str]] | None = None,
+              unskippable: frozenset[str] = frozenset()) -> int | None:
     """Where `term` ends when its first word stands at `start`, or None. The word a term may
     skip is never a negation: "is [niet] nieuw" is not "is nieuw"; nor "and", "if", "because":
     "hives all over [and] now" is not "over now". No word of it is one of the concept's
-    `not_words`: "een sportschool geweest" is no "een geweer"."""
+    `not_words`: "een sportschool geweest" is no "een geweer". Nor is it `unskippable`: the
+    words of a sign, for a term that rules signs out."""
     at = start
     for word in term[1:]:
         nxt = next((i for i in range(at + 1, min(at + 2 + MAX_GAP, len(tokens.words)))
@@ -625,7 +651,7 @@ def _term_end(term: Term, tokens: Tokens, start: int, negators: frozenset[str],
                              and not_words & blocked[tokens.words[i]])),
                    None)
         if nxt is None or any(tokens.words[j] in negators or tokens.words[j] in _JOINS
-                              for j in range(at + 1, nxt)):
+                              or tokens.hits[j] & unskippable for j in range(at + 1, nxt)):
             return None
         at = nxt
     return at + 1
