@@ -1033,3 +1033,58 @@ def test_asking_what_to_do_about_a_sign_told_is_no_maybe(check: SafetyCheck) -> 
         "mijn voet sleept soms, dat heb ik al jaren door mijn rug",
         "mijn knie is wat stijf na het fietsen, wat kan ik doen",
         "na mijn knieprothese is mijn been nog wat dik, is dat normaal na 6 weken?"))
+
+
+def test_round9_what_others_say_maybes_and_signs_that_are_over(check: SafetyCheck) -> None:
+    """Blind batch U's dev lines showed these faults; the wordings here are our own, in both
+    languages: a maybe ("what would happen if"), a poster, radio, TV or a friend's claim about
+    people in general, a sign that is completely over or an X-ray that was fine, a clinician's
+    "that's fine" after a sign, a "says" that reports what someone saw, a denial that goes on
+    over "or", a loss of bladder control denied."""
+    assert_quiet(check, (
+        "what happens if you swallow two ibuprofen 400 instead of one?",
+        "wat gebeurt er als je per ongeluk twee keer je tramadol neemt?",
+        "I heard on the radio that numbness between your legs means you must call 112. I just have sciatica",
+        "ik hoorde op de radio dat een gevoelloos kruis een noodgeval is, ik heb gewoon ischias",
+        "er hing een affiche in de apotheek over pijn op de borst en 112, hoe zit dat met artrose?",
+        "I saw a poster at the chemist about chest pain and calling 112, does arthritis do that?",
+        "my friend says you can get black stools from naproxen, is that true?",
+        "mijn buurvrouw zegt dat je van naproxen zwarte stoelgang kunt krijgen, klopt dat?",
+        "my ankle was hot and swollen last month but that's completely gone, can I jog again?",
+        "mijn enkel was vorige maand warm en dik maar dat is helemaal over, mag ik weer joggen?",
+        "I slipped in the garden three weeks ago, it hurt for a day, the x-ray was fine. yoga again?",
+        "ik ben drie weken geleden uitgegleden, een dag pijn gehad, de foto was goed. mag ik weer yoga doen?",
+        "the nurse says I can be a little short of breath on the stairs after my new hip, that's fine",
+        "de verpleegster zegt dat ik na mijn nieuwe heup wat kortademig mag zijn op de trap, dat is normaal",
+        "my son says I walk strangely since the new knee, the physio says it's normal. how long?",
+        "mijn zoon zegt dat ik raar stap sinds mijn nieuwe knie, de kine zegt dat dat normaal is. hoe lang?",
+        "no chest pain or shortness of breath since the op, just a stiff knee, which exercises?",
+        "geen pijn op de borst of kortademigheid sinds de operatie, alleen een stijve knie",
+        "she never lost control of her bladder, she just goes more often at night",
+        "ze heeft nooit controle over haar blaas verloren, ze moet 's nachts gewoon vaker",
+        "ik heb een gevoelige maag, mag ik naproxen nemen?"))
+    assert_fires(check, (
+        ("while watching TV her mouth suddenly dropped on one side", "emergency"),
+        ("tijdens het tv kijken hing haar mond plots scheef", "emergency"),
+        ("he suddenly says weird things and his words come out wrong", "emergency"),
+        ("hij zegt plots rare dingen en zijn spraak is vreemd", "emergency"),
+        ("the physio said a bit breathless is fine, but since last night I can't get my breath",
+         "emergency"),
+        ("de kine zei dat wat kortademig normaal is, maar sinds vannacht krijg ik geen lucht",
+         "emergency"),
+        ("home from my hip op on Monday and at 38.6 now, the ward nurse told me some temperature "
+         "is normal but I feel really ill", "today"),
+        ("maandag thuis na mijn heupoperatie en nu 38,6, de verpleging zei dat wat verhoging "
+         "normaal is maar ik voel me echt ziek", "today"),
+        ("sinds mijn knieoperatie is mijn kuit erg gevoelig en dikker dan de andere", "today"),
+        ("since my knee op my calf is very tender and bigger than the other", "today"),
+        ("de thuisverpleegster zegt dat het litteken van mijn knie openstaat en nat is", "today"),
+        ("the home nurse says the scar on my knee has come open and is wet", "today"),
+        ("I've been reading up on how many tablets it would take", "crisis"),
+        ("ik heb opgezocht hoeveel tabletten ik nodig zou hebben", "crisis"),
+        ("ik hoop dat ik morgen niet meer wakker word", "crisis"),
+        ("I hope I don't wake up tomorrow", "crisis"),
+        ("my friend says my lips look blue and I'm gasping", "emergency"),
+        ("mijn vriendin zegt dat mijn lippen blauw zien en ik hap naar adem", "emergency"),
+        ("since this morning I've lost control of my bladder", "emergency"),
+        ("sinds vanmorgen heb ik geen controle meer over mijn blaas", "emergency")))
