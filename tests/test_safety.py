@@ -1044,7 +1044,8 @@ def test_round9_what_others_say_maybes_and_signs_that_are_over(check: SafetyChec
     assert_quiet(check, (
         "what happens if you swallow two ibuprofen 400 instead of one?",
         "wat gebeurt er als je per ongeluk twee keer je tramadol neemt?",
-        "I heard on the radio that numbness between your legs means you must call 112. I just have sciatica",
+        "I heard on the radio that numbness between your legs means you must call 112. I just "
+        "have sciatica",
         "ik hoorde op de radio dat een gevoelloos kruis een noodgeval is, ik heb gewoon ischias",
         "er hing een affiche in de apotheek over pijn op de borst en 112, hoe zit dat met artrose?",
         "I saw a poster at the chemist about chest pain and calling 112, does arthritis do that?",
@@ -1052,12 +1053,17 @@ def test_round9_what_others_say_maybes_and_signs_that_are_over(check: SafetyChec
         "mijn buurvrouw zegt dat je van naproxen zwarte stoelgang kunt krijgen, klopt dat?",
         "my ankle was hot and swollen last month but that's completely gone, can I jog again?",
         "mijn enkel was vorige maand warm en dik maar dat is helemaal over, mag ik weer joggen?",
-        "I slipped in the garden three weeks ago, it hurt for a day, the x-ray was fine. yoga again?",
-        "ik ben drie weken geleden uitgegleden, een dag pijn gehad, de foto was goed. mag ik weer yoga doen?",
-        "the nurse says I can be a little short of breath on the stairs after my new hip, that's fine",
-        "de verpleegster zegt dat ik na mijn nieuwe heup wat kortademig mag zijn op de trap, dat is normaal",
+        "I slipped in the garden three weeks ago, it hurt for a day, the x-ray was fine. yoga "
+        "again?",
+        "ik ben drie weken geleden uitgegleden, een dag pijn gehad, de foto was goed. mag ik weer "
+        "yoga doen?",
+        "the nurse says I can be a little short of breath on the stairs after my new hip, that's "
+        "fine",
+        "de verpleegster zegt dat ik na mijn nieuwe heup wat kortademig mag zijn op de trap, dat "
+        "is normaal",
         "my son says I walk strangely since the new knee, the physio says it's normal. how long?",
-        "mijn zoon zegt dat ik raar stap sinds mijn nieuwe knie, de kine zegt dat dat normaal is. hoe lang?",
+        "mijn zoon zegt dat ik raar stap sinds mijn nieuwe knie, de kine zegt dat dat normaal is. "
+        "hoe lang?",
         "no chest pain or shortness of breath since the op, just a stiff knee, which exercises?",
         "geen pijn op de borst of kortademigheid sinds de operatie, alleen een stijve knie",
         "she never lost control of her bladder, she just goes more often at night",
