@@ -1073,6 +1073,8 @@ def test_round9_what_others_say_maybes_and_signs_that_are_over(check: SafetyChec
         ("while watching TV her mouth suddenly dropped on one side", "emergency"),
         ("tijdens het tv kijken hing haar mond plots scheef", "emergency"),
         ("he suddenly says weird things and his words come out wrong", "emergency"),
+        ("the kettle was on when she suddenly could not get her words out", "emergency"),
+        ("de waterkoker stond op toen ze plots niet meer uit haar woorden kwam", "emergency"),
         ("hij zegt plots rare dingen en zijn spraak is vreemd", "emergency"),
         ("the physio said a bit breathless is fine, but since last night I can't get my breath",
          "emergency"),
