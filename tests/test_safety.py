@@ -1068,7 +1068,9 @@ def test_round9_what_others_say_maybes_and_signs_that_are_over(check: SafetyChec
         "geen pijn op de borst of kortademigheid sinds de operatie, alleen een stijve knie",
         "she never lost control of her bladder, she just goes more often at night",
         "ze heeft nooit controle over haar blaas verloren, ze moet 's nachts gewoon vaker",
-        "ik heb een gevoelige maag, mag ik naproxen nemen?"))
+        "ik heb een gevoelige maag, mag ik naproxen nemen?",
+        "als mijn heup straks na de operatie dik en rood wordt, is dat dan een infectie?",
+        "if my new hip ever gets hot and red one day, is that an infection?"))
     assert_fires(check, (
         ("while watching TV her mouth suddenly dropped on one side", "emergency"),
         ("tijdens het tv kijken hing haar mond plots scheef", "emergency"),
