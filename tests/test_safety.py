@@ -1098,3 +1098,33 @@ def test_round9_what_others_say_maybes_and_signs_that_are_over(check: SafetyChec
         ("mijn vriendin zegt dat mijn lippen blauw zien en ik hap naar adem", "emergency"),
         ("since this morning I've lost control of my bladder", "emergency"),
         ("sinds vanmorgen heb ik geen controle meer over mijn blaas", "emergency")))
+
+
+def test_round9_dose_instructions_generic_you_and_figures_of_speech(check: SafetyCheck) -> None:
+    """More of what batch U's kinds of look-alikes showed, in our own words and both languages:
+    a number of hours is no number of pills, "if you have …" and "… can make you …" speak of
+    anyone, a swelling that went down the same day is over, what the box or the radio says is
+    not the writer's, and someone else's "rather dead than …" that they do not mean; each
+    still fires when the writer tells it back as theirs."""
+    assert_quiet(check, (
+        "the packet says 1-2 capsules every 4 to 6 hours, max 8 in 24 hours, I've had 4 today",
+        "op het doosje staat 1 tot 2 capsules per keer, maximum 8 per dag, ik heb er vandaag 4 "
+        "gehad",
+        "if you have a red hot knee with a fever you should phone the doctor, is that right?",
+        "als je een rode warme knie hebt met koorts moet je de dokter bellen, klopt dat?",
+        "a friend told me diclofenac can make you throw up blood, is that so?",
+        "een vriendin vertelde dat diclofenac ervoor zorgt dat je bloed overgeeft, klopt dat?",
+        "my lip swelled up after a wasp sting in June, the swelling went down the same day",
+        "mijn lip was opgezet na een wespensteek in juni, de volgende dag weg",
+        "the radio said a hot swollen joint with fever needs a doctor, mine is just stiff",
+        "de radio zei dat een warme dikke knie met koorts naar de dokter moet, de mijne is stijf",
+        "my mother always says she'd rather be dead than in a care home, but she doesn't mean it",
+        "mijn moeder zegt altijd dat ze liever dood is dan in een rusthuis, maar ze meent het "
+        "niet"))
+    assert_fires(check, (
+        ("I took 14 paracetamol in 3 hours", "emergency"),
+        ("ik heb 14 paracetamol genomen in 3 uur", "emergency"),
+        ("if you have chest pain you should ring 112, right? I have that now", "emergency"),
+        ("als je pijn op de borst hebt moet je 112 bellen toch? dat heb ik nu", "emergency"),
+        ("I'd rather be dead than go on like this", "crisis"),
+        ("ik ben liever dood dan zo verder te gaan", "crisis")))

@@ -117,6 +117,10 @@ _CLOCK = re.compile(
     r"\b(at|om)\s+(?:[01]?\d|2[0-4])(?:[:.h]\d\d)?\b(?!\s*(?:graden|degrees|c\b|°))"
     r"|\b\d{1,2}(?:[:.]\d\d)?\s*(?:am|pm|u|uur|h|o\s?clock|o['’]clock)\b|\b\d{1,2}:\d\d\b",
     re.IGNORECASE)
+# ... and neither is a number of hours, or a range of them: "1-2 tablets every 4-6 hours, max 8
+# in 24 hours" counts no pills (the unit stays: "2 hours ago").
+_HOURS = re.compile(r"\b\d{1,2}(?:\s*(?:-|–|to|or|tot|of)\s*\d{1,2})?\s*(hours?|hrs?|uren)\b",
+                    re.IGNORECASE)
 # Amounts written out are numbers: "twintig pillen", "thirty-two tablets", "achtendertig vijf".
 _UNITS = {"twee": 2, "drie": 3, "vier": 4, "vijf": 5, "zes": 6, "zeven": 7, "acht": 8,
           "negen": 9, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -454,6 +458,7 @@ class SafetyCheck:
         number = part_number = scope_number = 0
         text = _CAN_NOT.sub("cannot", _CONTRACTION.sub("nt", question[:MAX_CHARS]))
         text = _CLOCK.sub(lambda m: m[1] or " ", _DIALECT_ER.sub("der", text))
+        text = _HOURS.sub(r"\1", text)
         text = _DECIMALS.sub(r"\1", _TEMPERATURE.sub(r"\1 c", text))
         text = _ASIDE_QUESTION.sub(")", text)
         for part in _SENTENCE_END.split(text):
