@@ -1128,3 +1128,32 @@ def test_round9_dose_instructions_generic_you_and_figures_of_speech(check: Safet
         ("als je pijn op de borst hebt moet je 112 bellen toch? dat heb ik nu", "emergency"),
         ("I'd rather be dead than go on like this", "crisis"),
         ("ik ben liever dood dan zo verder te gaan", "crisis")))
+
+
+def test_round9_a_negation_goes_on_over_had_and_or(check: SafetyCheck) -> None:
+    """A negated sign stays negated in a long sentence (our own wordings, both languages): past
+    an auxiliary ("not had any"), over "or" however far the negation stood ("hasn't had a fever
+    or any chills"), to a phrase's last word before "or" ("never had chest pain or any
+    tightness"), right after a Dutch verb at its part's end ("lekt niet, …"); an upper bound is
+    no amount ("niet meer dan 6"); "heartburn" is no heart, "geen enkele" no ankle. What is not
+    negated still fires."""
+    assert_quiet(check, (
+        "I have not had any black or tarry stools and never vomited blood, can diclofenac do that?",
+        "he hasn't had a temperature or any shivers since his op, when can he drive?",
+        "she's never had chest pain or any tightness in her chest, only her hips are bad",
+        "ze heeft nooit pijn op de borst of enige druk op haar borst gehad, alleen haar heupen",
+        "het litteken lekt niet, en het is ook niet rood of warm, maar het trekt, normaal?",
+        "the scar isn't leaking and isn't red or warm either, but it pulls, normal?",
+        "ik neem nooit meer dan 6 paracetamol per dag, mag er ibuprofen bij?",
+        "I never take more than 6 paracetamol a day, can I add ibuprofen?",
+        "no black stools, no stomach pain, just a bit of heartburn on my naproxen",
+        "ik heb geen enkele klacht na mijn operatie, wanneer mag ik fietsen?"))
+    assert_fires(check, (
+        ("I have had black tarry stools since Sunday", "emergency"),
+        ("ik heb sinds zondag zwarte teerachtige stoelgang gehad", "emergency"),
+        ("no fever, but his calf has been swollen and red since the op", "today"),
+        ("geen koorts, maar zijn kuit is dik en rood sinds de operatie", "today"),
+        ("I took 20 paracetamol today, more than the maximum", "emergency"),
+        ("ik heb vandaag 20 paracetamol genomen, meer dan het maximum", "emergency"),
+        ("de wonde lekt sinds gisteren en is warm", "today"),
+        ("the wound has been leaking since yesterday and is warm", "today")))

@@ -35,6 +35,11 @@ MAX_GAP = 1  # words of a term may be one word apart: "zie het [echt] niet meer 
 NEGATION_REACH = 5
 # Words that continue a negation over the next concept: "geen koorts of rillingen".
 NEGATION_CONTINUES = frozenset({"of", "or", "nor", "noch"})
+# A negation goes on past these: "I have not [had] any black stools", "niet [gehad]".
+AUXILIARIES = frozenset({"had", "has", "have", "ve", "got", "heb", "hebt", "heeft", "hebben",
+                         "gehad", "hadden"})
+# ... over these words after the "or": "no fever or any chills", "geen koorts of enige zwelling"
+OR_FILLERS = frozenset({"any", "a", "an", "enige", "een", "ook", "even", "zelfs"})
 # "niet alleen", "not only", "can't stop shivering", "not as often": no negation at all.
 NOT_A_NEGATION = frozenset({"alleen", "enkel", "only", "just", "zo", "so", "as", "stop",
                             "stoppen", "ophouden", "help", "helpen",
@@ -521,6 +526,8 @@ class SafetyCheck:
         found = [Found(f.concept, f.start, f.end,
                        negations and (self._negated(f, starts, tokens)
                                       or self._negated_after(f, tokens))) for f in spans]
+        if negations:
+            found = self._negated_by_or(found, tokens)
         keyed = [_keyed(f) for f in found]
         present = {f.concept for f in keyed}
         for i in self._composites:
@@ -550,11 +557,39 @@ class SafetyCheck:
                 return False
             # A concept between the negation and this one takes the negation for itself,
             # unless "or" joins them ("geen koorts of rillingen"); a body part does not ("niet
-            # meer op mijn knie steunen").
+            # meer op mijn knie steunen"), nor a word of grammar ("have not [had] any black
+            # stools").
             between = range(i + 1, found.start)
-            taken = any(f.end <= found.start for j in between for f in starts.get(j, ()))
+            taken = any(f.end <= found.start and not _grammar(words, f)
+                        for j in between for f in starts.get(j, ()))
             return not taken or any(words[j] in NEGATION_CONTINUES for j in between)
         return False
+
+    def _negated_by_or(self, found: list[Found], tokens: Tokens) -> list[Found]:
+        """A concept joined by "or" to a negated one is negated too, however far the negation
+        stood: "she hasn't had a fever [or any] chills", "geen koorts [of] rillingen gehad";
+        so is the one that follows a negated one in a phrase ("never had [chest] pain or any
+        tightness")."""
+        words, clause = tokens.words, tokens.clause
+        denied_until: dict[int, int] = {}  # where a negated concept ends -> its clause
+        out = []
+        for f in found:
+            if (not f.negated and self._concepts[f.concept].negatable
+                    and denied_until.get(f.start) == clause[f.start]
+                    and f.end < len(words) and words[f.end] in NEGATION_CONTINUES):
+                f = Found(f.concept, f.start, f.end, True)  # "no [chest] pain or …"
+            if f.negated:
+                denied_until[f.end] = clause[f.start]
+            elif self._concepts[f.concept].negatable:
+                j = f.start - 1
+                while j >= 0 and words[j] in OR_FILLERS:
+                    j -= 1
+                if (j > 0 and words[j] in NEGATION_CONTINUES
+                        and denied_until.get(j) == clause[f.start]):
+                    f = Found(f.concept, f.start, f.end, True)
+                    denied_until[f.end] = clause[f.start]
+            out.append(f)
+        return out
 
     def _negated_after(self, found: Found, tokens: Tokens) -> bool:
         """Is the concept denied after it, at the end of its part: "koorts heb ik niet"?"""
@@ -566,9 +601,11 @@ class SafetyCheck:
         while (i < end and i - found.end < POST_REACH and clause[i] == part
                and words[i] in POST_FILLERS):
             i += 1
-        # at least one word between: "dat gaat ineens niet meer" says no such thing of "ineens"
-        if (i == found.end or i >= end or clause[i] != part
-                or words[i] not in POST_NEGATORS):
+        if i >= end or clause[i] != part or words[i] not in POST_NEGATORS:
+            return False
+        # With no word between, only where the part ends right after the negation: "de wonde
+        # lekt niet, …"; "dat gaat ineens niet meer" says no such thing of "ineens".
+        if i == found.end and i + 1 < end and clause[i + 1] == part:
             return False
         i += 1
         while i < end and clause[i] == part and words[i] in POST_TRAILING:
@@ -660,6 +697,11 @@ def _term_end(term: Term, tokens: Tokens, start: int, negators: frozenset[str],
             return None
         at = nxt
     return at + 1
+
+
+def _grammar(words: Sequence[str], found: Found) -> bool:
+    """Is `found` an auxiliary verb only ("had", "gehad"), which no negation stops at?"""
+    return all(words[i] in AUXILIARIES for i in range(found.start, found.end))
 
 
 def _keyed(found: Found) -> Found:
