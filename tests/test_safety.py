@@ -1126,6 +1126,9 @@ def test_round9_dose_instructions_generic_you_and_figures_of_speech(check: Safet
         ("ik heb 14 paracetamol genomen in 3 uur", "emergency"),
         ("if you have chest pain you should ring 112, right? I have that now", "emergency"),
         ("als je pijn op de borst hebt moet je 112 bellen toch? dat heb ik nu", "emergency"),
+        ("my wife says you can see my face is drooping since this morning", "emergency"),
+        ("mijn man zegt dat je duidelijk ziet dat mijn mond scheef hangt sinds vanmorgen",
+         "emergency"),
         ("I'd rather be dead than go on like this", "crisis"),
         ("ik ben liever dood dan zo verder te gaan", "crisis")))
 
