@@ -1138,8 +1138,8 @@ def test_round9_a_negation_goes_on_over_had_and_or(check: SafetyCheck) -> None:
     an auxiliary ("not had any"), over "or" however far the negation stood ("hasn't had a fever
     or any chills"), to a phrase's last word before "or" ("never had chest pain or any
     tightness"), right after a Dutch verb at its part's end ("lekt niet, …"); an upper bound is
-    no amount ("niet meer dan 6"); "heartburn" is no heart, "geen enkele" no ankle. What is not
-    negated still fires."""
+    no amount ("niet meer dan 6"); "heartburn" is no heart, "geen enkele" no ankle; "below" is
+    no "bel" (call). What is not negated still fires."""
     assert_quiet(check, (
         "I have not had any black or tarry stools and never vomited blood, can diclofenac do that?",
         "he hasn't had a temperature or any shivers since his op, when can he drive?",
@@ -1158,5 +1158,7 @@ def test_round9_a_negation_goes_on_over_had_and_or(check: SafetyCheck) -> None:
         ("geen koorts, maar zijn kuit is dik en rood sinds de operatie", "today"),
         ("I took 20 paracetamol today, more than the maximum", "emergency"),
         ("ik heb vandaag 20 paracetamol genomen, meer dan het maximum", "emergency"),
+        ("since last night she has lost all feeling down below", "emergency"),
+        ("sinds vannacht heeft ze geen gevoel meer daar beneden", "emergency"),
         ("de wonde lekt sinds gisteren en is warm", "today"),
         ("the wound has been leaking since yesterday and is warm", "today")))
