@@ -1162,3 +1162,21 @@ def test_round9_a_negation_goes_on_over_had_and_or(check: SafetyCheck) -> None:
         ("sinds vannacht heeft ze geen gevoel meer daar beneden", "emergency"),
         ("de wonde lekt sinds gisteren en is warm", "today"),
         ("the wound has been leaking since yesterday and is warm", "today")))
+
+
+def test_round9_words_the_backstop_alone_had_caught(check: SafetyCheck) -> None:
+    """Signs that only the backstop caught, and that a backstop trained without their writer
+    missed, now in the rules' vocabulary (our own wordings, both languages): a medicine as a
+    powder or drops, vomit like tea leaves or dark bits, black in the toilet bowl, pain that
+    came on within minutes."""
+    assert_fires(check, (
+        ("since the new powder from the GP her lips and eyelids are puffed up", "emergency"),
+        ("sinds dat nieuwe poeder van de huisarts zijn haar lippen en oogleden opgezet",
+         "emergency"),
+        ("he's on naproxen and vomited stuff like tea leaves", "emergency"),
+        ("hij neemt naproxen en gaf iets over als theeblaadjes", "emergency"),
+        ("the toilet bowl is full of black sticky stuff since she started diclofenac", "emergency"),
+        ("de wc-pot zit vol zwarte smurrie sinds ze diclofenac neemt", "emergency"),
+        ("terrible pain in my wrist, came on within minutes, no fall", "today"),
+        ("verschrikkelijke pijn in mijn pols, binnen enkele minuten gekomen, niet gevallen",
+         "today")))
