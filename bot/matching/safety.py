@@ -44,7 +44,9 @@ OR_FILLERS = frozenset({"any", "a", "an", "enige", "een", "ook", "even", "zelfs"
 NOT_A_NEGATION = frozenset({"alleen", "enkel", "only", "just", "zo", "so", "as", "stop",
                             "stoppen", "ophouden", "help", "helpen",
                             # Twents "no dut mien rug pien": "no" is "nu" before a Dutch verb
-                            "doet"})
+                            "doet",
+                            # "no less than 20 tablets", "niet minder dan": at least, no negation
+                            "less", "minder"})
 # "can't", "don’t": one word, "cant", "dont", as patients often type them anyway
 _CONTRACTION = re.compile(r"n['’]t\b")
 # ... and "can not" is "cannot": "I can not hold my urine"
