@@ -1033,3 +1033,154 @@ def test_asking_what_to_do_about_a_sign_told_is_no_maybe(check: SafetyCheck) -> 
         "mijn voet sleept soms, dat heb ik al jaren door mijn rug",
         "mijn knie is wat stijf na het fietsen, wat kan ik doen",
         "na mijn knieprothese is mijn been nog wat dik, is dat normaal na 6 weken?"))
+
+
+def test_round9_what_others_say_maybes_and_signs_that_are_over(check: SafetyCheck) -> None:
+    """Blind batch U's dev lines showed these faults; the wordings here are our own, in both
+    languages: a maybe ("what would happen if"), a poster, radio, TV or a friend's claim about
+    people in general, a sign that is completely over or an X-ray that was fine, a clinician's
+    "that's fine" after a sign, a "says" that reports what someone saw, a denial that goes on
+    over "or", a loss of bladder control denied."""
+    assert_quiet(check, (
+        "what happens if you swallow two ibuprofen 400 instead of one?",
+        "wat gebeurt er als je per ongeluk twee keer je tramadol neemt?",
+        "I heard on the radio that numbness between your legs means you must call 112. I just "
+        "have sciatica",
+        "ik hoorde op de radio dat een gevoelloos kruis een noodgeval is, ik heb gewoon ischias",
+        "er hing een affiche in de apotheek over pijn op de borst en 112, hoe zit dat met artrose?",
+        "I saw a poster at the chemist about chest pain and calling 112, does arthritis do that?",
+        "my friend says you can get black stools from naproxen, is that true?",
+        "mijn buurvrouw zegt dat je van naproxen zwarte stoelgang kunt krijgen, klopt dat?",
+        "my ankle was hot and swollen last month but that's completely gone, can I jog again?",
+        "mijn enkel was vorige maand warm en dik maar dat is helemaal over, mag ik weer joggen?",
+        "I slipped in the garden three weeks ago, it hurt for a day, the x-ray was fine. yoga "
+        "again?",
+        "ik ben drie weken geleden uitgegleden, een dag pijn gehad, de foto was goed. mag ik weer "
+        "yoga doen?",
+        "the nurse says I can be a little short of breath on the stairs after my new hip, that's "
+        "fine",
+        "de verpleegster zegt dat ik na mijn nieuwe heup wat kortademig mag zijn op de trap, dat "
+        "is normaal",
+        "my son says I walk strangely since the new knee, the physio says it's normal. how long?",
+        "mijn zoon zegt dat ik raar stap sinds mijn nieuwe knie, de kine zegt dat dat normaal is. "
+        "hoe lang?",
+        "no chest pain or shortness of breath since the op, just a stiff knee, which exercises?",
+        "geen pijn op de borst of kortademigheid sinds de operatie, alleen een stijve knie",
+        "she never lost control of her bladder, she just goes more often at night",
+        "ze heeft nooit controle over haar blaas verloren, ze moet 's nachts gewoon vaker",
+        "ik heb een gevoelige maag, mag ik naproxen nemen?",
+        "als mijn heup straks na de operatie dik en rood wordt, is dat dan een infectie?",
+        "if my new hip ever gets hot and red one day, is that an infection?"))
+    assert_fires(check, (
+        ("while watching TV her mouth suddenly dropped on one side", "emergency"),
+        ("tijdens het tv kijken hing haar mond plots scheef", "emergency"),
+        ("he suddenly says weird things and his words come out wrong", "emergency"),
+        ("the kettle was on when she suddenly could not get her words out", "emergency"),
+        ("de waterkoker stond op toen ze plots niet meer uit haar woorden kwam", "emergency"),
+        ("hij zegt plots rare dingen en zijn spraak is vreemd", "emergency"),
+        ("the physio said a bit breathless is fine, but since last night I can't get my breath",
+         "emergency"),
+        ("de kine zei dat wat kortademig normaal is, maar sinds vannacht krijg ik geen lucht",
+         "emergency"),
+        ("home from my hip op on Monday and at 38.6 now, the ward nurse told me some temperature "
+         "is normal but I feel really ill", "today"),
+        ("maandag thuis na mijn heupoperatie en nu 38,6, de verpleging zei dat wat verhoging "
+         "normaal is maar ik voel me echt ziek", "today"),
+        ("sinds mijn knieoperatie is mijn kuit erg gevoelig en dikker dan de andere", "today"),
+        ("since my knee op my calf is very tender and bigger than the other", "today"),
+        ("de thuisverpleegster zegt dat het litteken van mijn knie openstaat en nat is", "today"),
+        ("the home nurse says the scar on my knee has come open and is wet", "today"),
+        ("I've been reading up on how many tablets it would take", "crisis"),
+        ("ik heb opgezocht hoeveel tabletten ik nodig zou hebben", "crisis"),
+        ("ik hoop dat ik morgen niet meer wakker word", "crisis"),
+        ("I hope I don't wake up tomorrow", "crisis"),
+        ("my friend says my lips look blue and I'm gasping", "emergency"),
+        ("mijn vriendin zegt dat mijn lippen blauw zien en ik hap naar adem", "emergency"),
+        ("since this morning I've lost control of my bladder", "emergency"),
+        ("sinds vanmorgen heb ik geen controle meer over mijn blaas", "emergency")))
+
+
+def test_round9_dose_instructions_generic_you_and_figures_of_speech(check: SafetyCheck) -> None:
+    """More of what batch U's kinds of look-alikes showed, in our own words and both languages:
+    a number of hours is no number of pills, "if you have …" and "… can make you …" speak of
+    anyone, a swelling that went down the same day is over, what the box or the radio says is
+    not the writer's, and someone else's "rather dead than …" that they do not mean; each
+    still fires when the writer tells it back as theirs."""
+    assert_quiet(check, (
+        "the packet says 1-2 capsules every 4 to 6 hours, max 8 in 24 hours, I've had 4 today",
+        "op het doosje staat 1 tot 2 capsules per keer, maximum 8 per dag, ik heb er vandaag 4 "
+        "gehad",
+        "if you have a red hot knee with a fever you should phone the doctor, is that right?",
+        "als je een rode warme knie hebt met koorts moet je de dokter bellen, klopt dat?",
+        "a friend told me diclofenac can make you throw up blood, is that so?",
+        "een vriendin vertelde dat diclofenac ervoor zorgt dat je bloed overgeeft, klopt dat?",
+        "my lip swelled up after a wasp sting in June, the swelling went down the same day",
+        "mijn lip was opgezet na een wespensteek in juni, de volgende dag weg",
+        "the radio said a hot swollen joint with fever needs a doctor, mine is just stiff",
+        "de radio zei dat een warme dikke knie met koorts naar de dokter moet, de mijne is stijf",
+        "my mother always says she'd rather be dead than in a care home, but she doesn't mean it",
+        "mijn moeder zegt altijd dat ze liever dood is dan in een rusthuis, maar ze meent het "
+        "niet"))
+    assert_fires(check, (
+        ("I took 14 paracetamol in 3 hours", "emergency"),
+        ("ik heb 14 paracetamol genomen in 3 uur", "emergency"),
+        ("if you have chest pain you should ring 112, right? I have that now", "emergency"),
+        ("als je pijn op de borst hebt moet je 112 bellen toch? dat heb ik nu", "emergency"),
+        ("my wife says you can see my face is drooping since this morning", "emergency"),
+        ("mijn man zegt dat je duidelijk ziet dat mijn mond scheef hangt sinds vanmorgen",
+         "emergency"),
+        ("I'd rather be dead than go on like this", "crisis"),
+        ("ik ben liever dood dan zo verder te gaan", "crisis")))
+
+
+def test_round9_a_negation_goes_on_over_had_and_or(check: SafetyCheck) -> None:
+    """A negated sign stays negated in a long sentence (our own wordings, both languages): past
+    an auxiliary ("not had any"), over "or" however far the negation stood ("hasn't had a fever
+    or any chills"), to a phrase's last word before "or" ("never had chest pain or any
+    tightness"), right after a Dutch verb at its part's end ("lekt niet, …"); an upper bound is
+    no amount ("niet meer dan 6"); "heartburn" is no heart, "geen enkele" no ankle; "below" is
+    no "bel" (call). What is not negated still fires."""
+    assert_quiet(check, (
+        "I have not had any black or tarry stools and never vomited blood, can diclofenac do that?",
+        "he hasn't had a temperature or any shivers since his op, when can he drive?",
+        "she's never had chest pain or any tightness in her chest, only her hips are bad",
+        "ze heeft nooit pijn op de borst of enige druk op haar borst gehad, alleen haar heupen",
+        "het litteken lekt niet, en het is ook niet rood of warm, maar het trekt, normaal?",
+        "the scar isn't leaking and isn't red or warm either, but it pulls, normal?",
+        "ik neem nooit meer dan 6 paracetamol per dag, mag er ibuprofen bij?",
+        "I never take more than 6 paracetamol a day, can I add ibuprofen?",
+        "no black stools, no stomach pain, just a bit of heartburn on my naproxen",
+        "ik heb geen enkele klacht na mijn operatie, wanneer mag ik fietsen?"))
+    assert_fires(check, (
+        ("I have had black tarry stools since Sunday", "emergency"),
+        ("ik heb sinds zondag zwarte teerachtige stoelgang gehad", "emergency"),
+        ("no fever, but his calf has been swollen and red since the op", "today"),
+        ("geen koorts, maar zijn kuit is dik en rood sinds de operatie", "today"),
+        ("I took 20 paracetamol today, more than the maximum", "emergency"),
+        ("I've swallowed more than the max, about 20 paracetamol", "emergency"),
+        ("ik heb meer dan het maximum geslikt, wel 20 paracetamol", "emergency"),
+        ("she took no less than 18 paracetamol", "emergency"),
+        ("ze heeft niet minder dan 18 paracetamol genomen", "emergency"),
+        ("ik heb vandaag 20 paracetamol genomen, meer dan het maximum", "emergency"),
+        ("since last night she has lost all feeling down below", "emergency"),
+        ("sinds vannacht heeft ze geen gevoel meer daar beneden", "emergency"),
+        ("de wonde lekt sinds gisteren en is warm", "today"),
+        ("the wound has been leaking since yesterday and is warm", "today")))
+
+
+def test_round9_words_the_backstop_alone_had_caught(check: SafetyCheck) -> None:
+    """Signs that only the backstop caught, and that a backstop trained without their writer
+    missed, now in the rules' vocabulary (our own wordings, both languages): a medicine as a
+    powder or drops, vomit like tea leaves or dark bits, black in the toilet bowl, pain that
+    came on within minutes."""
+    assert_fires(check, (
+        ("since the new powder from the GP her lips and eyelids are puffed up", "emergency"),
+        ("sinds dat nieuwe poeder van de huisarts zijn haar lippen en oogleden opgezet",
+         "emergency"),
+        ("he's on naproxen and vomited stuff like tea leaves", "emergency"),
+        ("hij neemt naproxen en gaf iets over als theeblaadjes", "emergency"),
+        ("the toilet bowl is full of black sticky stuff since she started diclofenac", "emergency"),
+        ("de wc-pot zit vol zwarte smurrie sinds ze diclofenac neemt", "emergency"),
+        ("terrible pain in my wrist, came on within minutes, no fall", "today"),
+        ("verschrikkelijke pijn in mijn pols, binnen enkele minuten gekomen, niet gevallen",
+         "today")))

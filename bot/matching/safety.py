@@ -35,11 +35,18 @@ MAX_GAP = 1  # words of a term may be one word apart: "zie het [echt] niet meer 
 NEGATION_REACH = 5
 # Words that continue a negation over the next concept: "geen koorts of rillingen".
 NEGATION_CONTINUES = frozenset({"of", "or", "nor", "noch"})
+# A negation goes on past these: "I have not [had] any black stools", "niet [gehad]".
+AUXILIARIES = frozenset({"had", "has", "have", "ve", "got", "heb", "hebt", "heeft", "hebben",
+                         "gehad", "hadden"})
+# ... over these words after the "or": "no fever or any chills", "geen koorts of enige zwelling"
+OR_FILLERS = frozenset({"any", "a", "an", "enige", "een", "ook", "even", "zelfs"})
 # "niet alleen", "not only", "can't stop shivering", "not as often": no negation at all.
 NOT_A_NEGATION = frozenset({"alleen", "enkel", "only", "just", "zo", "so", "as", "stop",
                             "stoppen", "ophouden", "help", "helpen",
                             # Twents "no dut mien rug pien": "no" is "nu" before a Dutch verb
-                            "doet"})
+                            "doet",
+                            # "no less than 20 tablets", "niet minder dan": at least, no negation
+                            "less", "minder"})
 # "can't", "don’t": one word, "cant", "dont", as patients often type them anyway
 _CONTRACTION = re.compile(r"n['’]t\b")
 # ... and "can not" is "cannot": "I can not hold my urine"
@@ -117,6 +124,10 @@ _CLOCK = re.compile(
     r"\b(at|om)\s+(?:[01]?\d|2[0-4])(?:[:.h]\d\d)?\b(?!\s*(?:graden|degrees|c\b|°))"
     r"|\b\d{1,2}(?:[:.]\d\d)?\s*(?:am|pm|u|uur|h|o\s?clock|o['’]clock)\b|\b\d{1,2}:\d\d\b",
     re.IGNORECASE)
+# ... and neither is a number of hours, or a range of them: "1-2 tablets every 4-6 hours, max 8
+# in 24 hours" counts no pills (the unit stays: "2 hours ago").
+_HOURS = re.compile(r"\b\d{1,2}(?:\s*(?:-|–|to|or|tot|of)\s*\d{1,2})?\s*(hours?|hrs?|uren)\b",
+                    re.IGNORECASE)
 # Amounts written out are numbers: "twintig pillen", "thirty-two tablets", "achtendertig vijf".
 _UNITS = {"twee": 2, "drie": 3, "vier": 4, "vijf": 5, "zes": 6, "zeven": 7, "acht": 8,
           "negen": 9, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -334,6 +345,18 @@ class SafetyCheck:
                      frozenset(self._index[n] for n in c.overruled_by))
             for name, c in safety.concepts.items()]
         self._composites = [i for i, c in enumerate(self._concepts) if c.parts]
+        # The words of a sign (a concept a rule's `when` names, or a part of one): a term of a
+        # concept that only rules signs out never skips one of them, so that "zegt dat het
+        # [litteken] van" is no "zegt dat het van" (says it comes from): a phrase that rules a
+        # sign out does not swallow the sign it should leave standing.
+        signs = self._within({self._index[n.removeprefix(NOT)] for rule in safety.rules
+                              for alt in rule.when for n in alt})
+        self._ruling_only = self._within(
+            {self._index[n] for rule in safety.rules for n in rule.unless}) - signs
+        self._sign_words = frozenset(
+            term[0] for i, concept in enumerate(safety.concepts.values()) if i in signs
+            for term in terms_of([*concept.nl, *concept.en])
+            if len(term) == 1 and not term[0].startswith((NUMBER, START)))
         self._after_only = frozenset(i for i, c in enumerate(self._concepts) if c.after_only)
         self._whole = frozenset(i for i, c in enumerate(self._concepts) if c.whole)
         self._before = frozenset(i for i, c in enumerate(self._concepts) if c.before)
@@ -381,6 +404,16 @@ class SafetyCheck:
         # once, not once per term per question.
         self._hits: dict[str, frozenset[str]] = {}
         self._ordinary = frozenset().union(*(common_words(lang, ORDINARY_ZIPF) for lang in LANGS))
+
+    def _within(self, concepts: set[int]) -> frozenset[int]:
+        """`concepts` and the parts they are made of, and theirs."""
+        todo, seen = list(concepts), set(concepts)
+        while todo:
+            for part in self._concepts[todo.pop()].parts:
+                if part not in seen:
+                    seen.add(part)
+                    todo.append(part)
+        return frozenset(seen)
 
     def _concept_key(self, name: str) -> int:
         """A concept's number; a negated concept ("not stand-walk") counts from -1 down."""
@@ -432,6 +465,7 @@ class SafetyCheck:
         number = part_number = scope_number = 0
         text = _CAN_NOT.sub("cannot", _CONTRACTION.sub("nt", question[:MAX_CHARS]))
         text = _CLOCK.sub(lambda m: m[1] or " ", _DIALECT_ER.sub("der", text))
+        text = _HOURS.sub(r"\1", text)
         text = _DECIMALS.sub(r"\1", _TEMPERATURE.sub(r"\1 c", text))
         text = _ASIDE_QUESTION.sub(")", text)
         for part in _SENTENCE_END.split(text):
@@ -479,7 +513,9 @@ class SafetyCheck:
                             continue
                         term = term[1:]
                     end = _term_end(term, tokens, start, self._negators,
-                                    self._concepts[concept].not_words, self._blocked)
+                                    self._concepts[concept].not_words, self._blocked,
+                                    self._sign_words if concept in self._ruling_only
+                                    else frozenset())
                     if end is not None:
                         spans.append(Found(concept, start, end))
         spans = sorted(set(spans), key=lambda f: (f.start, f.end))
@@ -492,6 +528,8 @@ class SafetyCheck:
         found = [Found(f.concept, f.start, f.end,
                        negations and (self._negated(f, starts, tokens)
                                       or self._negated_after(f, tokens))) for f in spans]
+        if negations:
+            found = self._negated_by_or(found, tokens)
         keyed = [_keyed(f) for f in found]
         present = {f.concept for f in keyed}
         for i in self._composites:
@@ -521,11 +559,39 @@ class SafetyCheck:
                 return False
             # A concept between the negation and this one takes the negation for itself,
             # unless "or" joins them ("geen koorts of rillingen"); a body part does not ("niet
-            # meer op mijn knie steunen").
+            # meer op mijn knie steunen"), nor a word of grammar ("have not [had] any black
+            # stools").
             between = range(i + 1, found.start)
-            taken = any(f.end <= found.start for j in between for f in starts.get(j, ()))
+            taken = any(f.end <= found.start and not _grammar(words, f)
+                        for j in between for f in starts.get(j, ()))
             return not taken or any(words[j] in NEGATION_CONTINUES for j in between)
         return False
+
+    def _negated_by_or(self, found: list[Found], tokens: Tokens) -> list[Found]:
+        """A concept joined by "or" to a negated one is negated too, however far the negation
+        stood: "she hasn't had a fever [or any] chills", "geen koorts [of] rillingen gehad";
+        so is the one that follows a negated one in a phrase ("never had [chest] pain or any
+        tightness")."""
+        words, clause = tokens.words, tokens.clause
+        denied_until: dict[int, int] = {}  # where a negated concept ends -> its clause
+        out = []
+        for f in found:
+            if (not f.negated and self._concepts[f.concept].negatable
+                    and denied_until.get(f.start) == clause[f.start]
+                    and f.end < len(words) and words[f.end] in NEGATION_CONTINUES):
+                f = Found(f.concept, f.start, f.end, True)  # "no [chest] pain or …"
+            if f.negated:
+                denied_until[f.end] = clause[f.start]
+            elif self._concepts[f.concept].negatable:
+                j = f.start - 1
+                while j >= 0 and words[j] in OR_FILLERS:
+                    j -= 1
+                if (j > 0 and words[j] in NEGATION_CONTINUES
+                        and denied_until.get(j) == clause[f.start]):
+                    f = Found(f.concept, f.start, f.end, True)
+                    denied_until[f.end] = clause[f.start]
+            out.append(f)
+        return out
 
     def _negated_after(self, found: Found, tokens: Tokens) -> bool:
         """Is the concept denied after it, at the end of its part: "koorts heb ik niet"?"""
@@ -537,9 +603,11 @@ class SafetyCheck:
         while (i < end and i - found.end < POST_REACH and clause[i] == part
                and words[i] in POST_FILLERS):
             i += 1
-        # at least one word between: "dat gaat ineens niet meer" says no such thing of "ineens"
-        if (i == found.end or i >= end or clause[i] != part
-                or words[i] not in POST_NEGATORS):
+        if i >= end or clause[i] != part or words[i] not in POST_NEGATORS:
+            return False
+        # With no word between, only where the part ends right after the negation: "de wonde
+        # lekt niet, …"; "dat gaat ineens niet meer" says no such thing of "ineens".
+        if i == found.end and i + 1 < end and clause[i + 1] == part:
             return False
         i += 1
         while i < end and clause[i] == part and words[i] in POST_TRAILING:
@@ -612,11 +680,13 @@ class SafetyCheck:
 
 def _term_end(term: Term, tokens: Tokens, start: int, negators: frozenset[str],
               not_words: frozenset[str] = frozenset(),
-              blocked: dict[str, frozenset[str]] | None = None) -> int | None:
+              blocked: dict[str, frozenset[str]] | None = None,
+              unskippable: frozenset[str] = frozenset()) -> int | None:
     """Where `term` ends when its first word stands at `start`, or None. The word a term may
     skip is never a negation: "is [niet] nieuw" is not "is nieuw"; nor "and", "if", "because":
     "hives all over [and] now" is not "over now". No word of it is one of the concept's
-    `not_words`: "een sportschool geweest" is no "een geweer"."""
+    `not_words`: "een sportschool geweest" is no "een geweer". Nor is it `unskippable`: the
+    words of a sign, for a term that rules signs out."""
     at = start
     for word in term[1:]:
         nxt = next((i for i in range(at + 1, min(at + 2 + MAX_GAP, len(tokens.words)))
@@ -625,10 +695,15 @@ def _term_end(term: Term, tokens: Tokens, start: int, negators: frozenset[str],
                              and not_words & blocked[tokens.words[i]])),
                    None)
         if nxt is None or any(tokens.words[j] in negators or tokens.words[j] in _JOINS
-                              for j in range(at + 1, nxt)):
+                              or tokens.hits[j] & unskippable for j in range(at + 1, nxt)):
             return None
         at = nxt
     return at + 1
+
+
+def _grammar(words: Sequence[str], found: Found) -> bool:
+    """Is `found` an auxiliary verb only ("had", "gehad"), which no negation stops at?"""
+    return all(words[i] in AUXILIARIES for i in range(found.start, found.end))
 
 
 def _keyed(found: Found) -> Found:
