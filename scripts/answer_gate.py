@@ -47,6 +47,7 @@ NAMES = {
     ("eval_near", "edc29c6"): "first", ("eval_near", "303038e"): "second",
     ("eval_near", "b1d0004"): "third", ("eval_near", "602ab97"): "F",
     ("eval_near", "153290577"): "K", ("eval_near", "bd62e21"): "N", ("eval_near", "90c7656"): "P",
+    ("eval_dev", "8204db9"): "V", ("eval_near", "08ae6d5"): "W",
 }
 L2 = 1.0
 # The blind batches after the first three of eval_near, by commit (tests/data/README.md)
@@ -407,13 +408,14 @@ def knowledge_before(batch: str) -> Iterator[tuple[str, Path]]:
         yield parent, folder / "knowledge"
 
 
-def as_they_came(show: Sequence[float] = ()) -> tuple[list[Row], Thresholds]:
+def as_they_came(show: Sequence[float] = (), batches: Sequence[str] = LATER_BATCHES
+                 ) -> tuple[list[Row], Thresholds]:
     """The later batches' lines, each weighed by today's code with the knowledge base of the
     day before its batch came (its synonyms and example questions tuned on earlier batches
     only). With `show`, each batch's figures with the rules' setting and the gate chosen on
     the earlier batches (tuned on, as today's are)."""
     came: list[Row] = []
-    for batch in LATER_BATCHES:
+    for batch in batches:
         with knowledge_before(batch) as (parent, knowledge):
             rows, thresholds = collect(DEV_SETS, knowledge)
         new = [r for r in rows if r.commit.startswith(batch)]
