@@ -149,6 +149,14 @@ Reply = tuple[str, bool | None]
 Policy = Callable[[Sequence[Row], Sequence[Row]], list[Reply]]
 
 
+def by_language(rows: Sequence[Row], replies: Sequence[Reply]) -> dict[str, Tally]:
+    """The tally of `rows` replied to with `replies`, per language (both, even if empty)."""
+    tallies = {lang: Tally() for lang in ("nl", "en")}
+    for r, (kind, right) in zip(rows, replies, strict=True):
+        tallies[r.case.lang].add(r, kind, right)
+    return tallies
+
+
 def today(_train: Sequence[Row], test: Sequence[Row]) -> list[Reply]:
     return [(r.decision.kind, None) for r in test]
 
@@ -378,12 +386,7 @@ def table(rows: Sequence[Row], policy: Policy, title: str) -> Tally:
     for w in sorted({r.writer for r in rows}):
         test = [r for r in rows if r.writer == w]
         train = [r for r in rows if r.writer != w]
-        replies = policy(train, test)
-        for lang in ("nl", "en"):
-            tally = Tally()
-            for r, (kind, right) in zip(test, replies, strict=True):
-                if r.case.lang == lang:
-                    tally.add(r, kind, right)
+        for lang, tally in by_language(test, policy(train, test)).items():
             if tally.judged:
                 print(f"{w:<22}{lang:<5}{tally.cells()}")
                 total[lang] += tally
@@ -431,11 +434,7 @@ def as_they_came(show: Sequence[float] = (), batches: Sequence[str] = LATER_BATC
         print(f"\nbatch {batch} ({', '.join(sorted({r.writer for r in new}))}), knowledge at "
               f"{parent[:7]}, trained on {len(earlier)} earlier lines")
         for title, policy in policies:
-            for lang in ("nl", "en"):
-                tally = Tally()
-                for r, (kind, right) in zip(new, policy(earlier, new), strict=True):
-                    if r.case.lang == lang:
-                        tally.add(r, kind, right)
+            for lang, tally in by_language(new, policy(earlier, new)).items():
                 print(f"{title:<26}{lang:<5}{tally.cells()}")
     return came, thresholds
 

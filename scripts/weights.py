@@ -34,7 +34,16 @@ from numpy.typing import NDArray
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from answer_gate import DEV_SETS, LATER_BATCHES, Row, Tally, as_they_came, collect, learned
+from answer_gate import (
+    DEV_SETS,
+    LATER_BATCHES,
+    Row,
+    Tally,
+    as_they_came,
+    by_language,
+    collect,
+    learned,
+)
 
 import bot.matching.matcher as matcher_module
 from bot.matching.decision import MAX_CANDIDATES, Candidate, Decision
@@ -310,11 +319,7 @@ def full_decision(rows: Sequence[Row], seen: dict[int, Weighed], thresholds: Thr
                      for r in rows]
             test = [r for r in again if r.writer == name]
             replies = policy([r for r in again if r.writer != name], test)
-            for lang in ("nl", "en"):
-                tally = Tally()
-                for r, (kind, ok) in zip(test, replies, strict=True):
-                    if r.case.lang == lang:
-                        tally.add(r, kind, ok)
+            for lang, tally in by_language(test, replies).items():
                 if tally.judged:
                     print(f"{name:<22}{lang:<5}{tally.cells()}   {label}")
                     totals[f"{label} {lang}"] += tally
