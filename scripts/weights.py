@@ -48,8 +48,8 @@ from answer_gate import (
 import bot.matching.matcher as matcher_module
 from bot.matching.decision import MAX_CANDIDATES, Candidate, Decision
 from bot.matching.gate import SIGNALS, Evidence
-from bot.matching.index import LONG_WEIGHTS, WEIGHTS, combine, votes
-from bot.matching.matcher import LONG_QUESTION_WORDS, Thresholds, decide
+from bot.matching.index import LONG_WEIGHTS, WEIGHTS, combine
+from bot.matching.matcher import LONG_QUESTION_WORDS, Thresholds, decide, evidence_of
 from bot.matching.topicwords import TopicWords
 
 # The later blind batches read as they came: the gate's (answer_gate.LATER_BATCHES), and V and
@@ -230,19 +230,11 @@ def rebuilt(r: Row, w: Weighed | None, s: Setting, thresholds: Thresholds,
     if w is None or r.evidence is None or not w.signals:
         return r
     ranked = ranked_by(w, r.evidence.words, s, order_only)
-    top = ranked[:MAX_CANDIDATES]
-    first = ranked[0][0]
-    by_id = dict(w.signals)
-    counted = votes(w.signals, [e for e, _ in top])
-    evidence = replace(
-        r.evidence, scores=tuple(x for _, x in top), signals=tuple(by_id[e] for e, _ in top),
-        votes=counted, topical=tuple(e in w.topical for e, _ in top),
-        best=max(x for _, x in ranked), runner_up=max((x for _, x in ranked[1:]), default=0.0),
-        agreed=counted[0], named=first in w.named,
-        elsewhere=((bool(w.named) and set(w.named) != {first})
-                   or any(first not in group for group in w.shared)))
+    old = r.evidence
+    evidence = evidence_of(ranked, w.signals, w.topical, w.named, w.shared, lang=old.lang,
+                           words=old.words, known=old.known, rare=old.rare)
     decision = decide(ranked, evidence, replace(thresholds, topic_bonus=s.bonus))
-    assert decision.candidates == tuple(Candidate(e, x) for e, x in top)
+    assert decision.candidates == tuple(Candidate(e, x) for e, x in ranked[:MAX_CANDIDATES])
     return replace(r, decision=decision, evidence=evidence)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -189,24 +189,10 @@ class Matcher:
                      else ranked)
         topical = {*named, *(e for group in shared for e in group)}
         ranked = _by_topic(ranked, order, topical, self.thresholds.topic_bonus)
-        # A question that names another entry's topic is about that one, or about both; one
-        # that uses a keyword two entries share is about one of those two.
-        first = ranked[0][0] if ranked else None
-        elsewhere = ((bool(named) and set(named) != {first})
-                     or any(first not in group for group in shared))
-        by_id = dict(signals)
-        top = ranked[:MAX_CANDIDATES]
-        # how many signals rank each of the first candidates first; the first's is `agreed`
-        counted = votes(signals, [e for e, _ in top])
-        evidence = Evidence(
-            lang=lang, words=len(tokens), scores=tuple(s for _, s in top),
-            signals=tuple(by_id[e] for e, _ in top), votes=counted,
-            topical=tuple(e in topical for e, _ in top),
-            best=max((s for _, s in ranked), default=0.0),
-            runner_up=max((s for _, s in ranked[1:]), default=0.0),
-            agreed=counted[0] if counted else 0,
+        evidence = evidence_of(
+            ranked, signals, topical, named, shared, lang=lang, words=len(tokens),
             known=index.known_share_of(words, self._everyday[lang]),
-            rare=len(self._rare(words, lang, MAX_RARE)), named=first in named, elsewhere=elsewhere)
+            rare=len(self._rare(words, lang, MAX_RARE)))
         return decide(ranked, evidence, self.thresholds, self.gate), evidence
 
     def signals(self, question: str, lang: str) -> list[tuple[str, dict[str, float]]]:
@@ -240,6 +226,33 @@ class Matcher:
                 if limit is not None and len(found) >= limit:
                     break
         return found
+
+
+def evidence_of(ranked: list[tuple[str, float]], signals: list[tuple[str, dict[str, float]]],
+                topical: Collection[str], named: Collection[str],
+                shared: Sequence[Collection[str]], *, lang: str, words: int, known: float,
+                rare: int) -> Evidence:
+    """What `decide` reads of a question weighed against the entries: its `ranked` entries
+    (in their final order), every scored entry's `signals`, the entries whose topic words it
+    uses (`topical`: `named` by a topic word of one entry, `shared` by a keyword two entries
+    share), and its `words`, `known` share and `rare` words counted."""
+    first = ranked[0][0] if ranked else None
+    # A question that names another entry's topic is about that one, or about both; one
+    # that uses a keyword two entries share is about one of those two.
+    elsewhere = ((bool(named) and set(named) != {first})
+                 or any(first not in group for group in shared))
+    by_id = dict(signals)
+    top = ranked[:MAX_CANDIDATES]
+    # how many signals rank each of the first candidates first; the first's is `agreed`
+    counted = votes(signals, [e for e, _ in top])
+    return Evidence(
+        lang=lang, words=words, scores=tuple(s for _, s in top),
+        signals=tuple(by_id[e] for e, _ in top), votes=counted,
+        topical=tuple(e in topical for e, _ in top),
+        best=max((s for _, s in ranked), default=0.0),
+        runner_up=max((s for _, s in ranked[1:]), default=0.0),
+        agreed=counted[0] if counted else 0, known=known, rare=rare, named=first in named,
+        elsewhere=elsewhere)
 
 
 def decide(ranked: list[tuple[str, float]], evidence: Evidence, t: Thresholds,
