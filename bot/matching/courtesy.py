@@ -55,10 +55,11 @@ def _pattern(lang: str) -> re.Pattern[str]:
     """One pattern for all of it, so that the text is read once."""
     courtesy = {normalize(line) for line in _lines(f"courtesy_{lang}.txt")}
     hearsay = _sections(_lines(f"hearsay_{lang}.txt"))
-    said = (rf"(?:(?:{_alternatives(set(_BEFORE[lang]))}) )?"
-            rf"(?:{_alternatives(hearsay['who'])}) (?:{_alternatives(hearsay['says'])})"
+    who = rf"(?:(?:{_alternatives(set(_BEFORE[lang]))}) )?(?:{_alternatives(hearsay['who'])})"
+    said = (rf"{who} (?:{_alternatives(hearsay['says'])})"
             rf"(?: (?:{_alternatives(set(_AFTER[lang]))}))?")
-    return re.compile(rf"\b(?:{said}|{_alternatives(hearsay['frames'] | courtesy)})\b")
+    by = rf"(?:{_alternatives(hearsay['by'])}) {who}"
+    return re.compile(rf"\b(?:{said}|{by}|{_alternatives(hearsay['frames'] | courtesy)})\b")
 
 
 def without_courtesy(text: str, lang: str) -> str:
