@@ -27,6 +27,9 @@ _BEFORE = {"nl": ("mijn", "m n", "mn", "de", "onze", "ons", "haar", "zijn", "ne"
            "en": ("my", "the", "our", "her", "his", "a")}
 _AFTER = {"nl": ("dat",), "en": ("that",)}
 
+# letter by letter; "" marks the end of a phrase
+_Trie = dict[str, "_Trie"]
+
 
 def _lines(name: str) -> list[str]:
     text = resources.files("bot.matching").joinpath(f"data/{name}").read_text("utf-8")
@@ -34,8 +37,27 @@ def _lines(name: str) -> list[str]:
 
 
 def _alternatives(phrases: set[str]) -> str:
-    ordered = sorted(phrases - {""}, key=len, reverse=True)
-    return "|".join(map(re.escape, ordered))
+    """A pattern that matches any of `phrases`, the longest first, as a trie: a message is
+    read once whatever the number of phrases, each place tried letter by letter rather than
+    against every phrase in turn."""
+    trie: _Trie = {}
+    for phrase in phrases - {""}:
+        node = trie
+        for char in phrase:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return _pattern_of(trie)
+
+
+def _pattern_of(node: _Trie) -> str:
+    ends = "" in node
+    branches = [re.escape(char) + _pattern_of(child)
+                for char, child in sorted(node.items()) if char]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    # a longer phrase is tried before the shorter one it extends
+    return f"(?:{body})?" if ends else body
 
 
 def _sections(lines: list[str]) -> dict[str, set[str]]:
