@@ -568,3 +568,20 @@ def test_who_asks_or_for_whom_counts_neither_way_in_our_share_of_words(
     assert index.known_share_of(words, family) > index.known_share_of(words)
     assert index.known_share_of(index.words("zo'n rollator nemen"), family) == 1.0
     assert index.known_share_of(index.words("mijn schoonmoeder en de buurman"), family) == 0.0
+
+
+@pytest.mark.parametrize(("question", "lang", "asked"), [
+    ("De kine zei ijs leggen na het oefenen", "nl", "ijs leggen na het oefenen"),
+    ("mijn schoonzus zegt dat suiker slecht is, wat moet ik daarvan denken?", "nl",
+     "suiker slecht is"),
+    ("volgens mijn huisarts is het slijtage", "nl", "is het slijtage"),
+    ("can arthritis in the hip cause pain in the knee? my physio said so", "en",
+     "can arthritis in the hip cause pain in the knee so"),
+    ("I read on facebook that stairs are bad. What do you think?", "en", "stairs are bad"),
+    # a professional named without saying anything is what the question asks about
+    ("moet ik naar de kine of naar een chiropractor", "nl",
+     "moet ik naar de kine of naar een chiropractor"),
+    ("what does a physio do for arthritis", "en", "what does a physio do for arthritis"),
+])
+def test_who_said_it_is_taken_out_before_scoring(question: str, lang: str, asked: str) -> None:
+    assert without_courtesy(question, lang) == asked
