@@ -1184,3 +1184,27 @@ def test_round9_words_the_backstop_alone_had_caught(check: SafetyCheck) -> None:
         ("terrible pain in my wrist, came on within minutes, no fall", "today"),
         ("verschrikkelijke pijn in mijn pols, binnen enkele minuten gekomen, niet gevallen",
          "today")))
+
+
+def test_round11_onsets_conjugations_and_dutch_word_order(check: SafetyCheck) -> None:
+    """Batch X's general faults (our own wordings, both languages): a sign since waking or
+    getting up is new, however often it repeats since ("zegt telkens", "keeps saying"); the
+    Dutch first person of "niet meer wakker worden"; "zonder te proberen" as "without trying";
+    "5 kilo lichter" is weight, not "a little"; and Dutch puts the verb before "ik" after any
+    opening words, so "al weken word ik …" tells where "word ik …?" asks. Numbness in a leg
+    around an operation, from its anaesthetic, is no sign by itself."""
+    assert_fires(check, (
+        ("sinds hij opstond hangt zijn mondhoek scheef en zegt hij telkens rare woorden",
+         "emergency"),
+        ("since he got up his mouth droops on one side and he keeps saying odd words", "emergency"),
+        ("soms hoop ik echt dat ik nooit meer wakker word", "crisis"),
+        ("some nights I really hope I never wake up", "crisis"),
+        ("ik ben 7 kilo kwijt zonder te proberen en ik lig elke nacht te zweten", "today"),
+        ("I'm 7 kilos down without trying and I lie sweating every night", "today"),
+        ("al een maand word ik nat van het zweet wakker, mijn heupen doen zeer en ik ben 4 kilo"
+         " lichter", "today"),
+        ("for a month I've woken up wet with sweat, my hips ache and I'm 4 kilos lighter",
+         "today")))
+    assert_quiet(check, (
+        "hoelang blijft mijn been gevoelloos na de verdoving van mijn knieoperatie volgende maand?",
+        "how long does the leg stay numb from the anaesthetic after my knee operation next month?"))
