@@ -1208,3 +1208,32 @@ def test_round11_onsets_conjugations_and_dutch_word_order(check: SafetyCheck) ->
     assert_quiet(check, (
         "hoelang blijft mijn been gevoelloos na de verdoving van mijn knieoperatie volgende maand?",
         "how long does the leg stay numb from the anaesthetic after my knee operation next month?"))
+
+
+def test_round11_rules_need_the_combination_the_issue_names(check: SafetyCheck) -> None:
+    """Rules that fired on one concept where the issue names a combination, made specific
+    (our own wordings, both languages): a stroke or heart attack named is one thought to be
+    happening now, not the word (a neighbour's old stroke, one read about); night sweats need a
+    second sign (pain, fever, weight lost); a fever and the pain or joint stand within a few
+    words of each other, not at the two ends of a long story about someone else's flu."""
+    assert_quiet(check, (
+        "mijn buurman spreekt nog altijd moeilijk door zijn beroerte, en mijn knie is stijf",
+        "my neighbour still struggles to talk because of his stroke, and my knee is stiff",
+        "I read a lot about strokes and heart attacks in people with arthritis, is that true?",
+        "na nachtmerries word ik badend in het zweet wakker, heeft dat met slapen te maken?",
+        "after nightmares I wake up drenched in sweat, is that to do with sleep?",
+        "in de wachtzaal zat iedereen te hoesten met koorts en griep, ik hoop dat ik niks heb"
+        " opgepikt want ik moest daar zijn voor een spuit in mijn pijnlijke knie",
+        "in the waiting room everyone was coughing with flu and fever, I hope I didn't catch"
+        " anything because I was there for an injection in my painful knee"))
+    assert_fires(check, (
+        ("ik denk dat mijn man nu een beroerte heeft", "emergency"),
+        ("I think my husband is having a stroke", "emergency"),
+        ("volgens mij krijgt mijn moeder een hartaanval", "emergency"),
+        ("I think my mother is having a heart attack", "emergency"),
+        ("ik word badend in het zweet wakker en mijn knieen doen pijn", "today"),
+        ("I wake up drenched in sweat and my knees hurt", "today"),
+        ("night sweats for weeks and achy all over", "today"),
+        ("al weken nachtzweten en ik voel me pijnlijk overal", "today"),
+        ("ik heb koorts en mijn knie doet pijn", "today"),
+        ("I have a fever and my knee hurts", "today")))
