@@ -1215,7 +1215,8 @@ def test_round11_rules_need_the_combination_the_issue_names(check: SafetyCheck) 
     (our own wordings, both languages): a stroke or heart attack named is one thought to be
     happening now, not the word (a neighbour's old stroke, one read about); night sweats need a
     second sign (pain, fever, weight lost); a fever and the pain or joint stand within a few
-    words of each other, not at the two ends of a long story about someone else's flu."""
+    words of each other, not at the two ends of a long story about someone else's flu. Signs
+    listed as "that kind of thing" are kinds, not the writer's own."""
     assert_quiet(check, (
         "mijn buurman spreekt nog altijd moeilijk door zijn beroerte, en mijn knie is stijf",
         "my neighbour still struggles to talk because of his stroke, and my knee is stiff",
@@ -1225,7 +1226,10 @@ def test_round11_rules_need_the_combination_the_issue_names(check: SafetyCheck) 
         "in de wachtzaal zat iedereen te hoesten met koorts en griep, ik hoop dat ik niks heb"
         " opgepikt want ik moest daar zijn voor een spuit in mijn pijnlijke knie",
         "in the waiting room everyone was coughing with flu and fever, I hope I didn't catch"
-        " anything because I was there for an injection in my painful knee"))
+        " anything because I was there for an injection in my painful knee",
+        # signs listed as kinds of thing after a question about warning signs
+        "welke alarmsignalen zijn er na een nieuwe knie? rillingen, een rode wonde, zulke dingen?",
+        "which warning signs are there after a new knee? chills, a red wound, things like that?"))
     assert_fires(check, (
         ("ik denk dat mijn man nu een beroerte heeft", "emergency"),
         ("I think my husband is having a stroke", "emergency"),
