@@ -1201,6 +1201,11 @@ def test_round11_onsets_conjugations_and_dutch_word_order(check: SafetyCheck) ->
         ("some nights I really hope I never wake up", "crisis"),
         ("ik ben 7 kilo kwijt zonder te proberen en ik lig elke nacht te zweten", "today"),
         ("I'm 7 kilos down without trying and I lie sweating every night", "today"),
+        # words as they are typed: a child's word for stool, a non-native past tense
+        ("al twee dagen zwarte kaka sinds hij naproxen neemt", "emergency"),
+        ("two days now black poo since he is on naproxen", "emergency"),
+        ("ik heb er vanmiddag 16 geslikt, paracetamol", "emergency"),
+        ("i tooked 16 paracetamol this afternoon", "emergency"),
         ("al een maand word ik nat van het zweet wakker, mijn heupen doen zeer en ik ben 4 kilo"
          " lichter", "today"),
         ("for a month I've woken up wet with sweat, my hips ache and I'm 4 kilos lighter",
