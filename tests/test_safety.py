@@ -1206,6 +1206,16 @@ def test_round11_onsets_conjugations_and_dutch_word_order(check: SafetyCheck) ->
         ("two days now black poo since he is on naproxen", "emergency"),
         ("ik heb er vanmiddag 16 geslikt, paracetamol", "emergency"),
         ("i tooked 16 paracetamol this afternoon", "emergency"),
+        # the words themselves: a diminutive box, diarrhoea as stool, "breast bone" apart, a
+        # week as a recent onset
+        ("mijn vader heeft een heel doosje slaappillen en pijnstillers genomen", "emergency"),
+        ("my father has taken a whole box of sleeping pills and painkillers", "emergency"),
+        ("pikzwarte diarree sinds gisteren, ik neem naproxen", "emergency"),
+        ("pitch black diarrhoea since yesterday, I take naproxen", "emergency"),
+        ("a heavy pressure on my breast bone for twenty minutes", "emergency"),
+        ("een zware druk op mijn borstbeen sinds twintig minuten", "emergency"),
+        ("mijn voet is al een week gevoelloos en slap", "today"),
+        ("my foot has been numb and weak for a week", "today"),
         ("al een maand word ik nat van het zweet wakker, mijn heupen doen zeer en ik ben 4 kilo"
          " lichter", "today"),
         ("for a month I've woken up wet with sweat, my hips ache and I'm 4 kilos lighter",
