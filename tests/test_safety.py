@@ -1214,6 +1214,9 @@ def test_round11_onsets_conjugations_and_dutch_word_order(check: SafetyCheck) ->
         ("pitch black diarrhoea since yesterday, I take naproxen", "emergency"),
         ("a heavy pressure on my breast bone for twenty minutes", "emergency"),
         ("een zware druk op mijn borstbeen sinds twintig minuten", "emergency"),
+        # the class of a painkiller is a painkiller: an anti-inflammatory
+        ("sinds die nieuwe ontstekingsremmer zwellen haar lippen en tong op", "emergency"),
+        ("since the new anti-inflammatory her lips and tongue are swelling up", "emergency"),
         ("mijn voet is al een week gevoelloos en slap", "today"),
         ("my foot has been numb and weak for a week", "today"),
         ("al een maand word ik nat van het zweet wakker, mijn heupen doen zeer en ik ben 4 kilo"
