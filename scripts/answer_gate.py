@@ -431,20 +431,22 @@ def _questions(commit: str, path: str) -> dict[str, list[str]]:
 
 
 def _add_examples(commit: str, knowledge: Path) -> None:
-    """Append the example questions `commit` added to the entries of `knowledge` (a checked-out
-    knowledge folder) that exist there and lack them."""
+    """Append the example questions `commit` added that today's entries still hold (some were
+    taken out later) to the entries of `knowledge` (a checked-out knowledge folder) that
+    exist there and lack them."""
     changed = _git("diff", "--name-only", f"{commit}^", commit, "--", "knowledge/entries")
     for path in changed.split():
         target = knowledge / Path(path).relative_to("knowledge")
         if not target.is_file():
             continue  # the entry came later
         before, after = _questions(f"{commit}^", path), _questions(commit, path)
+        kept = _questions("HEAD", path)
         lines = target.read_text(encoding="utf-8").splitlines()
         current = yaml.safe_load("\n".join(lines)) or {}
         for lang in ("nl", "en"):
             have = set((current.get(lang) or {}).get("questions") or [])
             old = set(before.get(lang, [])) | have
-            new = [q for q in after.get(lang, []) if q not in old]
+            new = [q for q in after.get(lang, []) if q not in old and q in kept.get(lang, [])]
             if not new:
                 continue
             start = lines.index(f"{lang}:")
