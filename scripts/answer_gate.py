@@ -213,11 +213,12 @@ def _labels(rows: Sequence[Row]) -> NDArray[np.float64]:
 
 
 def _allowed(row: Row, vetoes: bool) -> bool:
-    """What no gate overrules: a bare subject ("knie") is never answered; with `vetoes`, nor
-    a question with a topic word of its own or another entry's."""
+    """What no gate overrules: a bare subject ("knie") is never answered, nor an entry its
+    topic words moved up past a better-scoring one; with `vetoes`, nor a question with a
+    topic word of its own or another entry's."""
     e = row.evidence
     assert e is not None
-    return e.words > 2 and not (vetoes and (e.rare or e.elsewhere))
+    return e.words > 2 and e.first >= e.runner_up and not (vetoes and (e.rare or e.elsewhere))
 
 
 def _kinds(rows: Sequence[Row], p: dict[int, float], threshold: float,
