@@ -1184,3 +1184,78 @@ def test_round9_words_the_backstop_alone_had_caught(check: SafetyCheck) -> None:
         ("terrible pain in my wrist, came on within minutes, no fall", "today"),
         ("verschrikkelijke pijn in mijn pols, binnen enkele minuten gekomen, niet gevallen",
          "today")))
+
+
+def test_round11_onsets_conjugations_and_dutch_word_order(check: SafetyCheck) -> None:
+    """Batch X's general faults (our own wordings, both languages): a sign since waking or
+    getting up is new, however often it repeats since ("zegt telkens", "keeps saying"); the
+    Dutch first person of "niet meer wakker worden"; "zonder te proberen" as "without trying";
+    "5 kilo lichter" is weight, not "a little"; and Dutch puts the verb before "ik" after any
+    opening words, so "al weken word ik …" tells where "word ik …?" asks. Numbness in a leg
+    around an operation, from its anaesthetic, is no sign by itself."""
+    assert_fires(check, (
+        ("sinds hij opstond hangt zijn mondhoek scheef en zegt hij telkens rare woorden",
+         "emergency"),
+        ("since he got up his mouth droops on one side and he keeps saying odd words", "emergency"),
+        ("soms hoop ik echt dat ik nooit meer wakker word", "crisis"),
+        ("some nights I really hope I never wake up", "crisis"),
+        ("ik ben 7 kilo kwijt zonder te proberen en ik lig elke nacht te zweten", "today"),
+        ("I'm 7 kilos down without trying and I lie sweating every night", "today"),
+        # words as they are typed: a child's word for stool, a non-native past tense
+        ("al twee dagen zwarte kaka sinds hij naproxen neemt", "emergency"),
+        ("two days now black poo since he is on naproxen", "emergency"),
+        ("ik heb er vanmiddag 16 geslikt, paracetamol", "emergency"),
+        ("i tooked 16 paracetamol this afternoon", "emergency"),
+        # the words themselves: a diminutive box, diarrhoea as stool, "breast bone" apart, a
+        # week as a recent onset
+        ("mijn vader heeft een heel doosje slaappillen en pijnstillers genomen", "emergency"),
+        ("my father has taken a whole box of sleeping pills and painkillers", "emergency"),
+        ("pikzwarte diarree sinds gisteren, ik neem naproxen", "emergency"),
+        ("pitch black diarrhoea since yesterday, I take naproxen", "emergency"),
+        ("a heavy pressure on my breast bone for twenty minutes", "emergency"),
+        ("een zware druk op mijn borstbeen sinds twintig minuten", "emergency"),
+        # the class of a painkiller is a painkiller: an anti-inflammatory
+        ("sinds die nieuwe ontstekingsremmer zwellen haar lippen en tong op", "emergency"),
+        ("since the new anti-inflammatory her lips and tongue are swelling up", "emergency"),
+        ("mijn voet is al een week gevoelloos en slap", "today"),
+        ("my foot has been numb and weak for a week", "today"),
+        ("al een maand word ik nat van het zweet wakker, mijn heupen doen zeer en ik ben 4 kilo"
+         " lichter", "today"),
+        ("for a month I've woken up wet with sweat, my hips ache and I'm 4 kilos lighter",
+         "today")))
+    assert_quiet(check, (
+        "hoelang blijft mijn been gevoelloos na de verdoving van mijn knieoperatie volgende maand?",
+        "how long does the leg stay numb from the anaesthetic after my knee operation next month?"))
+
+
+def test_round11_rules_need_the_combination_the_issue_names(check: SafetyCheck) -> None:
+    """Rules that fired on one concept where the issue names a combination, made specific
+    (our own wordings, both languages): a stroke or heart attack named is one thought to be
+    happening now, not the word (a neighbour's old stroke, one read about); night sweats need a
+    second sign (pain, fever, weight lost); a fever and the pain or joint stand within a few
+    words of each other, not at the two ends of a long story about someone else's flu. Signs
+    listed as "that kind of thing" are kinds, not the writer's own."""
+    assert_quiet(check, (
+        "mijn buurman spreekt nog altijd moeilijk door zijn beroerte, en mijn knie is stijf",
+        "my neighbour still struggles to talk because of his stroke, and my knee is stiff",
+        "I read a lot about strokes and heart attacks in people with arthritis, is that true?",
+        "na nachtmerries word ik badend in het zweet wakker, heeft dat met slapen te maken?",
+        "after nightmares I wake up drenched in sweat, is that to do with sleep?",
+        "in de wachtzaal zat iedereen te hoesten met koorts en griep, ik hoop dat ik niks heb"
+        " opgepikt want ik moest daar zijn voor een spuit in mijn pijnlijke knie",
+        "in the waiting room everyone was coughing with flu and fever, I hope I didn't catch"
+        " anything because I was there for an injection in my painful knee",
+        # signs listed as kinds of thing after a question about warning signs
+        "welke alarmsignalen zijn er na een nieuwe knie? rillingen, een rode wonde, zulke dingen?",
+        "which warning signs are there after a new knee? chills, a red wound, things like that?"))
+    assert_fires(check, (
+        ("ik denk dat mijn man nu een beroerte heeft", "emergency"),
+        ("I think my husband is having a stroke", "emergency"),
+        ("volgens mij krijgt mijn moeder een hartaanval", "emergency"),
+        ("I think my mother is having a heart attack", "emergency"),
+        ("ik word badend in het zweet wakker en mijn knieen doen pijn", "today"),
+        ("I wake up drenched in sweat and my knees hurt", "today"),
+        ("night sweats for weeks and achy all over", "today"),
+        ("al weken nachtzweten en ik voel me pijnlijk overal", "today"),
+        ("ik heb koorts en mijn knie doet pijn", "today"),
+        ("I have a fever and my knee hurts", "today")))
