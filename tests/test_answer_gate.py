@@ -60,6 +60,16 @@ def test_no_gate_overrules_a_bare_subject_an_unknown_topic_or_another_entrys_top
     assert decide(RANKED, evidence, matcher.thresholds, gate).kind == "suggest"
 
 
+def test_an_entry_moved_up_past_a_better_score_is_never_answered(gate: AnswerGate) -> None:
+    """Its topic words put it first though another entry scored more: the person chooses,
+    however sure the model is of it."""
+    named = _evidence(0.9, 0.3, topical=(True, False), named=True)
+    moved = replace(named, runner_up=0.91, best=0.91)
+    assert gate.chance(moved) >= gate.threshold  # the model alone would answer it
+    assert gate.answers(named)
+    assert not gate.answers(moved)
+
+
 def test_the_thresholds_still_decide_what_is_offered(gate: AnswerGate, matcher: Matcher) -> None:
     t = matcher.thresholds
     unknown = _evidence(0.9, 0.3, known=t.min_known_words / 2)

@@ -105,7 +105,9 @@ class AnswerGate:
         return float(1 / (1 + math.exp(-(self.weights[0] + float(x @ self.weights[1:])))))
 
     def answers(self, evidence: Evidence) -> bool:
-        return self.chance(evidence) >= self.threshold
+        # An entry its topic words moved up past a better-scoring one is the person's choice,
+        # whatever the model makes of it (the margins never answer it either).
+        return evidence.first >= evidence.runner_up and self.chance(evidence) >= self.threshold
 
     def save(self, path: Path) -> None:
         np.savez(path, mean=self.mean, scale=self.scale, weights=self.weights,
