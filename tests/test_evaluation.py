@@ -221,15 +221,21 @@ POLITE = {"nl": ("goeiedag mevrouw, sorry dat ik stoor.", "alvast bedankt, vrien
           "en": ("hello, sorry to bother you.", "thanks in advance, kind regards")}
 
 
-@pytest.mark.parametrize("lang", ["nl", "en"])
-def test_greetings_and_thanks_around_a_question_do_not_move_it(matcher: Matcher,
-                                                               lang: str) -> None:
+def moved_by(matcher: Matcher, lang: str, before: str, after: str) -> tuple[list[str], int]:
+    """The dev questions of `lang` (red flags aside) whose first entry changes when `before`
+    and `after` are written around them, and how many were tried."""
     cases = [c for c in read_cases(DEV) if c.lang == lang and c.kind not in ("red-flag",)]
-    before, after = POLITE[lang]
     moved = [c.question for c in cases
              if matcher.match(c.question, lang).candidate_ids[:1]
              != matcher.match(f"{before} {c.question} {after}", lang).candidate_ids[:1]]
-    assert len(moved) <= 0.03 * len(cases), moved
+    return moved, len(cases)
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_greetings_and_thanks_around_a_question_do_not_move_it(matcher: Matcher,
+                                                               lang: str) -> None:
+    moved, tried = moved_by(matcher, lang, *POLITE[lang])
+    assert len(moved) <= 0.03 * tried, moved
 
 
 # Who said it and "what should I make of it" (bot/matching/data/hearsay_*.txt): a question
@@ -241,9 +247,5 @@ HEARSAY = {"nl": ("de kine zei:", "mijn buurvrouw zegt van niet, wat moet ik daa
 
 @pytest.mark.parametrize("lang", ["nl", "en"])
 def test_who_said_it_around_a_question_does_not_move_it(matcher: Matcher, lang: str) -> None:
-    cases = [c for c in read_cases(DEV) if c.lang == lang and c.kind not in ("red-flag",)]
-    before, after = HEARSAY[lang]
-    moved = [c.question for c in cases
-             if matcher.match(c.question, lang).candidate_ids[:1]
-             != matcher.match(f"{before} {c.question} {after}", lang).candidate_ids[:1]]
-    assert len(moved) <= 0.03 * len(cases), moved
+    moved, tried = moved_by(matcher, lang, *HEARSAY[lang])
+    assert len(moved) <= 0.03 * tried, moved
