@@ -63,6 +63,7 @@ class Lines:
     old: Array  # the rules of the day (-1: could not run)
     old_crisis: Mask
     ruled_out: Mask  # a rule's `unless` ruled the message out (no backstop there)
+    pv: npt.NDArray[np.float32]  # forward P(none, ...) of the veto model (`--veto-model`)
     marks: list[set[str]]  # today's concepts found, negated ones ending "!"
 
 
@@ -70,14 +71,18 @@ def forward_probabilities(kb_texts: Sequence[str], kb_levels: Sequence[int], red
                           Sequence[str], red_levels: Sequence[int], batch: Array,
                           reader: Callable[[str], tuple[Sequence[str], Sequence[tuple[str, int,
                                                                                         int]]]]
-                          | None) -> npt.NDArray[np.float32]:
+                          | None, population: Mask | None = None) -> npt.NDArray[np.float32]:
     """P(none, today, emergency) of each red-flag line from a backstop trained on the batches
-    before its own (and on every ordinary question); NaN for the first FIRST_TEST batches."""
-    keep = [i for i, t in enumerate(kb_texts) if normalize(t)]
+    before its own (and on every ordinary question); NaN for the first FIRST_TEST batches.
+    With `population`: a veto model, trained only on the red-flag lines in it (those on which
+    some rule's concepts all stand, before its `unless`), and nothing else."""
+    keep = [i for i, t in enumerate(kb_texts) if normalize(t)] if population is None else []
     other_rows = feature_rows([kb_texts[i] for i in keep], reader)
     other_levels = [kb_levels[i] for i in keep]
     red_rows = feature_rows(red_texts, reader)
     usable = np.array([bool(normalize(t)) for t in red_texts])
+    if population is not None:
+        usable &= population
     out = np.full((len(red_texts), len(LEVELS)), np.nan, dtype=np.float32)
     for k in range(FIRST_TEST, int(batch.max()) + 1):
         train = np.flatnonzero((batch < k) & usable).tolist()
@@ -91,7 +96,7 @@ def forward_probabilities(kb_texts: Sequence[str], kb_levels: Sequence[int], red
     return out
 
 
-def collect(cache: Path | None, words_only: bool) -> Lines:
+def collect(cache: Path | None, words_only: bool, veto_model: bool = False) -> Lines:
     kb = load_knowledge(Path("knowledge"))
     check = SafetyCheck(kb.safety)
     examples = read_examples(kb, SAFETY_SETS, QUESTION_SETS)
@@ -103,9 +108,19 @@ def collect(cache: Path | None, words_only: bool) -> Lines:
     texts = [e.text for e in red]
     truth = np.array([e.level for e in red])
     reader = None if words_only else check.read
+    assessed = [check.assess(t) for t in texts]
+    # where some rule's concepts all stand (whether or not its `unless` ruled it out): where a
+    # veto would act
+    population = np.array([bool(a.rules) or a.ruled_out for a in assessed])
+    pv = np.full((len(red), len(LEVELS)), np.nan, dtype=np.float32)
     if cache and cache.is_file():
         data = np.load(cache)
         p, old, old_crisis = data["p"], data["old"], data["old_crisis"]
+        if "pv" in data:
+            pv = data["pv"]
+        elif veto_model:
+            pv = forward_probabilities([], [], texts, list(truth), batch, reader, population)
+            np.savez(cache, p=p, old=old, old_crisis=old_crisis, pv=pv)
     else:
         p = forward_probabilities([e.text for e in other], [e.level for e in other], texts,
                                   list(truth), batch, reader)
@@ -120,15 +135,16 @@ def collect(cache: Path | None, words_only: bool) -> Lines:
             if levels is not None:
                 old[rows] = [level for level, _ in levels]
                 old_crisis[rows] = [rule in crisis_ids for _, rule in levels]
+        if veto_model:
+            pv = forward_probabilities([], [], texts, list(truth), batch, reader, population)
         if cache:
-            np.savez(cache, p=p, old=old, old_crisis=old_crisis)
+            np.savez(cache, p=p, old=old, old_crisis=old_crisis, pv=pv)
     crisis_ids = {r.id for r in kb.safety.rules if r.reply_kind == "crisis"}
-    assessed = [check.assess(t) for t in texts]
     return Lines(
         texts, truth, np.array([e.lang for e in red]), batch, p,
         np.array([LEVELS.index(a.rules[0].level) if a.rules else 0 for a in assessed]),
         np.array([bool(a.rules) and a.rules[0].id in crisis_ids for a in assessed]),
-        old, old_crisis, np.array([a.ruled_out for a in assessed]),
+        old, old_crisis, np.array([a.ruled_out for a in assessed]), pv,
         [{name for name, _, _ in a.marks} for a in assessed])
 
 
@@ -206,14 +222,17 @@ def main() -> None:
                         help="share of red flags the veto may lose on earlier batches")
     parser.add_argument("--threshold", type=float, default=None,
                         help="backstop threshold (default: the shipped model's)")
+    parser.add_argument("--veto-model", action="store_true",
+                        help="veto with a model trained only where some rule's concepts all "
+                             "stand, not with the backstop")
     args = parser.parse_args()
-    lines = collect(args.cache, args.words_only)
+    lines = collect(args.cache, args.words_only, args.veto_model)
     kb = load_knowledge(Path("knowledge"))
     exceptions = frozenset(c for r in kb.safety.rules for c in r.unless)
     threshold = args.threshold or RedFlagModel.load().threshold
     tested = ~np.isnan(lines.p[:, 0])
     old_ok = tested & (lines.old >= 0)
-    p_none = np.nan_to_num(lines.p[:, 0], nan=0.0)
+    p_none = np.nan_to_num((lines.pv if args.veto_model else lines.p)[:, 0], nan=0.0)
     systems = {
         "rules of the day": (np.maximum(lines.old, 0), lines.old_crisis, old_ok),
         "today's rules (tuned on every batch)": (lines.today, lines.today_crisis, tested),

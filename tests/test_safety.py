@@ -1259,3 +1259,20 @@ def test_round11_rules_need_the_combination_the_issue_names(check: SafetyCheck) 
         ("al weken nachtzweten en ik voel me pijnlijk overal", "today"),
         ("ik heb koorts en mijn knie doet pijn", "today"),
         ("I have a fever and my knee hurts", "today")))
+
+
+def test_round12_black_is_no_stool_a_comparison_no_recovery(check: SafetyCheck) -> None:
+    """Black alone is no black stool in either language ("koffie pikzwart", "pitch black
+    coffee"); "nu beter dan" compares and says nothing got better, so it does not rule out a
+    sign told before it; an arm gone floppy is weak (our own wordings, both languages)."""
+    assert_quiet(check, (
+        "koffie pikzwart, is cafeine slecht voor artrose?",
+        "coffee pitch black, is caffeine bad for arthritis?"))
+    assert_fires(check, (
+        ("sinds twee dagen is mijn stoelgang zo zwart als teer. maar is een wandelstok nu beter"
+         " dan krukken?", "emergency"),
+        ("for two days my stools have been black as tar. but is a cane better now than"
+         " crutches?", "emergency"),
+        ("my arm suddenly went floppy half an hour ago", "emergency"),
+        ("mijn arm is sinds een half uur ineens helemaal slap", "emergency"),
+        ("mijn stoelgang is pikzwart", "emergency")))

@@ -112,8 +112,9 @@ def fit_rows(rows: Sequence[npt.NDArray[np.int64]], levels: Sequence[int]
         p /= p.sum(axis=1, keepdims=True)
         error = (p - onehot) * sample_weight[:, None] / len(y)  # samples × levels
         # bincount sums each bucket's share as np.add.at did, several times faster
-        grad_w = np.stack([np.bincount(index, weights=error[row_of, level] * scale,
-                                       minlength=BUCKETS) for level in range(len(LEVELS))])
+        grad_w: npt.NDArray[np.float64] = np.stack([
+            np.bincount(index, weights=error[row_of, level] * scale, minlength=BUCKETS)
+            for level in range(len(LEVELS))])
         grad_w += L2 * w
         grad_b = error.sum(axis=0)
         for param, grad, m, v in ((w, grad_w, m_w, v_w), (b, grad_b, m_b, v_b)):
