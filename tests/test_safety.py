@@ -1276,3 +1276,28 @@ def test_round12_black_is_no_stool_a_comparison_no_recovery(check: SafetyCheck) 
         ("my arm suddenly went floppy half an hour ago", "emergency"),
         ("mijn arm is sinds een half uur ineens helemaal slap", "emergency"),
         ("mijn stoelgang is pikzwart", "emergency")))
+
+
+def test_an_operation_still_to_come_denies_the_operation_only(check: SafetyCheck) -> None:
+    """An operation next month, or waited for, is none behind the patient: a question about
+    what may come after it is no red flag, in either language; the calf, the swelling and the
+    fever beside it still count for the rules that need no operation, an operation a comma away
+    from a time that speaks of something else still counts, and one that was is one (our own
+    wordings)."""
+    assert_quiet(check, (
+        "mijn operatie is volgende maand, gaat mijn kuit dan dik worden en pijn doen?",
+        "my op is next month, will my calf get swollen and painful?",
+        "ik word volgende week geopereerd, is wat koorts daarna normaal?",
+        "I will be operated next week, is some fever afterwards normal?",
+        "ik sta op de wachtlijst voor een nieuwe heup, wordt mijn been daarna dik en pijnlijk?",
+        "I'm on the waiting list for a new hip, will my leg be swollen and painful after?"))
+    assert_fires(check, (
+        ("mijn operatie is volgende maand maar sinds gisteren is mijn kuit dik, rood en warm",
+         "today"),
+        ("my op is next month but since yesterday my calf is swollen, red and hot", "today"),
+        ("na mijn knieprothese, de fysio komt over een week, is mijn kuit dik en pijnlijk",
+         "today"),
+        ("after my knee replacement, the physio comes next week, my calf is swollen and painful",
+         "today"),
+        ("mijn kuit is dik en pijnlijk sinds mijn knieoperatie", "today"),
+        ("my calf is swollen and painful since my knee op", "today")))
