@@ -15,6 +15,7 @@ example questions tuned, on every writer: their figures flatter them.
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import math
 import subprocess
@@ -49,11 +50,11 @@ NAMES = {
     ("eval_near", "edc29c6"): "first", ("eval_near", "303038e"): "second",
     ("eval_near", "b1d0004"): "third", ("eval_near", "602ab97"): "F",
     ("eval_near", "153290577"): "K", ("eval_near", "bd62e21"): "N", ("eval_near", "90c7656"): "P",
-    ("eval_dev", "8204db9"): "V", ("eval_near", "08ae6d5"): "W",
+    ("eval_dev", "8204db9"): "V", ("eval_near", "08ae6d5"): "W", ("eval_dev", "9a91ccd"): "AA",
 }
 L2 = 1.0
 # The blind batches after the first three of eval_near, by commit (tests/data/README.md)
-LATER_BATCHES = ("602ab97", "153290577", "bd62e21", "90c7656")
+LATER_BATCHES = ("602ab97", "153290577", "bd62e21", "90c7656", "9a91ccd")
 HISTORY_TARGETS = (0.003, 0.005, 0.01)
 TARGET = 0.015  # the shipped gate's wrong answers, out of fold on the later batches as they came
 LONG = 12  # words: a long message (as matcher.LONG_QUESTION_WORDS)
@@ -431,23 +432,57 @@ def _questions(commit: str, path: str) -> dict[str, list[str]]:
     return {lang: list((data.get(lang) or {}).get("questions") or []) for lang in ("nl", "en")}
 
 
-def _add_examples(commit: str, knowledge: Path) -> None:
-    """Append the example questions `commit` added that today's entries still hold (some were
-    taken out later) to the entries of `knowledge` (a checked-out knowledge folder) that
-    exist there and lack them."""
+def _reworded(commit: str, path: str) -> dict[str, dict[str, str]]:
+    """Per language, each example question of the entry file `path` as `commit` left it, mapped
+    to its wording today (HEAD): followed through every later commit that touched the file,
+    where an edit that replaced n questions in place by n others is a rewording of each. A
+    question taken out later maps to nothing; one only added later is nobody's rewording."""
+    later = _git("log", "--reverse", "--format=%H", f"{commit}..HEAD", "--", path).split()
+    questions = _questions(commit, path)
+    wording = {lang: {q: q for q in qs} for lang, qs in questions.items()}
+    for step in later:
+        before, after = _questions(f"{step}^", path), _questions(step, path)
+        for lang, now in wording.items():
+            old, new = before.get(lang, []), after.get(lang, [])
+            renamed: dict[str, str | None] = {q: None for q in set(old) - set(new)}
+            matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+            for tag, a0, a1, b0, b1 in matcher.get_opcodes():
+                if tag == "replace" and a1 - a0 == b1 - b0:
+                    renamed.update(zip(old[a0:a1], new[b0:b1], strict=True))
+            for q, current in list(now.items()):
+                if current not in renamed:
+                    continue
+                reworded = renamed[current]
+                if reworded is None:
+                    del now[q]
+                else:
+                    now[q] = reworded
+    return wording
+
+
+def _add_examples(commit: str, knowledge: Path) -> int:
+    """Append the example questions `commit` added, each in today's wording (some were
+    reworded later: taken out of who-said-it frames, or out of another entry's frame) and only
+    if today's entries still hold it (some were taken out), to the entries of `knowledge` (a
+    checked-out knowledge folder) that exist there and lack them. Returns how many were
+    appended in a later wording."""
     changed = _git("diff", "--name-only", f"{commit}^", commit, "--", "knowledge/entries")
+    followed = 0
     for path in changed.split():
         target = knowledge / Path(path).relative_to("knowledge")
         if not target.is_file():
             continue  # the entry came later
         before, after = _questions(f"{commit}^", path), _questions(commit, path)
-        kept = _questions("HEAD", path)
+        today = _reworded(commit, path)
         lines = target.read_text(encoding="utf-8").splitlines()
         current = yaml.safe_load("\n".join(lines)) or {}
         for lang in ("nl", "en"):
             have = set((current.get(lang) or {}).get("questions") or [])
             old = set(before.get(lang, [])) | have
-            new = [q for q in after.get(lang, []) if q not in old and q in kept.get(lang, [])]
+            added = [q for q in after.get(lang, []) if q not in old]
+            new = [today[lang][q] for q in added
+                   if q in today.get(lang, {}) and today[lang][q] not in have]
+            followed += sum(today[lang].get(q, q) != q for q in added)
             if not new:
                 continue
             start = lines.index(f"{lang}:")
@@ -456,6 +491,7 @@ def _add_examples(commit: str, knowledge: Path) -> None:
                 at += 1
             lines[at:at] = [f"    - {json.dumps(q, ensure_ascii=False)}" for q in new]
         target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return followed
 
 
 def as_they_came(show: Sequence[float] = (), batches: Sequence[str] = LATER_BATCHES

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import copy
+import importlib.util
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
+from bot.cli.history import tree
 from bot.matching import Matcher
 from bot.matching.gate import FEATURES, SIGNALS, AnswerGate, Evidence, features
 from bot.matching.matcher import decide
@@ -114,3 +119,47 @@ def test_a_gate_trained_on_other_evidence_is_not_read(gate: AnswerGate, tmp_path
              threshold=np.float64(gate.threshold), features=np.array(FEATURES[:-1]))
     assert AnswerGate.load(path) is None
     assert AnswerGate.load(tmp_path / "missing.npz") is None
+
+
+def _full_history() -> bool:
+    try:
+        done = subprocess.run(["git", "rev-parse", "--is-shallow-repository"],
+                              capture_output=True, text=True, check=False)
+    except OSError:
+        return False
+    return done.returncode == 0 and done.stdout.strip() == "false"
+
+
+def _questions(entries: Path) -> dict[tuple[str, str], set[str]]:
+    found = {}
+    for path in entries.glob("*.yaml"):
+        data = yaml.safe_load(path.read_text("utf-8"))
+        for lang in ("nl", "en"):
+            found[(path.stem, lang)] = set(data[lang]["questions"])
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not _full_history(), reason="needs the repository's full git history")
+def test_the_training_knowledge_holds_the_blind_examples_in_todays_wording() -> None:
+    """scripts/answer_gate.py reads each later batch with the knowledge base of the day before
+    it plus the example questions written blind (batch E), as today's entries word them: one
+    reworded later (taken out of a who-said-it frame) is there in its new wording, not left
+    out, and never in its old one."""
+    spec = importlib.util.spec_from_file_location("answer_gate", "scripts/answer_gate.py")
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    sys.modules["answer_gate"] = script  # its dataclasses look their module up there
+    spec.loader.exec_module(script)
+    blind = script.BLIND_EXAMPLES[0]
+    with tree(f"{blind}^", "knowledge") as folder:
+        before = _questions(folder / "knowledge" / "entries")
+        followed = script._add_examples(blind, folder / "knowledge")
+        rebuilt = _questions(folder / "knowledge" / "entries")
+    today = _questions(Path("knowledge/entries"))
+    assert followed >= 30  # 38 when this was written
+    for key, questions in rebuilt.items():
+        assert questions - before[key] <= today[key], key
+    diet = rebuilt[("diet-and-food", "en")]
+    assert "dairy makes arthritis worse" in diet
+    assert "my sister says dairy makes arthritis worse, is that true?" not in diet
