@@ -14,7 +14,14 @@ from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
 from bot.matching.decision import Decision
 from bot.matching.redflag_model import BACKSTOP, BUCKETS, LEVELS, RedFlagModel, features
-from bot.matching.training import Example, fit, groups_of, vetoed
+from bot.matching.training import (
+    Example,
+    feature_rows,
+    fit,
+    fit_rows,
+    groups_of,
+    vetoed,
+)
 from bot.rendering import Renderer
 
 ORDINARY = ["helpt fietsen bij artrose", "is mijn knie versleten", "does walking help my hip",
@@ -51,6 +58,16 @@ def test_training_is_deterministic() -> None:
     assert np.array_equal(first[0], second[0]) and np.array_equal(first[1], second[1])
     model = RedFlagModel(*first, threshold=0.5)
     assert model.level("mijn been is opgezwollen als een ballon") is not None
+
+
+def test_features_computed_once_fit_as_the_texts_do() -> None:
+    """Forward chaining fits many subsets on features computed once (`fit_rows`): the same
+    model as `fit` on the texts."""
+    examples = ([Example(t, 0, False) for t in ORDINARY]
+                + [Example(t, 1, False) for t in URGENT])
+    rows = feature_rows([e.text for e in examples], None)
+    by_rows, by_texts = fit_rows(rows, [e.level for e in examples]), fit(examples)
+    assert np.array_equal(by_rows[0], by_texts[0]) and np.array_equal(by_rows[1], by_texts[1])
 
 
 def test_the_shipped_model_never_overrides_a_rule(matcher: Matcher) -> None:

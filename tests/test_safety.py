@@ -1259,3 +1259,45 @@ def test_round11_rules_need_the_combination_the_issue_names(check: SafetyCheck) 
         ("al weken nachtzweten en ik voel me pijnlijk overal", "today"),
         ("ik heb koorts en mijn knie doet pijn", "today"),
         ("I have a fever and my knee hurts", "today")))
+
+
+def test_round12_black_is_no_stool_a_comparison_no_recovery(check: SafetyCheck) -> None:
+    """Black alone is no black stool in either language ("koffie pikzwart", "pitch black
+    coffee"); "nu beter dan" compares and says nothing got better, so it does not rule out a
+    sign told before it; an arm gone floppy is weak (our own wordings, both languages)."""
+    assert_quiet(check, (
+        "koffie pikzwart, is cafeine slecht voor artrose?",
+        "coffee pitch black, is caffeine bad for arthritis?"))
+    assert_fires(check, (
+        ("sinds twee dagen is mijn stoelgang zo zwart als teer. maar is een wandelstok nu beter"
+         " dan krukken?", "emergency"),
+        ("for two days my stools have been black as tar. but is a cane better now than"
+         " crutches?", "emergency"),
+        ("my arm suddenly went floppy half an hour ago", "emergency"),
+        ("mijn arm is sinds een half uur ineens helemaal slap", "emergency"),
+        ("mijn stoelgang is pikzwart", "emergency")))
+
+
+def test_an_operation_still_to_come_denies_the_operation_only(check: SafetyCheck) -> None:
+    """An operation next month, or waited for, is none behind the patient: a question about
+    what may come after it is no red flag, in either language; the calf, the swelling and the
+    fever beside it still count for the rules that need no operation, an operation a comma away
+    from a time that speaks of something else still counts, and one that was is one (our own
+    wordings)."""
+    assert_quiet(check, (
+        "mijn operatie is volgende maand, gaat mijn kuit dan dik worden en pijn doen?",
+        "my op is next month, will my calf get swollen and painful?",
+        "ik word volgende week geopereerd, is wat koorts daarna normaal?",
+        "I will be operated next week, is some fever afterwards normal?",
+        "ik sta op de wachtlijst voor een nieuwe heup, wordt mijn been daarna dik en pijnlijk?",
+        "I'm on the waiting list for a new hip, will my leg be swollen and painful after?"))
+    assert_fires(check, (
+        ("mijn operatie is volgende maand maar sinds gisteren is mijn kuit dik, rood en warm",
+         "today"),
+        ("my op is next month but since yesterday my calf is swollen, red and hot", "today"),
+        ("na mijn knieprothese, de fysio komt over een week, is mijn kuit dik en pijnlijk",
+         "today"),
+        ("after my knee replacement, the physio comes next week, my calf is swollen and painful",
+         "today"),
+        ("mijn kuit is dik en pijnlijk sinds mijn knieoperatie", "today"),
+        ("my calf is swollen and painful since my knee op", "today")))

@@ -429,8 +429,9 @@ def _safety_rule_problems(root: Path, located: Located) -> list[Problem]:
                             f"the term {term!r} has no letters or digits; it can never match")
         if parts:
             known.append(name)
-        for i, other in enumerate(concept.get("overruled_by") or []):
-            refer(("concepts", name, "overruled_by", i), other, list(concepts))
+        for field in ("overruled_by", "denied_by"):
+            for i, other in enumerate(concept.get(field) or []):
+                refer(("concepts", name, field, i), other, list(concepts))
     for i, rule in enumerate(rules):
         if not isinstance(rule, dict):
             continue

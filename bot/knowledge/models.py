@@ -151,6 +151,10 @@ class Concept(_Strict):
     # ... unless one of these concepts stands in the same sentence: "my neighbour had a fall"
     # is someone else's story, "my neighbour had a fall this morning" is not.
     overruled_by: list[str] = Field(default_factory=list)
+    # The concept itself is not there where one of these stands in its part of the sentence,
+    # as if negated, for every rule and only for this concept: "my op is next month, will my
+    # calf swell?" has no operation behind it yet, while the calf and the swelling still count.
+    denied_by: list[str] = Field(default_factory=list)
 
     def terms(self, lang: str) -> list[str]:
         return self.en if lang == "en" else self.nl

@@ -284,6 +284,7 @@ class _Concept:
     whole: bool = False  # ... or the whole message
     before: bool = False  # ... or all that came before it: "I don't have any of that"
     overruled_by: frozenset[int] = frozenset()  # ... and nothing where one of these stands
+    denied_by: frozenset[int] = frozenset()  # not there where one of these stands (`_denied`)
 
 
 @dataclass(frozen=True)
@@ -342,8 +343,10 @@ class SafetyCheck:
                      tuple(self._concept_key(n) for n in c.all), c.near or 0,
                      c.rules_out == "after", c.rules_out == "message",
                      c.rules_out == "before",
-                     frozenset(self._index[n] for n in c.overruled_by))
+                     frozenset(self._index[n] for n in c.overruled_by),
+                     frozenset(self._index[n] for n in c.denied_by))
             for name, c in safety.concepts.items()]
+        self._deniable = any(c.denied_by for c in self._concepts)
         self._composites = [i for i, c in enumerate(self._concepts) if c.parts]
         # The words of a sign (a concept a rule's `when` names, or a part of one): a term of a
         # concept that only rules signs out never skips one of them, so that "zegt dat het
@@ -543,7 +546,23 @@ class SafetyCheck:
             found += places
             keyed += places
             present.update(f.concept for f in places)
-        return found
+        return self._denied(found, tokens) if self._deniable else found
+
+    def _denied(self, found: list[Found], tokens: Tokens) -> list[Found]:
+        """`found` with each concept negated where one of its `denied_by` stands, not negated
+        itself, whole in its part of the sentence (`Tokens.clause`: commas, "and", "because"
+        end it): a time still to come denies the operation ("my op is next month"), not the calf
+        or the swelling beside it, nor an operation a comma away from a time that speaks of
+        something else ("na mijn knieprothese, de fysio zegt over een week"). Composites made
+        of it were built before: a denier may itself be one ("op-ahead")."""
+        clause = tokens.clause
+        deniers = {(f.concept, clause[f.start]) for f in found
+                   if not f.negated and clause[f.start] == clause[f.end - 1]}
+        return [Found(f.concept, f.start, f.end, True)
+                if (not f.negated and self._concepts[f.concept].denied_by
+                    and any((d, clause[f.start]) in deniers
+                            for d in self._concepts[f.concept].denied_by))
+                else f for f in found]
 
     def _negated(self, found: Found, starts: dict[int, list[Found]], tokens: Tokens) -> bool:
         if not self._concepts[found.concept].negatable:

@@ -66,16 +66,15 @@ def read_examples(kb: KnowledgeBase, safety_sets: Sequence[Path],
     return examples
 
 
-def _matrix(texts: Sequence[str], reader: Reader | None
-            ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Sparse rows as (feature indices, row start offsets), read as the model reads."""
+def feature_rows(texts: Sequence[str], reader: Reader | None) -> list[npt.NDArray[np.int64]]:
+    """Each text's hashed features, read as the model reads it (computed once, then fitted on
+    as many subsets as a measurement needs: `fit_rows`)."""
     model = RedFlagModel(np.zeros((0, 0), np.float32), np.zeros(0, np.float32), 0.0, reader)
     rows = []
     for text in texts:
         words, marks = model.read(text)
         rows.append(features(words, [(name, sentence) for name, sentence, _ in marks]))
-    starts = np.cumsum([0] + [len(r) for r in rows])
-    return np.concatenate(rows) if rows else np.zeros(0, np.int64), starts
+    return rows
 
 
 def fit(examples: Sequence[Example], reader: Reader | None = None
@@ -84,11 +83,19 @@ def fit(examples: Sequence[Example], reader: Reader | None = None
     same model, bit for bit. `reader` reads the words and red-flag concepts of a text (as the
     model will when it is used)."""
     examples = [e for e in examples if normalize(e.text)]  # nothing to learn from
-    index, starts = _matrix([e.text for e in examples], reader)
+    return fit_rows(feature_rows([e.text for e in examples], reader),
+                    [e.level for e in examples])
+
+
+def fit_rows(rows: Sequence[npt.NDArray[np.int64]], levels: Sequence[int]
+             ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+    """`fit` on rows of features already computed (`feature_rows`), with their levels."""
+    starts = np.cumsum([0] + [len(r) for r in rows])
+    index = np.concatenate(rows) if rows else np.zeros(0, np.int64)
     lengths = np.diff(starts)
-    row_of = np.repeat(np.arange(len(examples)), lengths)
+    row_of = np.repeat(np.arange(len(rows)), lengths)
     scale = (1.0 / np.sqrt(np.maximum(lengths, 1)))[row_of]
-    y = np.array([e.level for e in examples])
+    y = np.array(levels)
     # each level weighs the same in the loss, however many examples it has
     counts = np.bincount(y, minlength=len(LEVELS)).astype(np.float64)
     sample_weight = (len(y) / (len(LEVELS) * np.maximum(counts, 1)))[y]
@@ -104,9 +111,10 @@ def fit(examples: Sequence[Example], reader: Reader | None = None
         p = np.exp(logits)
         p /= p.sum(axis=1, keepdims=True)
         error = (p - onehot) * sample_weight[:, None] / len(y)  # samples × levels
-        grad_w = np.zeros_like(w)
-        for level in range(len(LEVELS)):
-            np.add.at(grad_w[level], index, error[row_of, level] * scale)
+        # bincount sums each bucket's share as np.add.at did, several times faster
+        grad_w: npt.NDArray[np.float64] = np.stack([
+            np.bincount(index, weights=error[row_of, level] * scale, minlength=BUCKETS)
+            for level in range(len(LEVELS))])
         grad_w += L2 * w
         grad_b = error.sum(axis=0)
         for param, grad, m, v in ((w, grad_w, m_w, v_w), (b, grad_b, m_b, v_b)):
