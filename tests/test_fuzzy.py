@@ -68,3 +68,25 @@ def test_long_questions_against_the_real_examples(kb: KnowledgeBase, lang: str,
 
 def test_no_phrasings_chosen() -> None:
     assert Phrasings([("a b",)]).closest("a b c", []) == ([], [])
+
+
+@given(query=PHRASING, phrasing=PHRASING)
+def test_the_token_set_ratio_reads_only_the_sets_of_words(query: str, phrasing: str) -> None:
+    """Why a phrasing is compared as its sorted distinct words (`Phrasings._sets`)."""
+    as_set = " ".join(sorted(set(phrasing.split())))
+    assert fuzz.token_set_ratio(query, as_set) == fuzz.token_set_ratio(query, phrasing)
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_short_questions_against_the_real_examples(kb: KnowledgeBase, lang: str) -> None:
+    analyzer = Analyzer(lang, kb.synonyms.get(lang))
+    groups = [tuple(" ".join(analyzer.stems(analyzer.words(q))) for q in e.text(lang).questions)
+              for e in kb.entries.values()]
+    everything = list(range(len(groups)))
+    rng = np.random.default_rng(5)
+    words = sorted({w for group in groups for p in group for w in p.split()})
+    for size in (1, 3, 6, 10, 17):
+        for _ in range(10):
+            query = " ".join(rng.choice(words, size=size))
+            assert Phrasings(groups).closest(query, everything) == compared(query, groups,
+                                                                              everything)

@@ -19,7 +19,7 @@ from bot.matching.analyzer import Analyzer
 from bot.matching.index import LanguageIndex
 from bot.matching.normalize import normalize
 from bot.matching.typos import _checksums, _deletion_checksums, deletions
-from tests.helpers.reference_index import ReferenceIndex, reference_words
+from tests.helpers.reference_index import ReferenceIndex, reference_phrases, reference_words
 
 
 def assert_same_index(fast: LanguageIndex, reference: LanguageIndex) -> None:
@@ -81,6 +81,29 @@ SYNONYMS = {"knieprothese": ["nieuwe knie", "kunst knie"]}
 def test_words_token_by_token_are_the_words_of_the_whole_text(text: str) -> None:
     analyzer = Analyzer("nl", SYNONYMS)
     assert analyzer.words(text) == reference_words(analyzer, text)
+
+
+# Phrases that overlap, share their first words or hold one another: the longest wins where
+# several start at one word, and the leftmost where they overlap.
+OVERLAPPING = {"knieprothese": ["nieuwe knie", "kunst knie", "nieuwe knie links"],
+               "kapotmaken": ["kapot maken", "kapot"], "slijtage": ["knie kapot", "bot op bot"],
+               "twee woorden": ["op bot"]}
+
+
+@given(st.lists(st.sampled_from(["nieuwe", "knie", "links", "kunst", "kapot", "maken", "bot",
+                                 "op", "rechts", "Knie!", "2"]), max_size=12).map(" ".join))
+def test_overlapping_phrases_are_replaced_as_the_regex_of_them_all_did(text: str) -> None:
+    analyzer = Analyzer("nl", OVERLAPPING)
+    assert analyzer.words(text) == reference_words(analyzer, text)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_phrases_are_the_multi_word_synonyms(kb: KnowledgeBase, lang: str) -> None:
+    """What the word-by-word replacement reads is what the regex was made of."""
+    expected = {normalize(variant): normalize(canonical)
+                for canonical, variants in kb.synonyms.get(lang).items() for variant in variants
+                if " " in normalize(variant)}
+    assert expected and reference_phrases(Analyzer(lang, kb.synonyms.get(lang))) == expected
 
 
 def test_a_long_paste_is_cut_where_it_was() -> None:

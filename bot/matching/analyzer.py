@@ -96,16 +96,20 @@ class Analyzer:
                     phrases[folded] = target
                 elif folded:
                     self._stem_synonyms[self._stem(folded)] = self._stem(target)
-        # Longest phrases first, so "nieuwe knie" wins over a shorter phrase inside it.
-        ordered = sorted(phrases, key=len, reverse=True)
-        self._phrases = phrases
-        # The first word of each phrase: a text without any of them needs no regex (most don't).
-        self._phrase_starts = frozenset(phrase.split()[0] for phrase in phrases)
+        # Per first word, the phrases that start with it, longest first, so "nieuwe knie" wins
+        # over a shorter phrase inside it. Matched word by word: words are letters only, so
+        # this is what a regex of all the phrases (`\b(longest|...|shortest)\b`, leftmost
+        # first) found, at a fraction of the cost (a regex of a few hundred phrases was a
+        # tenth of a build at 10 000 entries).
+        self._phrases: dict[str, list[tuple[tuple[str, ...], list[str]]]] = {}
+        for phrase in sorted(phrases, key=len, reverse=True):
+            parts = tuple(phrase.split())
+            self._phrases.setdefault(parts[0], []).append((parts, phrases[phrase].split()))
+        # The first word of each phrase: a text without any of them has none (most don't).
+        self._phrase_starts = frozenset(self._phrases)
         # ... and their first two words: a phrase can only be in a text with both, one after
         # the other (a start word alone, "nieuwe", "pijn", is common).
         self._phrase_pairs = frozenset(tuple(phrase.split()[:2]) for phrase in phrases)
-        self._phrase_re = (re.compile(r"\b(" + "|".join(map(re.escape, ordered)) + r")\b")
-                           if ordered else None)
         self._synonym_words = frozenset(
             {w for v in synonyms.values() for p in v for w in normalize(p).split()}
             | {normalize(c) for c in synonyms})
@@ -173,13 +177,28 @@ class Analyzer:
         """Normalised words, multi-word synonyms replaced; with `repair`, unknown words are
         mended (typos) or split (compounds)."""
         words = self._normalized(text)
-        if (self._phrase_re is not None and not self._phrase_starts.isdisjoint(words)
+        if (not self._phrase_starts.isdisjoint(words)
                 and not self._phrase_pairs.isdisjoint(pairwise(words))):
-            words = self._phrase_re.sub(lambda m: self._phrases[m.group(1)],
-                                        " ".join(words)).split()
+            words = self._replaced(words)
         if repair:
             words = [part for word in self._joined(words) for part in self._mend(word)]
         return words
+
+    def _replaced(self, words: list[str]) -> list[str]:
+        """`words` with each multi-word synonym replaced by its canonical word, from the left,
+        the longest phrase where several start at one word."""
+        replaced: list[str] = []
+        at, end = 0, len(words)
+        while at < end:
+            for parts, canonical in self._phrases.get(words[at], ()):
+                if tuple(words[at:at + len(parts)]) == parts:
+                    replaced += canonical
+                    at += len(parts)
+                    break
+            else:
+                replaced.append(words[at])
+                at += 1
+        return replaced
 
     def _joined(self, words: list[str]) -> list[str]:
         """Dutch compounds typed apart ("ontstekings remmer", "leef tijd") joined again when the

@@ -6,6 +6,7 @@ that the faster build (words and n-grams counted with NumPy) gives the very same
 
 from __future__ import annotations
 
+import re
 from array import array
 from collections import Counter
 from collections.abc import Iterable
@@ -20,12 +21,22 @@ from bot.matching.index import KEYWORD_WEIGHT, LanguageIndex, _word_grams
 from bot.matching.normalize import normalize
 
 
+def reference_phrases(analyzer: Analyzer) -> dict[str, str]:
+    """The analyzer's multi-word synonyms: each phrase with its canonical word."""
+    return {" ".join(parts): " ".join(canonical)
+            for found in analyzer._phrases.values() for parts, canonical in found}
+
+
 def reference_words(analyzer: Analyzer, text: str) -> list[str]:
-    """`Analyzer.words` without repair, as first written: the whole text normalised at once."""
+    """`Analyzer.words` without repair, as first written: the whole text normalised at once,
+    the multi-word synonyms replaced by one regex of them all, longest first."""
     folded = normalize(text)
-    if analyzer._phrase_re is None or analyzer._phrase_starts.isdisjoint(folded.split()):
+    phrases = reference_phrases(analyzer)
+    if not phrases:
         return folded.split()
-    return analyzer._phrase_re.sub(lambda m: analyzer._phrases[m.group(1)], folded).split()
+    ordered = sorted(phrases, key=len, reverse=True)
+    pattern = re.compile(r"\b(" + "|".join(map(re.escape, ordered)) + r")\b")
+    return pattern.sub(lambda m: phrases[m.group(1)], folded).split()
 
 
 class ReferenceIndex(LanguageIndex):
