@@ -1362,3 +1362,25 @@ def test_round13_cancer_treatments_and_falls_of_older_people(check: SafetyCheck)
         "ik krijg hormoontherapie voor de overgang en 's nachts pijn in mijn knie, komt dat"
         " daarvan?",
         "I'm on hormone therapy for the menopause and my knee hurts at night, is that from it?"))
+
+
+def test_round13_a_fever_asked_about_or_after_a_vaccination(check: SafetyCheck) -> None:
+    """A fever that is the topic of a question, or explained by a vaccination in its part of
+    the sentence, is no fever the writer has (`fever-question`, `fever-explained` deny it), in
+    either language; a fever after an injection into a joint, with the flu, or told in another
+    sentence than the vaccination still fires (our own wordings)."""
+    assert_quiet(check, (
+        "vanaf hoeveel graden is het koorts na een knieoperatie?",
+        "at what temperature is it a fever after a knee operation?",
+        "wat is koorts eigenlijk, en hoort pijn in je gewrichten daarbij?",
+        "what counts as a fever, and do your joints ache with it?",
+        "ik heb wat koorts van de griepprik en mijn arm doet pijn",
+        "I have a bit of fever from the flu jab and my arm is sore"))
+    assert_fires(check, (
+        ("na een prik in mijn knie heb ik koorts en is mijn knie pijnlijk", "today"),
+        ("after a steroid jab in my knee I have a fever and my knee hurts", "today"),
+        ("ik voel me grieperig met koorts en nu doet mijn knie pijn", "today"),
+        ("I feel fluey with a fever and now my knee hurts", "today"),
+        ("mag ik de griepprik halen? ik heb sinds gisteren koorts en mijn knie is dik", "today"),
+        ("can I get the flu jab? since yesterday I have a fever and my knee is swollen",
+         "today")))
