@@ -1301,3 +1301,86 @@ def test_an_operation_still_to_come_denies_the_operation_only(check: SafetyCheck
          "today"),
         ("mijn kuit is dik en pijnlijk sinds mijn knieoperatie", "today"),
         ("my calf is swollen and painful since my knee op", "today")))
+
+
+def test_round13_suicide_means_plans_goodbyes_and_burden(check: SafetyCheck) -> None:
+    """Means and plans named in everyday words (hanging, a bridge, a train, exhaust fumes),
+    wishing to sleep for ever or not to exist, goodbyes, being a burden nobody would miss: the
+    crisis reply in both languages (our own wordings); an accidental overdose keeps its own
+    reply, and sleeping, bridges and burdens in ordinary senses stay quiet."""
+    assert_fires(check, (
+        "ik denk erover om mezelf op te hangen",
+        "I keep thinking I should hang myself",
+        "soms denk ik erover om van een brug te springen",
+        "sometimes I think about jumping off a bridge",
+        "ik heb erover gedacht om voor een trein te stappen",
+        "I've thought about stepping in front of a train",
+        "ik heb al afscheid van iedereen genomen",
+        "I've already said my goodbyes",
+        "ik ben alleen maar een last voor iedereen, niemand zou me missen",
+        "I'm such a burden, nobody would miss me",
+        "het hoeft voor mij niet meer met deze pijn",
+        "I no longer want to live with this pain",
+        "ik wil niet meer bestaan",
+        "I wish I didn't exist",
+        "ik wil voor altijd slapen",
+        "I want to sleep forever",
+        "mijn familie zou beter af zijn zonder mij",
+        "my family would be better off without me",
+        "ik kan dit niet meer aan met mijn heup",
+        "I can't do this anymore with my hip"), "crisis")
+    assert_fires(check, (
+        ("mijn man heeft een hele doos tramadol ingenomen", "painkiller-overdose"),
+        ("my dad took the whole packet of paracetamol", "painkiller-overdose")))
+    assert_quiet(check, (
+        "na het wandelen kon ik wel een week slapen",
+        "after the walk I could sleep for a week",
+        "ik fiets elke dag over de brug, is dat goed voor mijn knie?",
+        "I cycle over the bridge every day, is that good for my knee?",
+        "ik kan deze oefening niet meer aan, is er een andere?",
+        "I can't do this exercise anymore, is there another one?"))
+
+
+def test_round13_cancer_treatments_and_falls_of_older_people(check: SafetyCheck) -> None:
+    """Cancer named by its treatment (anti-hormone tablets, a drug name, a transplant) with new
+    pain at night; an older person's fall told as a stumble, a missed step, a ladder or legs
+    that gave way, with pain in the hip; "door haar heup gezakt" is a broken hip (our own
+    wordings, both languages). Hormone therapy for the menopause is no cancer."""
+    assert_fires(check, (
+        ("ik slik tamoxifen en heb sinds kort 's nachts pijn in mijn rug", "today"),
+        ("I'm on tamoxifen and lately my back hurts at night", "today"),
+        ("na mijn stamceltransplantatie heb ik nieuwe pijn in mijn heup", "today"),
+        ("after my stem cell transplant I have new pain in my hip", "today"),
+        ("mijn oma is gestruikeld en heeft nu pijn in haar heup", "today"),
+        ("my nan stumbled and now her hip hurts", "today"),
+        ("mijn vader miste de laatste trede en heeft pijn in zijn lies", "today"),
+        ("my father missed the last step and has pain in his groin", "today"),
+        ("mijn moeder in het verzorgingshuis is van de ladder gevallen en heeft pijn", "today"),
+        ("her legs gave way and now my mum has pain in her hip", "today"),
+        ("mijn moeder van 84 is door haar heup gezakt", "emergency")))
+    assert_quiet(check, (
+        "ik krijg hormoontherapie voor de overgang en 's nachts pijn in mijn knie, komt dat"
+        " daarvan?",
+        "I'm on hormone therapy for the menopause and my knee hurts at night, is that from it?"))
+
+
+def test_round13_a_fever_asked_about_or_after_a_vaccination(check: SafetyCheck) -> None:
+    """A fever that is the topic of a question, or explained by a vaccination in its part of
+    the sentence, is no fever the writer has (`fever-question`, `fever-explained` deny it), in
+    either language; a fever after an injection into a joint, with the flu, or told in another
+    sentence than the vaccination still fires (our own wordings)."""
+    assert_quiet(check, (
+        "vanaf hoeveel graden is het koorts na een knieoperatie?",
+        "at what temperature is it a fever after a knee operation?",
+        "wat is koorts eigenlijk, en hoort pijn in je gewrichten daarbij?",
+        "what counts as a fever, and do your joints ache with it?",
+        "ik heb wat koorts van de griepprik en mijn arm doet pijn",
+        "I have a bit of fever from the flu jab and my arm is sore"))
+    assert_fires(check, (
+        ("na een prik in mijn knie heb ik koorts en is mijn knie pijnlijk", "today"),
+        ("after a steroid jab in my knee I have a fever and my knee hurts", "today"),
+        ("ik voel me grieperig met koorts en nu doet mijn knie pijn", "today"),
+        ("I feel fluey with a fever and now my knee hurts", "today"),
+        ("mag ik de griepprik halen? ik heb sinds gisteren koorts en mijn knie is dik", "today"),
+        ("can I get the flu jab? since yesterday I have a fever and my knee is swollen",
+         "today")))
