@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import importlib.util
-import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -17,6 +16,7 @@ from bot.cli.history import tree
 from bot.matching import Matcher
 from bot.matching.gate import FEATURES, SIGNALS, AnswerGate, Evidence, features
 from bot.matching.matcher import decide
+from tests.helpers.history import full_history
 
 
 @pytest.fixture(scope="module")
@@ -121,15 +121,6 @@ def test_a_gate_trained_on_other_evidence_is_not_read(gate: AnswerGate, tmp_path
     assert AnswerGate.load(tmp_path / "missing.npz") is None
 
 
-def _full_history() -> bool:
-    try:
-        done = subprocess.run(["git", "rev-parse", "--is-shallow-repository"],
-                              capture_output=True, text=True, check=False)
-    except OSError:
-        return False
-    return done.returncode == 0 and done.stdout.strip() == "false"
-
-
 def _questions(entries: Path) -> dict[tuple[str, str], set[str]]:
     found = {}
     for path in entries.glob("*.yaml"):
@@ -140,7 +131,7 @@ def _questions(entries: Path) -> dict[tuple[str, str], set[str]]:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not _full_history(), reason="needs the repository's full git history")
+@pytest.mark.skipif(not full_history(), reason="needs the repository's full git history")
 def test_the_training_knowledge_holds_the_blind_examples_in_todays_wording() -> None:
     """scripts/answer_gate.py reads each later batch with the knowledge base of the day before
     it plus the example questions written blind (batch E), as today's entries word them: one

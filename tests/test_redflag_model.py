@@ -3,7 +3,6 @@ sentence, and its training gives the same model from the same data."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +22,7 @@ from bot.matching.training import (
     vetoed,
 )
 from bot.rendering import Renderer
+from tests.helpers.history import full_history
 
 ORDINARY = ["helpt fietsen bij artrose", "is mijn knie versleten", "does walking help my hip",
             "moet ik rusten tot de pijn weg is"]
@@ -120,17 +120,8 @@ def test_veto_limits_remove_false_alarms_but_keep_red_flags() -> None:
     assert choose_veto([(got, everywhere, nothing)], p_none, truth, lookalike) == (2.0, 2.0)
 
 
-def _full_history() -> bool:
-    try:
-        done = subprocess.run(["git", "rev-parse", "--is-shallow-repository"],
-                              capture_output=True, text=True, check=False)
-    except OSError:
-        return False
-    return done.returncode == 0 and done.stdout.strip() == "false"
-
-
 @pytest.mark.slow
-@pytest.mark.skipif(not _full_history(), reason="needs the repository's full git history")
+@pytest.mark.skipif(not full_history(), reason="needs the repository's full git history")
 def test_the_report_finds_the_batches_and_the_rules_of_a_past_commit() -> None:
     labels = batches(Path("tests/data/safety_dev.tsv"))
     assert len(labels) == len(Path("tests/data/safety_dev.tsv").read_text("utf-8")
