@@ -92,20 +92,19 @@ def _concept_bucket(name: str, other: str | None = None) -> int:
     return _bucket("k:" + name if other is None else f"kk:{name}+{other}")
 
 
-@lru_cache(maxsize=WORD_CACHE)
 def _word_buckets(word: str) -> frozenset[int]:
-    """A word and its character 3-5-grams, hashed: once per word, not once per window and
-    message (a long message's windows overlap)."""
-    padded = f"<{word}>"
-    return frozenset({_bucket("w:" + word)} | {
-        _bucket("c:" + padded[i:i + n]) for n in (3, 4, 5) for i in range(len(padded) - n + 1)})
+    """`_word_array` as a set (for training, which unites them)."""
+    return frozenset(_word_array(word).tolist())
 
 
 @lru_cache(maxsize=WORD_CACHE)
 def _word_array(word: str) -> npt.NDArray[np.int64]:
-    """`_word_buckets` as an array."""
-    buckets = _word_buckets(word)
-    return np.fromiter(buckets, dtype=np.int64, count=len(buckets))
+    """A word and its character 3-5-grams, hashed, each once: once per word, not once per
+    window and message (a long message's windows overlap)."""
+    padded = f"<{word}>"
+    return np.unique(np.array([_bucket("w:" + word)] + [
+        _bucket("c:" + padded[i:i + n]) for n in (3, 4, 5) for i in range(len(padded) - n + 1)],
+        dtype=np.int64))
 
 
 def windows(length: int) -> Iterable[tuple[int, int]]:
