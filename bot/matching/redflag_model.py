@@ -72,21 +72,39 @@ def _features(words: Sequence[frozenset[int]], pairs: Sequence[int],
     each is hashed once, not once per window)."""
     found: set[int] = set().union(*words)
     found.update(pairs)
-    marks = sorted(set(concepts))
-    found.update(_bucket("k:" + name) for name, _ in marks)
-    # pairs within one sentence: "fever" here and "knee" in a story about last year are none
-    found.update(_bucket(f"kk:{a}+{b}") for (a, first), (b, second) in combinations(marks, 2)
-                 if first == second and a != b)
+    found.update(_concept_features(concepts).tolist())
     return np.fromiter(sorted(found), dtype=np.int64)
 
 
+def _concept_features(concepts: Concepts) -> npt.NDArray[np.int64]:
+    """Each concept, and each pair of concepts in one sentence, hashed: "fever" here and
+    "knee" in a story about last year are none."""
+    marks = sorted(set(concepts))
+    found = {_concept_bucket(name) for name, _ in marks}
+    found.update(_concept_bucket(a, b) for (a, first), (b, second) in combinations(marks, 2)
+                 if first == second and a != b)
+    return np.fromiter(found, dtype=np.int64, count=len(found))
+
+
 @lru_cache(maxsize=WORD_CACHE)
+def _concept_bucket(name: str, other: str | None = None) -> int:
+    """A concept's feature, or a pair's: a few hundred names, met again in every message."""
+    return _bucket("k:" + name if other is None else f"kk:{name}+{other}")
+
+
 def _word_buckets(word: str) -> frozenset[int]:
-    """A word and its character 3-5-grams, hashed: once per word, not once per window and
-    message (a long message's windows overlap)."""
+    """`_word_array` as a set (for training, which unites them)."""
+    return frozenset(_word_array(word).tolist())
+
+
+@lru_cache(maxsize=WORD_CACHE)
+def _word_array(word: str) -> npt.NDArray[np.int64]:
+    """A word and its character 3-5-grams, hashed, each once: once per word, not once per
+    window and message (a long message's windows overlap)."""
     padded = f"<{word}>"
-    return frozenset({_bucket("w:" + word)} | {
-        _bucket("c:" + padded[i:i + n]) for n in (3, 4, 5) for i in range(len(padded) - n + 1)})
+    return np.unique(np.array([_bucket("w:" + word)] + [
+        _bucket("c:" + padded[i:i + n]) for n in (3, 4, 5) for i in range(len(padded) - n + 1)],
+        dtype=np.int64))
 
 
 def windows(length: int) -> Iterable[tuple[int, int]]:
@@ -120,12 +138,18 @@ class RedFlagModel:
         """P(none, today, emergency) of the most urgent-looking window; `reading` is
         `self.read(text)` when the caller has it already."""
         words, marks = reading if reading is not None else self.read(text)
-        word_features, pairs = [_word_buckets(word) for word in words], _pairs(words)
+        # Each word's features and each pair's, laid end to end once: a window is a slice of
+        # them (a long message's windows overlap; the sets were the costly part).
+        arrays = [_word_array(word) for word in words]
+        at = np.cumsum([0, *(len(a) for a in arrays)])
+        flat = np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.int64)
+        pairs = np.array(_pairs(words), dtype=np.int64)
         best: npt.NDArray[np.float32] | None = None
         for start, end in windows(len(words)):
-            found = _features(word_features[start:end], pairs[start:end - 1],
-                              [(name, sentence) for name, sentence, at in marks
-                               if start <= at < end])
+            concepts = _concept_features([(name, sentence) for name, sentence, where in marks
+                                          if start <= where < end])
+            found = np.unique(np.concatenate((flat[at[start]:at[end]],
+                                              pairs[start:max(end - 1, start)], concepts)))
             if not len(found):
                 continue
             # binary features, L2-normalised: the same scale for 3 words and for 14
