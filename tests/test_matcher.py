@@ -17,6 +17,7 @@ from bot.matching import KINDS, Matcher, Thresholds
 from bot.matching.analyzer import Analyzer
 from bot.matching.courtesy import without_courtesy
 from bot.matching.decision import MAX_CANDIDATES
+from bot.matching.entry_model import MODEL_ENV
 from bot.matching.index import LONG_WEIGHTS, MAX_SCORED, LanguageIndex, combine
 from bot.matching.matcher import LONG_MARGIN, LONG_QUESTION_WORDS
 from bot.matching.normalize import normalize
@@ -494,11 +495,15 @@ def test_a_named_treatment_or_sport_beats_the_entry_of_its_setting(
     assert decision.entry_id in (None, entry_id)
 
 
-def test_the_topic_bonus_reorders_but_never_makes_an_answer(kb: KnowledgeBase,
-                                                            matcher: Matcher) -> None:
+def test_the_topic_bonus_reorders_but_never_makes_an_answer(
+        kb: KnowledgeBase, matcher: Matcher, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """With the bonus off, the topic word still blocks the answer from the other entry; with
-    it on, the named entry leads, and is answered only if its own scores would be."""
+    it on, the named entry leads, and is answered only if its own scores would be. (Without
+    the entry model, which would put heat-and-cold first either way.)"""
     question = "ice pack after exercise good or bad for oa knee"
+    monkeypatch.setenv(MODEL_ENV, str(tmp_path / "none.npz"))
+    monkeypatch.setattr(matcher, "_entry_model", None)
     off = Matcher(kb, replace(matcher.thresholds, topic_bonus=0.0)).match(question, "en")
     assert off.candidate_ids[0] != "heat-and-cold"
     assert off.kind == "suggest"  # not answered from the entry of the frame
@@ -549,6 +554,7 @@ def test_a_long_message_is_ranked_without_letting_the_fuzzy_signals_drown_it(
     assert combine(signals)[0][0] == "symptoms"
     assert combine(signals, LONG_WEIGHTS)[0][0] == "always-gets-worse"
     monkeypatch.setattr(LanguageIndex, "signals_of", lambda self, words: signals)
+    monkeypatch.setattr(matcher, "_entry_model", None)  # the signals' order alone
     short = matcher.match("does it get worse every year", "en")
     long = matcher.match("my neighbour says it gets a little worse every year and that one day "
                          "I will not walk at all, is that so", "en")

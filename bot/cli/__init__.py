@@ -21,6 +21,7 @@ COMMANDS = {
     "site": "site",
     "backup": "backup",
     "train-redflags": "train",
+    "train-entries": "train_entries",
     "run": "run",
     "serve": "serve",
     "webhook": "webhook",

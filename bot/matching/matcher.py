@@ -11,6 +11,7 @@ from bot.knowledge.models import LANGS, Entry, KnowledgeBase
 from bot.matching.analyzer import Analyzer, stopwords
 from bot.matching.courtesy import without_courtesy
 from bot.matching.decision import MAX_CANDIDATES, Candidate, Decision
+from bot.matching.entry_model import EntryModel
 from bot.matching.gate import AnswerGate, Evidence
 from bot.matching.index import LONG_WEIGHTS, LanguageIndex, combine, votes
 from bot.matching.language import detect_language
@@ -97,6 +98,7 @@ class Matcher:
         self._uncovered = UncoveredCheck(kb.uncovered)
         # None: the thresholds alone choose between answer and suggest
         self.gate = AnswerGate.load()
+        self._entry_model = EntryModel.load()  # None: the signals alone order the entries
         self._common = ({lang: common_words(lang, thresholds.rare_word) | everyday_words(lang)
                          for lang in LANGS} if thresholds.rare_word > 0 else None)
         self._indexes: dict[str, LanguageIndex] = {}
@@ -189,11 +191,30 @@ class Matcher:
                      else ranked)
         topical = {*named, *(e for group in shared for e in group)}
         ranked = _by_topic(ranked, order, topical, self.thresholds.topic_bonus)
+        ranked = self._second_opinion(ranked, self._stems_of(words, lang))
         evidence = evidence_of(
             ranked, signals, topical, named, shared, lang=lang, words=len(tokens),
             known=index.known_share_of(words, self._everyday[lang]),
             rare=len(self._rare(words, lang, MAX_RARE)))
         return decide(ranked, evidence, self.thresholds, self.gate), evidence
+
+    def content_stems(self, question: str, lang: str) -> list[str]:
+        """The question's content words as the entry model reads them (for training it)."""
+        text = normalize(question)
+        return self._stems_of(self._indexes[lang].words(without_courtesy(text, lang) or text),
+                              lang)
+
+    def _stems_of(self, words: list[str], lang: str) -> list[str]:
+        analyzer = self._indexes[lang].analyzer
+        return analyzer.stems(analyzer.content(words))
+
+    def _second_opinion(self, ranked: list[tuple[str, float]],
+                        stems: list[str]) -> list[tuple[str, float]]:
+        """`ranked`, with the entry the entry model is sure of first if the signals put it
+        among the candidates (their scores unchanged: whether to answer is decided on them)."""
+        sure = self._entry_model.sure_of(stems) if self._entry_model is not None else None
+        at = next((n for n, (e, _) in enumerate(ranked[:MAX_CANDIDATES]) if e == sure), 0)
+        return [ranked[at], *ranked[:at], *ranked[at + 1:]] if at else ranked
 
     def signals(self, question: str, lang: str) -> list[tuple[str, dict[str, float]]]:
         """Each scoring signal for the entries worth scoring (for measuring the matcher)."""

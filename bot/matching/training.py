@@ -87,24 +87,27 @@ def fit(examples: Sequence[Example], reader: Reader | None = None
                     [e.level for e in examples])
 
 
-def fit_rows(rows: Sequence[npt.NDArray[np.int64]], levels: Sequence[int]
-             ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
-    """`fit` on rows of features already computed (`feature_rows`), with their levels."""
+def fit_rows(rows: Sequence[npt.NDArray[np.int64]], levels: Sequence[int], *,
+             classes: int = len(LEVELS), buckets: int = BUCKETS, balanced: bool = True,
+             epochs: int = EPOCHS) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+    """`fit` on rows of features already computed (`feature_rows`), with their levels (or
+    any `classes`, over features below `buckets`: the entry model's). `balanced`: each class
+    weighs the same in the loss, however many examples it has."""
     starts = np.cumsum([0] + [len(r) for r in rows])
     index = np.concatenate(rows) if rows else np.zeros(0, np.int64)
     lengths = np.diff(starts)
     row_of = np.repeat(np.arange(len(rows)), lengths)
     scale = (1.0 / np.sqrt(np.maximum(lengths, 1)))[row_of]
     y = np.array(levels)
-    # each level weighs the same in the loss, however many examples it has
-    counts = np.bincount(y, minlength=len(LEVELS)).astype(np.float64)
-    sample_weight = (len(y) / (len(LEVELS) * np.maximum(counts, 1)))[y]
-    onehot = np.eye(len(LEVELS))[y]
-    w = np.zeros((len(LEVELS), BUCKETS))
-    b = np.zeros(len(LEVELS))
+    counts = np.bincount(y, minlength=classes).astype(np.float64)
+    sample_weight = ((len(y) / (classes * np.maximum(counts, 1)))[y] if balanced
+                     else np.ones(len(y)))
+    onehot = np.eye(classes)[y]
+    w = np.zeros((classes, buckets))
+    b = np.zeros(classes)
     m_w, v_w, m_b, v_b = (np.zeros_like(w), np.zeros_like(w), np.zeros_like(b),
                           np.zeros_like(b))
-    for step in range(1, EPOCHS + 1):
+    for step in range(1, epochs + 1):
         contrib = w[:, index] * scale  # levels × nonzeros
         logits = np.add.reduceat(contrib, starts[:-1], axis=1).T + b if len(index) else b
         logits -= logits.max(axis=1, keepdims=True)
@@ -113,8 +116,8 @@ def fit_rows(rows: Sequence[npt.NDArray[np.int64]], levels: Sequence[int]
         error = (p - onehot) * sample_weight[:, None] / len(y)  # samples × levels
         # bincount sums each bucket's share as np.add.at did, several times faster
         grad_w: npt.NDArray[np.float64] = np.stack([
-            np.bincount(index, weights=error[row_of, level] * scale, minlength=BUCKETS)
-            for level in range(len(LEVELS))])
+            np.bincount(index, weights=error[row_of, level] * scale, minlength=buckets)
+            for level in range(classes)])
         grad_w += L2 * w
         grad_b = error.sum(axis=0)
         for param, grad, m, v in ((w, grad_w, m_w, v_w), (b, grad_b, m_b, v_b)):
