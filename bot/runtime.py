@@ -19,7 +19,7 @@ from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
 from bot.knowledge.dutch import Dutch, regional
 from bot.knowledge.problems import Problem
 from bot.matching import Matcher, Thresholds
-from bot.matching.entry_model import MODEL_ENV
+from bot.matching.entry_model import MODEL_ENV, OFF
 from bot.rendering import Renderer
 from bot.spare_time import Pause, in_spare_time, no_pause
 
@@ -76,7 +76,8 @@ def _settings(config: Config) -> str:
     """What of the configuration the built matcher depends on (part of the cache's key), and
     the entry model a measurement named in MODEL_ENV, by its bytes (the shipped one is code)."""
     model = os.environ.get(MODEL_ENV)
-    digest = hashlib.blake2b(Path(model).read_bytes()).hexdigest() if model else None
+    digest = (hashlib.blake2b(Path(model).read_bytes()).hexdigest() if model and model != OFF
+              else model)
     return repr((thresholds(config), config.default_language, digest))
 
 

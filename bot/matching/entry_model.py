@@ -32,8 +32,9 @@ BUCKETS = 1 << 14  # measured: no worse than 1 << 16 on unseen writers, a quarte
 MODEL_FILE = "data/entry_model.npz"
 NONE = "none"  # the class of questions that no entry answers
 # For measuring a model trained on the history up to some commit (`train-entries --until`):
-# the matcher then reads that file instead of the shipped one.
+# the matcher then reads that file instead of the shipped one; OFF: no entry model.
 MODEL_ENV = "MYTHBOT_ENTRY_MODEL"
+OFF = "off"
 
 
 def features(stems: Sequence[str]) -> npt.NDArray[np.int64]:
@@ -52,6 +53,8 @@ class EntryModel:
     def load(cls, path: Path | None = None) -> EntryModel | None:
         """The shipped model (or the one `MODEL_ENV` names); None if there is none."""
         named = os.environ.get(MODEL_ENV)
+        if named == OFF and path is None:
+            return None
         source = path or (Path(named) if named else
                           Path(str(resources.files("bot.matching").joinpath(MODEL_FILE))))
         if not source.is_file():
