@@ -558,12 +558,13 @@ def test_a_long_message_is_ranked_without_letting_the_fuzzy_signals_drown_it(
 
 
 @pytest.mark.parametrize(("message", "part"), [
-    ("kan artrose ooit genezen? ik hoor dat ze in het buitenland stamcellen spuiten",
-     "kan artrose ooit genezen?"),
+    ("gaat artrose ooit weg? mijn nicht zegt dat er nieuwe spuitjes zijn",
+     "gaat artrose ooit weg?"),
     ("My hip went bad last year. I walk with a stick now. Will losing weight help?",
      "Will losing weight help?"),
-    ("farmer, 58, knees are shot. is it time to hang up the boots",
-     "is it time to hang up the boots"),
+    ("baker, 61, hips are gone. should i keep working nights",
+     "should i keep working nights"),
+    ("My knee is stiff. Is walking good for me?! Thanks.", "Is walking good for me?!"),
     ("does walking help my knee?", None),
     ("does walking help my knee", None),
 ])
@@ -583,7 +584,7 @@ def test_a_story_is_ranked_by_the_sentence_that_asks_too(
     asked = [("weight-loss", {"bm25": 0.9, "grams": 0.6, "fuzzy_set": 0.9, "fuzzy_ratio": 0.8}),
              ("walking-aids", {"bm25": 0.1, "grams": 0.1, "fuzzy_set": 0.5, "fuzzy_ratio": 0.4})]
     monkeypatch.setattr(LanguageIndex, "signals_of",
-                        lambda self, words: asked if len(words) < 6 else story)
+                        lambda self, words, among=None: asked if len(words) < 6 else story)
     one = rules.match("I walk with a stick since my hip went bad, will losing weight help", "en")
     two = rules.match("I walk with a stick since my hip went bad. Will losing weight help?", "en")
     assert one.candidate_ids[:2] == ["walking-aids", "weight-loss"]
