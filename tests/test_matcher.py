@@ -19,7 +19,7 @@ from bot.matching.courtesy import without_courtesy
 from bot.matching.decision import MAX_CANDIDATES
 from bot.matching.entry_model import MODEL_ENV
 from bot.matching.index import LONG_WEIGHTS, MAX_SCORED, LanguageIndex, combine
-from bot.matching.matcher import LONG_MARGIN, LONG_QUESTION_WORDS
+from bot.matching.matcher import LONG_MARGIN, LONG_QUESTION_WORDS, question_part
 from bot.matching.normalize import normalize
 from bot.matching.rarity import everyday_words, misspelt
 from bot.rendering import Renderer
@@ -561,6 +561,41 @@ def test_a_long_message_is_ranked_without_letting_the_fuzzy_signals_drown_it(
     assert short.candidate_ids[:2] == ["symptoms", "always-gets-worse"]
     assert long.candidate_ids[:2] == ["always-gets-worse", "symptoms"]
     assert long.kind == "suggest"
+
+
+@pytest.mark.parametrize(("message", "part"), [
+    ("gaat artrose ooit weg? mijn nicht zegt dat er nieuwe spuitjes zijn",
+     "gaat artrose ooit weg?"),
+    ("My hip went bad last year. I walk with a stick now. Will losing weight help?",
+     "Will losing weight help?"),
+    ("baker, 61, hips are gone. should i keep working nights",
+     "should i keep working nights"),
+    ("My knee is stiff. Is walking good for me?! Thanks.", "Is walking good for me?!"),
+    ("does walking help my knee?", None),
+    ("does walking help my knee", None),
+])
+def test_the_sentence_that_asks(message: str, part: str | None) -> None:
+    """Of a message of several sentences, the last that ends in a question mark, else the
+    last: where a story's question is."""
+    assert question_part(message) == part
+
+
+def test_a_story_is_ranked_by_the_sentence_that_asks_too(
+        rules: Matcher, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The story's subject (the stick) must not outrank the question's (weight): the order
+    reads the asking sentence as much as the whole; the scores stay the whole message's, so
+    the entry moved up is suggested, not answered."""
+    story = [("walking-aids", {"bm25": 0.7, "grams": 0.4, "fuzzy_set": 0.8, "fuzzy_ratio": 0.6}),
+             ("weight-loss", {"bm25": 0.6, "grams": 0.3, "fuzzy_set": 0.8, "fuzzy_ratio": 0.6})]
+    asked = [("weight-loss", {"bm25": 0.9, "grams": 0.6, "fuzzy_set": 0.9, "fuzzy_ratio": 0.8}),
+             ("walking-aids", {"bm25": 0.1, "grams": 0.1, "fuzzy_set": 0.5, "fuzzy_ratio": 0.4})]
+    monkeypatch.setattr(LanguageIndex, "signals_of",
+                        lambda self, words, among=None: asked if len(words) < 6 else story)
+    one = rules.match("I walk with a stick since my hip went bad, will losing weight help", "en")
+    two = rules.match("I walk with a stick since my hip went bad. Will losing weight help?", "en")
+    assert one.candidate_ids[:2] == ["walking-aids", "weight-loss"]
+    assert two.candidate_ids[:2] == ["weight-loss", "walking-aids"]
+    assert two.kind == "suggest"
 
 
 def test_who_asks_or_for_whom_counts_neither_way_in_our_share_of_words(

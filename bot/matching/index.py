@@ -155,6 +155,7 @@ class LanguageIndex:
             self._entry_ids.append(entry.id)
             phrasings.append(tuple(" ".join(analyzer.stems(p)) for p in phrases))
         self._phrasings = Phrasings(phrasings)
+        self._entry_numbers = {e: n for n, e in enumerate(self._entry_ids)}
         # Function words are the analyzer's own: the content words are the vocabulary.
         analyzer.learn(words)
         occurrence = np.frombuffer(occurrences, dtype=np.int64)
@@ -326,7 +327,10 @@ class LanguageIndex:
         """Each signal (0–1) for the entries worth scoring, in BM25 order."""
         return self.signals_of(self.words(question))
 
-    def signals_of(self, words: list[str]) -> list[tuple[str, dict[str, float]]]:
+    def signals_of(self, words: list[str], among: Sequence[str] | None = None
+                   ) -> list[tuple[str, dict[str, float]]]:
+        """`signals` of words already analysed; with `among`, for those entries (by id) only,
+        instead of the best by BM25 (a part of a question re-ranks what the whole found)."""
         analyzer = self.analyzer
         content = analyzer.content(words)
         terms = list(dict.fromkeys(analyzer.stems(content)))
@@ -344,7 +348,10 @@ class LanguageIndex:
             self._post_entries[postings], minlength=len(self._entry_ids),
             weights=np.repeat([w for _, w in known], counts) * self._post_values[postings],
         ).astype(np.float64, copy=False)
-        ranked = _top(bm25, MAX_SCORED)
+        ranked = (_top(bm25, MAX_SCORED) if among is None
+                  else [self._entry_numbers[e] for e in among if e in self._entry_numbers])
+        if not ranked:
+            return []
         query = self._vector(content).unit(self._gram_idf)
         dense = np.zeros(len(self._gram_ids), dtype=np.float32)
         dense[query.ids] = query.values

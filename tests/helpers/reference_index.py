@@ -90,6 +90,7 @@ class ReferenceIndex(LanguageIndex):
             term_counts.append(Counter(terms))
         analyzer.learn(vocabulary)
         self._phrasings = Phrasings(phrasings)
+        self._entry_numbers = {e: n for n, e in enumerate(self._entry_ids)}
         df = np.bincount(np.frombuffer(phrase_grams, dtype=np.int_),
                          minlength=len(self._gram_ids))
         self._gram_idf = np.log(phrase_count / (1 + df)) + 1
