@@ -591,6 +591,7 @@ def test_a_story_is_ranked_by_the_sentence_that_asks_too(
              ("walking-aids", {"bm25": 0.1, "grams": 0.1, "fuzzy_set": 0.5, "fuzzy_ratio": 0.4})]
     monkeypatch.setattr(LanguageIndex, "signals_of",
                         lambda self, words, among=None: asked if len(words) < 6 else story)
+    monkeypatch.setattr(rules, "_entry_model", None)  # (which puts weight-loss first in both)
     one = rules.match("I walk with a stick since my hip went bad, will losing weight help", "en")
     two = rules.match("I walk with a stick since my hip went bad. Will losing weight help?", "en")
     assert one.candidate_ids[:2] == ["walking-aids", "weight-loss"]
