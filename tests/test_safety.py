@@ -1384,3 +1384,26 @@ def test_round13_a_fever_asked_about_or_after_a_vaccination(check: SafetyCheck) 
         ("mag ik de griepprik halen? ik heb sinds gisteren koorts en mijn knie is dik", "today"),
         ("can I get the flu jab? since yesterday I have a fever and my knee is swollen",
          "today")))
+
+
+def test_round14_a_burden_is_a_figure_of_speech_without_a_wish_to_be_gone(
+        check: SafetyCheck) -> None:
+    """Not wanting to be a burden ("tot last zijn") is how people speak of growing old; it gets
+    the crisis reply only with a wish to be gone or dead near it (`burden-wish`), in both
+    languages (our own wordings)."""
+    assert_quiet(check, (
+        "ik wil mijn kinderen niet tot last zijn",
+        "I don't want to be a burden to my kids",
+        "ik wil mijn kinderen later niet tot last zijn, helpt een nieuwe heup om zelfstandig te"
+        " blijven?",
+        "I don't want to be a burden to my children later, will a new hip help me stay"
+        " independent?",
+        "mijn moeder wil niemand tot last zijn en zegt niks over haar pijn",
+        "my mum never wants to be a burden so she doesn't mention her knee pain"))
+    assert_fires(check, (
+        "ik ben iedereen tot last, ze zijn beter af",
+        "I'm a burden to everyone, they'd be better off",
+        "ik ben een last voor mijn man, soms wil ik gewoon dood",
+        "I'm a burden on my husband, sometimes I just want to die",
+        "ik voel me een last, soms wil ik gewoon verdwijnen",
+        "I feel like a burden, sometimes I wish I could just disappear"), "crisis")
