@@ -1407,3 +1407,38 @@ def test_round14_a_burden_is_a_figure_of_speech_without_a_wish_to_be_gone(
         "I'm a burden on my husband, sometimes I just want to die",
         "ik voel me een last, soms wil ik gewoon verdwijnen",
         "I feel like a burden, sometimes I wish I could just disappear"), "crisis")
+
+
+def test_round14_suicide_cancer_and_an_older_persons_fall_in_more_words(
+        check: SafetyCheck) -> None:
+    """The kinds forward chaining finds most missed, in words of our own in both languages:
+    not waking up told in the past tense, doing 'something' to oneself, pills collected, never
+    born, joining a late spouse; cancer as a growth, secondaries or its specialist; an older
+    person's fall told by a bruised hip or a walk gone bad. A bruise from a bike fall of a
+    daughter, or from a table, and an old fall stay quiet."""
+    assert_fires(check, (
+        "ik wou dat ik nooit meer wakker werd",
+        "I wish I wouldn't wake up in the morning",
+        "soms denk ik dat ik mezelf wat ga aandoen",
+        "sometimes I think I'll do something to myself",
+        "ik heb mijn pillen verzameld",
+        "I've stockpiled my sleeping tablets",
+        "ik wou dat ik nooit geboren was",
+        "I wish I'd never been born",
+        "ik wil bij mijn overleden man zijn, de pijn is te veel",
+        "I just want to be with my late husband, I can't bear this pain"), "crisis")
+    assert_fires(check, (
+        ("ik heb een kwaadaardig gezwel gehad en nu 's nachts pijn in mijn rug", "today"),
+        ("I had secondaries in the liver and now new pain in my hip at night", "today"),
+        ("mijn moeder van 85 is gisteren gevallen en heeft een blauwe plek op haar heup",
+         "today"),
+        ("my nan fell yesterday and has a big bruise on her hip", "today"),
+        ("mijn vader is gevallen en loopt sindsdien slecht", "today"),
+        ("my dad (82) fell on Sunday and is hobbling since", "today")))
+    assert_quiet(check, (
+        "mijn dochter is gevallen met de fiets en heeft een blauwe plek op haar dij",
+        "my daughter fell off her bike and has a bruise on her thigh",
+        "ik heb een blauwe plek op mijn heup van de tafel",
+        "I have a bruise on my hip from the table",
+        "mijn moeder is vorig jaar gevallen en loopt sindsdien slecht",
+        "my mother fell years ago and has walked badly since"))
