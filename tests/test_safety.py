@@ -1442,3 +1442,39 @@ def test_round14_suicide_cancer_and_an_older_persons_fall_in_more_words(
         "I have a bruise on my hip from the table",
         "mijn moeder is vorig jaar gevallen en loopt sindsdien slecht",
         "my mother fell years ago and has walked badly since"))
+
+
+def test_round14_heat_asked_about_one_tablet_extra_signs_in_general_and_figures_of_speech(
+        check: SafetyCheck) -> None:
+    """Faults batch AC showed, fixed as concepts in both languages (our own wordings): a heat
+    pack or ice asked about explains no warmth beside it (`treatment-asked`); one tablet more
+    than the dose ('2 instead of 1') is a double dose, not an overdose (`one-extra`); which
+    signs, or whether a sign always means a doctor, is asked in general; measuring for a fever
+    is no fever; 'liever dood dan met een rollator' is a figure of speech, 'liever dood dan zo
+    verder' is not; weight lost with the diet unchanged is unexplained."""
+    assert_fires(check, (
+        ("should I put heat on my knee? it went red, hot and swollen overnight for no reason",
+         "today"),
+        ("kan ik een warmtekussen op mijn knie leggen? hij is sinds vannacht rood, heet en"
+         " gezwollen", "today"),
+        ("my husband took 2 oxycodone instead of 1 and is very drowsy", "emergency"),
+        ("mijn man nam 2 oxycodon in plaats van 1 en is heel suf", "emergency"),
+        ("mijn moeder zegt dat ze liever dood is dan zo verder te leven", "crisis"),
+        ("my mum says she'd rather be dead than go on like this", "crisis"),
+        ("mijn broeken zakken af, niks veranderd aan mijn eten, en mijn rug doet meer pijn",
+         "today"),
+        ("my trousers are falling down, I haven't changed my diet, and my back hurts more",
+         "today")))
+    assert_quiet(check, (
+        "ik heb een warmtekussen op mijn knie gelegd en nu is hij warm, mag ik dat elke dag?",
+        "I put a heat pack on my knee and now it's warm, can I do that every day?",
+        "per ongeluk 2 paracetamol in plaats van 1 genomen vanochtend, is dat erg?",
+        "accidentally took 2 paracetamol instead of 1 this morning, is that bad?",
+        "welke klachten zijn een reden om 112 te bellen na een nieuwe knie?",
+        "which symptoms are a reason to call an ambulance after a new knee?",
+        "is een warme dikke knie altijd iets om naar de dokter te gaan?",
+        "does a warm swollen knee always mean I need a doctor?",
+        "moet ik na de operatie elke dag koorts meten?",
+        "should I check for a fever every day after my operation?",
+        "ik ben liever dood dan met een rollator te lopen, welke stok is goed?",
+        "I'd rather die than use a walker, which stick is good?"))
