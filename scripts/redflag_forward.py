@@ -41,7 +41,14 @@ from bot.knowledge.models import LANGS
 from bot.matching.normalize import normalize
 from bot.matching.redflag_model import LEVELS, RedFlagModel
 from bot.matching.safety import SafetyCheck
-from bot.matching.training import feature_rows, fit_rows, read_examples
+from bot.matching.training import (
+    FORWARD_THRESHOLDS,
+    feature_rows,
+    fit_rows,
+    forward_cost,
+    forward_threshold,
+    read_examples,
+)
 
 FIRST_TEST = 2  # batches before this one only train
 LIMITS = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.97, 0.98, 0.99, 2.0)  # 2.0: never
@@ -96,13 +103,19 @@ def forward_probabilities(kb_texts: Sequence[str], kb_levels: Sequence[int], red
     return out
 
 
-def collect(cache: Path | None, words_only: bool, veto_model: bool = False) -> Lines:
+def collect(cache: Path | None, words_only: bool, veto_model: bool = False,
+            without: Sequence[str] = ()) -> Lines:
+    """`without`: commits (or their prefixes) whose batch is left out, neither trained on nor
+    scored (a batch kept blind while the rules are changed)."""
     kb = load_knowledge(Path("knowledge"))
     check = SafetyCheck(kb.safety)
     examples = read_examples(kb, SAFETY_SETS, QUESTION_SETS)
     red = [e for e in examples if e.red_flag_set]
     other = [e for e in examples if not e.red_flag_set]
     commits = line_commits(SAFETY_SETS[0])[1:]
+    kept = [not any(c.startswith(w) for w in without) for c in commits]
+    red = [e for e, k in zip(red, kept, strict=True) if k]
+    commits = [c for c, k in zip(commits, kept, strict=True) if k]
     names = sorted(set(commits), key=commits.index)
     batch = np.array([names.index(c) for c in commits])
     texts = [e.text for e in red]
@@ -213,6 +226,19 @@ def scopes(lines: Lines, exceptions: frozenset[str]) -> dict[str, Callable[[Arra
     }
 
 
+def choose(lines: Lines, mask: Mask) -> None:
+    """The forward cost of each threshold behind the rules of the day, and the choice."""
+    p = np.nan_to_num(lines.p, nan=0.0)
+    urgent = np.where(lines.ruled_out, 0.0, 1.0 - p[:, 0]).astype(np.float32)[mask]
+    predicted = np.where(p[:, 2] >= p[:, 1], 2, 1)[mask]
+    truth, rules = lines.truth[mask], np.maximum(lines.old, 0)[mask]
+    for t in FORWARD_THRESHOLDS:
+        cost, missed, alarms = forward_cost(truth, rules, urgent, predicted, t)
+        print(f"  threshold {t:.2f}: cost {cost:.0f} (missed {missed}, false alarms {alarms})")
+    print(f"forward_threshold: {forward_threshold(truth, rules, urgent, predicted):.2f} "
+          f"({int(mask.sum())} lines)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cache", type=Path, help="predictions kept here (reused if present)")
@@ -222,11 +248,16 @@ def main() -> None:
                         help="share of red flags the veto may lose on earlier batches")
     parser.add_argument("--threshold", type=float, default=None,
                         help="backstop threshold (default: the shipped model's)")
+    parser.add_argument("--without", action="append", default=[], metavar="COMMIT",
+                        help="leave this commit's batch out (neither trained on nor scored)")
+    parser.add_argument("--choose", action="store_true",
+                        help="print each threshold's forward cost and the one "
+                             "`forward_threshold` chooses (rules of the day), then stop")
     parser.add_argument("--veto-model", action="store_true",
                         help="veto with a model trained only where some rule's concepts all "
                              "stand, not with the backstop")
     args = parser.parse_args()
-    lines = collect(args.cache, args.words_only, args.veto_model)
+    lines = collect(args.cache, args.words_only, args.veto_model, args.without)
     kb = load_knowledge(Path("knowledge"))
     exceptions = frozenset(c for r in kb.safety.rules for c in r.unless)
     threshold = args.threshold or RedFlagModel.load().threshold
@@ -237,6 +268,9 @@ def main() -> None:
         "rules of the day": (np.maximum(lines.old, 0), lines.old_crisis, old_ok),
         "today's rules (tuned on every batch)": (lines.today, lines.today_crisis, tested),
     }
+    if args.choose:
+        choose(lines, old_ok)
+        return
     print(f"Forward chaining, batches {FIRST_TEST}..{int(lines.batch.max())} "
           f"({'/'.join(LANGS)} per level; backstop threshold {threshold:.2f}; veto may lose "
           f"{args.max_loss:.1%} on earlier batches)")

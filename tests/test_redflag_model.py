@@ -18,6 +18,8 @@ from bot.matching.training import (
     feature_rows,
     fit,
     fit_rows,
+    forward_cost,
+    forward_threshold,
     groups_of,
     vetoed,
 )
@@ -153,3 +155,18 @@ def test_the_report_prints_each_batch_left_out(kb: KnowledgeBase, monkeypatch: p
            "false alarms 0.0% / 0.0% (0/2); missed 0/4" in out
     assert "veto (both) limits" in out and "veto (today) limits" in out
     assert out.count("missed") == 5 + 2 * 2  # five rows, and two lines per batch
+
+
+def test_the_forward_threshold_weighs_a_miss_as_two_false_alarms() -> None:
+    """Behind rules that raise nothing, the threshold that misses fewest red flags wins unless
+    the look-alikes it flags cost more than two per red flag caught; a tie goes higher."""
+    truth = np.array([2, 1, 0, 0, 0])
+    rules = np.zeros(5, dtype=np.int64)
+    predicted = np.array([2, 1, 1, 1, 1])
+    # the emergency at 0.9, the 'today' red flag at 0.6, the look-alikes at 0.65 and 0.55
+    urgent = np.array([0.9, 0.6, 0.65, 0.55, 0.1], dtype=np.float32)
+    assert forward_cost(truth, rules, urgent, predicted, 0.6) == (1.0, 0, 1)
+    assert forward_cost(truth, rules, urgent, predicted, 0.7) == (2.0, 1, 0)
+    assert forward_threshold(truth, rules, urgent, predicted) == 0.6
+    # a rule's flag stands whatever the backstop says, a red flag below its level is missed
+    assert forward_cost(truth, np.array([1, 0, 0, 0, 0]), urgent, predicted, 0.98) == (4.0, 2, 0)

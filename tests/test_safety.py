@@ -1384,3 +1384,97 @@ def test_round13_a_fever_asked_about_or_after_a_vaccination(check: SafetyCheck) 
         ("mag ik de griepprik halen? ik heb sinds gisteren koorts en mijn knie is dik", "today"),
         ("can I get the flu jab? since yesterday I have a fever and my knee is swollen",
          "today")))
+
+
+def test_round14_a_burden_is_a_figure_of_speech_without_a_wish_to_be_gone(
+        check: SafetyCheck) -> None:
+    """Not wanting to be a burden ("tot last zijn") is how people speak of growing old; it gets
+    the crisis reply only with a wish to be gone or dead near it (`burden-wish`), in both
+    languages (our own wordings)."""
+    assert_quiet(check, (
+        "ik wil mijn kinderen niet tot last zijn",
+        "I don't want to be a burden to my kids",
+        "ik wil mijn kinderen later niet tot last zijn, helpt een nieuwe heup om zelfstandig te"
+        " blijven?",
+        "I don't want to be a burden to my children later, will a new hip help me stay"
+        " independent?",
+        "mijn moeder wil niemand tot last zijn en zegt niks over haar pijn",
+        "my mum never wants to be a burden so she doesn't mention her knee pain"))
+    assert_fires(check, (
+        "ik ben iedereen tot last, ze zijn beter af",
+        "I'm a burden to everyone, they'd be better off",
+        "ik ben een last voor mijn man, soms wil ik gewoon dood",
+        "I'm a burden on my husband, sometimes I just want to die",
+        "ik voel me een last, soms wil ik gewoon verdwijnen",
+        "I feel like a burden, sometimes I wish I could just disappear"), "crisis")
+
+
+def test_round14_suicide_cancer_and_an_older_persons_fall_in_more_words(
+        check: SafetyCheck) -> None:
+    """The kinds forward chaining finds most missed, in words of our own in both languages:
+    not waking up told in the past tense, doing 'something' to oneself, pills collected, never
+    born, joining a late spouse; cancer as a growth, secondaries or its specialist; an older
+    person's fall told by a bruised hip or a walk gone bad. A bruise from a bike fall of a
+    daughter, or from a table, and an old fall stay quiet."""
+    assert_fires(check, (
+        "ik wou dat ik nooit meer wakker werd",
+        "I wish I wouldn't wake up in the morning",
+        "soms denk ik dat ik mezelf wat ga aandoen",
+        "sometimes I think I'll do something to myself",
+        "ik heb mijn pillen verzameld",
+        "I've stockpiled my sleeping tablets",
+        "ik wou dat ik nooit geboren was",
+        "I wish I'd never been born",
+        "ik wil bij mijn overleden man zijn, de pijn is te veel",
+        "I just want to be with my late husband, I can't bear this pain"), "crisis")
+    assert_fires(check, (
+        ("ik heb een kwaadaardig gezwel gehad en nu 's nachts pijn in mijn rug", "today"),
+        ("I had secondaries in the liver and now new pain in my hip at night", "today"),
+        ("mijn moeder van 85 is gisteren gevallen en heeft een blauwe plek op haar heup",
+         "today"),
+        ("my nan fell yesterday and has a big bruise on her hip", "today"),
+        ("mijn vader is gevallen en loopt sindsdien slecht", "today"),
+        ("my dad (82) fell on Sunday and is hobbling since", "today")))
+    assert_quiet(check, (
+        "mijn dochter is gevallen met de fiets en heeft een blauwe plek op haar dij",
+        "my daughter fell off her bike and has a bruise on her thigh",
+        "ik heb een blauwe plek op mijn heup van de tafel",
+        "I have a bruise on my hip from the table",
+        "mijn moeder is vorig jaar gevallen en loopt sindsdien slecht",
+        "my mother fell years ago and has walked badly since"))
+
+
+def test_round14_heat_asked_about_one_tablet_extra_signs_in_general_and_figures_of_speech(
+        check: SafetyCheck) -> None:
+    """Faults batch AC showed, fixed as concepts in both languages (our own wordings): a heat
+    pack or ice asked about explains no warmth beside it (`treatment-asked`); one tablet more
+    than the dose ('2 instead of 1') is a double dose, not an overdose (`one-extra`); which
+    signs, or whether a sign always means a doctor, is asked in general; measuring for a fever
+    is no fever; 'liever dood dan met een rollator' is a figure of speech, 'liever dood dan zo
+    verder' is not; weight lost with the diet unchanged is unexplained."""
+    assert_fires(check, (
+        ("should I put heat on my knee? it went red, hot and swollen overnight for no reason",
+         "today"),
+        ("kan ik een warmtekussen op mijn knie leggen? hij is sinds vannacht rood, heet en"
+         " gezwollen", "today"),
+        ("my husband took 2 oxycodone instead of 1 and is very drowsy", "emergency"),
+        ("mijn man nam 2 oxycodon in plaats van 1 en is heel suf", "emergency"),
+        ("mijn moeder zegt dat ze liever dood is dan zo verder te leven", "crisis"),
+        ("my mum says she'd rather be dead than go on like this", "crisis"),
+        ("mijn broeken zakken af, niks veranderd aan mijn eten, en mijn rug doet meer pijn",
+         "today"),
+        ("my trousers are falling down, I haven't changed my diet, and my back hurts more",
+         "today")))
+    assert_quiet(check, (
+        "ik heb een warmtekussen op mijn knie gelegd en nu is hij warm, mag ik dat elke dag?",
+        "I put a heat pack on my knee and now it's warm, can I do that every day?",
+        "per ongeluk 2 paracetamol in plaats van 1 genomen vanochtend, is dat erg?",
+        "accidentally took 2 paracetamol instead of 1 this morning, is that bad?",
+        "welke klachten zijn een reden om 112 te bellen na een nieuwe knie?",
+        "which symptoms are a reason to call an ambulance after a new knee?",
+        "is een warme dikke knie altijd iets om naar de dokter te gaan?",
+        "does a warm swollen knee always mean I need a doctor?",
+        "moet ik na de operatie elke dag koorts meten?",
+        "should I check for a fever every day after my operation?",
+        "ik ben liever dood dan met een rollator te lopen, welke stok is goed?",
+        "I'd rather die than use a walker, which stick is good?"))

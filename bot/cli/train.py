@@ -15,12 +15,13 @@ import numpy as np
 
 from bot.cli.context import CliError, add_common, config_from, valid_knowledge
 from bot.knowledge.models import LANGS
-from bot.matching.redflag_model import LEVELS, MODEL_FILE
+from bot.matching.redflag_model import LEVELS, MODEL_FILE, RedFlagModel
 from bot.matching.safety import SafetyCheck
 from bot.matching.training import (
     MAX_VETO_LOSS,
     choose_threshold,
     fit,
+    ordinary_floor,
     out_of_fold,
     read_examples,
     save,
@@ -45,6 +46,15 @@ def register(commands: Any) -> None:
         "--rules-of-the-day", action="store_true",
         help="with --report: also score each batch with the rules of the commit before it")
     parser.add_argument(
+        "--threshold", type=float, metavar="T",
+        help="the threshold chosen by forward chaining (scripts/redflag_forward.py --choose); "
+             "written unless the out-of-fold bound on ordinary questions asks for a higher "
+             "one (default: the lowest within the out-of-fold bounds, as before round 14)")
+    parser.add_argument(
+        "--keep-weights", action="store_true",
+        help="with --threshold: write the threshold into the weights file as it is, fitting "
+             "nothing")
+    parser.add_argument(
         "--veto-loss", type=float, default=MAX_VETO_LOSS, metavar="SHARE",
         help="with --report: the share of red flags the veto may lose in any pool of the other "
              f"batches while its limits are chosen (default {MAX_VETO_LOSS})")
@@ -64,13 +74,29 @@ def run(args: argparse.Namespace) -> int:
 
         report(kb, examples, SAFETY_SETS[0], args.rules_of_the_day, args.veto_loss)
         return 0
+    out = Path(args.out) if args.out else Path(str(resources.files("bot.matching") / MODEL_FILE))
+    if args.keep_weights:
+        if args.threshold is None:
+            raise CliError("--keep-weights needs --threshold")
+        model = RedFlagModel.load()
+        save(out, model.weights, model.bias, args.threshold)
+        print(f"threshold {args.threshold:.2f} written to {out}, weights unchanged")
+        return 0
     check = SafetyCheck(kb.safety)
     probabilities = out_of_fold(examples, check.read)
     urgent = 1.0 - probabilities[:, 0]
     predicted = np.where(probabilities[:, 2] >= probabilities[:, 1], 2, 1)
     # as in use: the backstop is not asked where a rule's `unless` ruled the message out
     urgent[[check.ruled_out(e.text) for e in examples]] = 0.0
-    threshold = choose_threshold(examples, urgent)
+    if args.threshold is None:
+        threshold = choose_threshold(examples, urgent)
+    else:
+        # forward chaining weighs red flags against look-alikes; ordinary questions keep
+        # their out-of-fold bound
+        floor = ordinary_floor(examples, urgent)
+        threshold = max(args.threshold, floor)
+        print(f"forward-chained threshold {args.threshold:.2f}, ordinary questions' floor "
+              f"{floor:.2f}")
     levels = np.array([e.level for e in examples])
     langs = np.array([e.lang for e in examples])
     lookalike = np.array([e.lookalike for e in examples])
@@ -93,7 +119,6 @@ def run(args: argparse.Namespace) -> int:
                 f"{(got > 0)[lookalike & (langs == lang)].mean():.1%}" for lang in LANGS)
             + f" ({'/'.join(LANGS)})")
     weights, bias = fit(examples, check.read)
-    out = Path(args.out) if args.out else Path(str(resources.files("bot.matching") / MODEL_FILE))
     save(out, weights, bias, threshold)
     print(f"written to {out}")
     return 0

@@ -2,8 +2,10 @@
 
 Examples: the red-flag dev set (its levels and its look-alikes), and as ordinary questions the
 entries' example questions, the small talk and the non-urgent questions of the evaluation dev
-sets. Never a held-out file. The threshold is chosen out of fold: the lowest at which the
-model's false alarms stay within bounds on look-alikes and on ordinary questions. The folds of
+sets. Never a held-out file. The threshold is chosen by forward chaining (`forward_threshold`,
+round 14), with the out-of-fold bound on ordinary questions as a floor (`ordinary_floor`);
+before round 14 it was the lowest at which the out-of-fold false alarms stayed within bounds on
+look-alikes and on ordinary questions (`choose_threshold`, still the default). The folds of
 the red-flag set are consecutive stretches of it, not every k-th line: the file holds each
 writer's messages together, so a fold leaves out (mostly) one writer's wordings, and the
 threshold is chosen on wordings the model has not seen, as the held-out set's are.
@@ -162,6 +164,50 @@ def choose_threshold(examples: Sequence[Example], urgent: npt.NDArray[np.float32
         fires = urgent >= threshold
         if (fires[lookalikes].mean() <= MAX_LOOKALIKE_ALARMS
                 and fires[ordinary].mean() <= MAX_ORDINARY_ALARMS):
+            return round(float(threshold), 2)
+    return 0.99
+
+
+# The backstop's threshold by forward chaining (round 14, written down before it was measured on
+# batch AC): every blind batch from the third on is scored by the rules of the commit before it
+# and by a backstop trained on the batches before it (scripts/redflag_forward.py), as a new
+# writer meets the bot. Of FORWARD_THRESHOLDS, the one with the lowest cost, FORWARD_MISS_COST
+# per red flag not caught at its level or a more urgent one plus 1 per look-alike flagged; a tie
+# goes to the higher threshold. A miss costs two false alarms: issue 10 calls a missed
+# emergency the worst thing the bot can do, and a false alarm costs a doctor's call.
+# `train-redflags` then keeps the out-of-fold bound on ordinary questions as a floor, and the
+# maintainer raises it (`--keep-weights`) to the lowest at which eval_dev and eval_near raise no
+# more false red flags than before (README, round 14).
+FORWARD_MISS_COST = 2.0
+FORWARD_THRESHOLDS = tuple(round(0.50 + 0.01 * i, 2) for i in range(49))  # 0.50 .. 0.98
+
+
+def forward_cost(truth: npt.NDArray[np.int64], rules: npt.NDArray[np.int64],
+                 urgent: npt.NDArray[np.float32], predicted: npt.NDArray[np.int64],
+                 threshold: float) -> tuple[float, int, int]:
+    """(cost, red flags missed, look-alikes flagged) of the rules' levels (index in LEVELS)
+    with the backstop behind them at `threshold`: it raises `predicted` where the rules raised
+    nothing and P(today or emergency) `urgent` reaches the threshold (0 where it is not asked)."""
+    got = np.where((rules == 0) & (urgent >= threshold), predicted, rules)
+    missed = int(((truth > 0) & (got < truth)).sum())
+    alarms = int(((truth == 0) & (got > 0)).sum())
+    return FORWARD_MISS_COST * missed + alarms, missed, alarms
+
+
+def forward_threshold(truth: npt.NDArray[np.int64], rules: npt.NDArray[np.int64],
+                      urgent: npt.NDArray[np.float32], predicted: npt.NDArray[np.int64]
+                      ) -> float:
+    """The threshold of FORWARD_THRESHOLDS with the lowest `forward_cost`, the higher on a tie."""
+    return min(FORWARD_THRESHOLDS, key=lambda t: (
+        forward_cost(truth, rules, urgent, predicted, t)[0], -t))
+
+
+def ordinary_floor(examples: Sequence[Example], urgent: npt.NDArray[np.float32]) -> float:
+    """The lowest threshold at which the out-of-fold alarms on ordinary questions (not the
+    look-alikes: forward chaining weighs those) stay within MAX_ORDINARY_ALARMS."""
+    ordinary = np.array([e.level == 0 and not e.lookalike for e in examples])
+    for threshold in np.arange(0.30, 0.99, 0.01):
+        if (urgent >= threshold)[ordinary].mean() <= MAX_ORDINARY_ALARMS:
             return round(float(threshold), 2)
     return 0.99
 
